@@ -1,0 +1,40 @@
+# Guichet — the two commands: `make run` and `make test`. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: run test lint pytest install bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, load the demo data, start the web server and the worker (Ctrl-C stops both)
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/guichet migrate --noinput -v0
+	DEBUG=$${DEBUG:-1} $(BIN)/guichet load_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/guichet serve $(ADDR)
+
+## make test: install, lint, run every test
+test: install lint pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+pytest: install
+	$(BIN)/pytest
+
+## make bench: the benchmarks in bench/ (installs the peers they compare with)
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/businesstime.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

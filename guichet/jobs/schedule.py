@@ -1,0 +1,80 @@
+"""The whole periodic schedule, in one place, and the scheduler that enqueues it.
+
+Each job runs once per period (periods are aligned on the Unix epoch in UTC: a daily job's period starts at
+00:00 UTC). The scheduler loop runs inside every `guichet worker`; a database row per (job, period) makes
+sure that only one of them enqueues a given period (see ScheduledRun).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, close_old_connections, transaction
+
+from .models import ScheduledRun
+from .tasks import prune_finished_work
+
+log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: object  # a django_tasks Task
+    every: timedelta
+
+    def period_start(self, now: datetime) -> datetime:
+        return EPOCH + self.every * ((now - EPOCH) // self.every)
+
+
+SCHEDULE: list[Periodic] = [
+    Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
+]
+
+
+def enqueue_due(now: datetime, schedule: list[Periodic] | None = None) -> list[str]:
+    """Enqueue every job whose current period has not been enqueued yet; returns the names enqueued."""
+    enqueued = []
+    for job in SCHEDULE if schedule is None else schedule:
+        start = job.period_start(now)
+        if ScheduledRun.objects.filter(job=job.name, period_start=start).exists():
+            continue
+        try:
+            # Claim and enqueue in one transaction: with the database task backend both rows commit together,
+            # so a crash can neither lose a claimed period nor enqueue it twice.
+            with transaction.atomic():
+                run = ScheduledRun.objects.create(job=job.name, period_start=start)
+                result = job.task.enqueue()
+                run.task_result_id = str(result.id)
+                run.save(update_fields=["task_result_id"])
+        except IntegrityError:
+            continue  # another worker's scheduler claimed this period first
+        log.info("scheduled %s for the period starting %s", job.name, start.isoformat())
+        enqueued.append(job.name)
+    return enqueued
+
+
+class SchedulerThread(threading.Thread):
+    """Calls enqueue_due every ``interval`` seconds until stopped."""
+
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="guichet-scheduler", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                enqueue_due(datetime.now(UTC))
+            except Exception:  # keep the loop alive: a database blip must not stop periodic work for good
+                log.exception("scheduler pass failed; retrying in %ss", self.interval)
+            finally:
+                close_old_connections()
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()

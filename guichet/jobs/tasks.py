@@ -1,0 +1,24 @@
+"""Housekeeping tasks of the background worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+
+@task()
+def prune_finished_work() -> dict[str, int]:
+    """Delete finished task results and scheduler records older than the retention period. Idempotent."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .models import ScheduledRun
+
+    cutoff = timezone.now() - timedelta(days=settings.GUICHET_TASK_RESULT_RETENTION_DAYS)
+    with transaction.atomic():
+        results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+        runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=cutoff).delete()
+    return {"task_results": results, "scheduled_runs": runs}

@@ -1,0 +1,292 @@
+"""SLA plans and the calendars their clocks run on, as data.
+
+A plan carries the promises of a contract tier: the availability guarantee, the support and fault-handling
+calendars, the maximum first-response / intervention / resolution times per priority, the downtime credit
+rate and its monthly cap, the channels and the phone-queue priority. The arithmetic lives in
+``guichet.businesstime`` (calendars) and, later, ``guichet.money`` (credits); the models only hold the terms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from guichet.businesstime import BusinessCalendar
+from guichet.customers.validators import validate_time_zone
+
+
+class Calendar(models.Model):
+    """Weekly opening hours in a time zone, closed on a country's public holidays and on extra dates."""
+
+    name = models.CharField(max_length=100, unique=True)
+    hours = models.CharField(
+        max_length=500,
+        help_text="Weekly opening hours, e.g. 'Mon-Fri 08:00-18:00' or "
+        "'Mon-Fri 07:30-12:00,13:00-18:00; Sat 09:00-12:00' (French day names work too: 'Lun-Ven').",
+    )
+    time_zone = models.CharField(
+        max_length=64, validators=[validate_time_zone], help_text="IANA zone, e.g. 'Europe/Luxembourg'."
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="ISO 3166 code whose public holidays close this calendar, e.g. 'LU'.",
+    )
+    subdivision = models.CharField(max_length=10, blank=True, help_text="Region of the country, if any.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        build_business_calendar(
+            hours=self.hours,
+            time_zone=self.time_zone,
+            country=self.country,
+            subdivision=self.subdivision,
+            closed_dates=(),
+        )
+
+
+def build_business_calendar(
+    *, hours: str, time_zone: str, country: str, subdivision: str, closed_dates
+) -> BusinessCalendar:
+    """Build the engine's calendar, turning its ValueError into a ValidationError on the right field."""
+    from guichet.businesstime import parse_week
+
+    errors: dict[str, str] = {}
+    try:
+        parse_week(hours)
+    except ValueError as exc:
+        errors["hours"] = str(exc)
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        return BusinessCalendar(
+            hours, time_zone, holidays=closed_dates, country=country or None, subdivision=subdivision or None
+        )
+    except ValueError as exc:
+        field = "subdivision" if subdivision and "subdivision" in str(exc) else "country"
+        raise ValidationError({field: str(exc)}) from None
+
+
+class ClosedDate(models.Model):
+    """A date on which the calendar is closed all day, besides the country's public holidays."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="closed_dates")
+    date = models.DateField()
+    label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="closed_date_once")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.label}".strip()
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PORTAL = "portal", "Portal"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Live chat"
+    MATRIX = "matrix", "Matrix chat"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SKYPE = "skype", "Skype"
+
+
+class PhoneQueuePriority(models.TextChoices):
+    NONE = "none", "No phone support"
+    STANDARD = "standard", "Standard"
+    PRIORITY = "priority", "Priority"
+    PRIORITY_PLUS = "priority_plus", "Priority+"
+    PRIORITY_PLUS_PLUS = "priority_plus_plus", "Priority++"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Clock(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response (MRT)"
+    INTERVENTION = "intervention", "Intervention (TTI)"
+    RESOLUTION = "resolution", "Resolution (TTR)"
+
+
+class TimeUnit(models.TextChoices):
+    BUSINESS_HOURS = "business_hours", "business hours"
+    BUSINESS_DAYS = "business_days", "business days"
+
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class SlaPlan(models.Model):
+    code = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    availability_guarantee = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text="% of each calendar month the service must be fully up; empty: no guarantee.",
+    )
+    support_calendar = models.ForeignKey(
+        Calendar, on_delete=models.PROTECT, related_name="+", help_text="Hours of the customer-service team."
+    )
+    fault_calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Fault-handling hours: the incident clocks count only these.",
+    )
+    billing_calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Hours of the billing team, when billing tickets run on their own calendar.",
+    )
+    credit_rate_per_hour = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text="Downtime credit, % of the monthly fee per hour of outage; empty: no credits.",
+    )
+    monthly_credit_cap = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+        help_text="Maximum credit in a month, % of the monthly fee of the disrupted service.",
+    )
+    channels = models.JSONField(default=list, blank=True, help_text="Channels the plan includes.")
+    phone_queue_priority = models.CharField(
+        max_length=20, choices=PhoneQueuePriority.choices, default=PhoneQueuePriority.NONE
+    )
+    monthly_ticket_quota = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Tickets a customer may open per month; empty: unlimited."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "SLA plan"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(availability_guarantee__isnull=True)
+                | models.Q(availability_guarantee__gte=0, availability_guarantee__lte=100),
+                name="plan_availability_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_rate_per_hour__isnull=True) | models.Q(credit_rate_per_hour__gte=0),
+                name="plan_credit_rate_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(monthly_credit_cap__isnull=True) | models.Q(monthly_credit_cap__gte=0),
+                name="plan_credit_cap_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_rate_per_hour__isnull=True, monthly_credit_cap__isnull=True)
+                | models.Q(credit_rate_per_hour__isnull=False, monthly_credit_cap__isnull=False),
+                name="plan_credit_rate_and_cap_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        unknown = (
+            [c for c in self.channels or [] if c not in Channel.values]
+            if isinstance(self.channels, list)
+            else None
+        )
+        if unknown is None:
+            errors["channels"] = "Channels must be a list of channel codes."
+        elif unknown:
+            errors["channels"] = (
+                f"Unknown channel(s) {', '.join(map(repr, unknown))}: use {', '.join(Channel.values)}."
+            )
+        if (self.credit_rate_per_hour is None) != (self.monthly_credit_cap is None):
+            field = "monthly_credit_cap" if self.monthly_credit_cap is None else "credit_rate_per_hour"
+            errors[field] = "A credit rate needs a monthly cap, and a cap needs a rate."
+        if self.phone_queue_priority != PhoneQueuePriority.NONE and Channel.PHONE not in (
+            self.channels or []
+        ):
+            errors["phone_queue_priority"] = "A phone-queue priority needs the phone channel."
+        if errors:
+            raise ValidationError(errors)
+
+    def target(self, clock: str, priority: str) -> PlanTarget | None:
+        """The target for a clock and priority: the priority's own row, else the plan-wide one."""
+        rows = {t.priority: t for t in self.targets.all() if t.clock == clock}
+        return rows.get(priority) or rows.get("")
+
+
+class PlanTarget(models.Model):
+    """A maximum time for one clock (and one priority, or every priority when ``priority`` is blank)."""
+
+    plan = models.ForeignKey(SlaPlan, on_delete=models.CASCADE, related_name="targets")
+    clock = models.CharField(max_length=20, choices=Clock.choices)
+    priority = models.CharField(
+        max_length=10, choices=Priority.choices, blank=True, help_text="Empty: applies to every priority."
+    )
+    amount = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    unit = models.CharField(max_length=20, choices=TimeUnit.choices, default=TimeUnit.BUSINESS_HOURS)
+
+    class Meta:
+        ordering = ["plan", "clock", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "clock", "priority"], name="one_target_per_clock_priority"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="target_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.get_priority_display() if self.priority else "all priorities"
+        return f"{self.get_clock_display()}, {who}: {self.amount.normalize():f} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.amount is not None and self.amount <= 0:
+            raise ValidationError({"amount": "A target must be a positive time."})
+        if (
+            self.unit == TimeUnit.BUSINESS_DAYS
+            and self.amount is not None
+            and self.amount != self.amount.to_integral()
+        ):
+            raise ValidationError({"amount": "Business days must be a whole number."})
+
+    def due(self, calendar: BusinessCalendar, start: datetime) -> datetime:
+        """The instant this target runs out for a clock started at ``start`` on ``calendar``."""
+        if self.unit == TimeUnit.BUSINESS_DAYS:
+            return calendar.add_days(start, int(self.amount))
+        return calendar.add(start, timedelta(seconds=int(self.amount * 3600)))

@@ -1,0 +1,42 @@
+"""Reads of plans and calendars."""
+
+from __future__ import annotations
+
+import threading
+
+from guichet.businesstime import BusinessCalendar
+
+from .models import Calendar, SlaPlan, build_business_calendar
+
+_cache: dict[int, tuple[object, BusinessCalendar]] = {}
+_cache_lock = threading.Lock()
+
+
+def business_calendar(calendar: Calendar) -> BusinessCalendar:
+    """The engine's calendar for a stored one, built once per version of the row.
+
+    Building is cheap but not free (holidays are computed per year on first use), and the engine caches its
+    per-year tables, so one instance per calendar version is kept per process. Every service that changes a
+    calendar or its closed dates bumps ``updated_at``, which is the cache key.
+    """
+    key = (calendar.updated_at, calendar.hours, calendar.time_zone, calendar.country, calendar.subdivision)
+    hit = _cache.get(calendar.pk)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    built = build_business_calendar(
+        hours=calendar.hours,
+        time_zone=calendar.time_zone,
+        country=calendar.country,
+        subdivision=calendar.subdivision,
+        closed_dates=list(calendar.closed_dates.values_list("date", flat=True)),
+    )
+    with _cache_lock:
+        _cache[calendar.pk] = (key, built)
+    return built
+
+
+def plan_list():
+    """Plans with their calendars and targets, in two queries whatever their number."""
+    return SlaPlan.objects.select_related(
+        "support_calendar", "fault_calendar", "billing_calendar"
+    ).prefetch_related("targets")
