@@ -93,3 +93,56 @@ def test_the_pure_core_imports_nothing_of_django(module):
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both(tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    env = {"DEBUG": "1", "GUICHET_VAR_DIR": str(tmp_path), "GUICHET_SCHEDULER_INTERVAL": "1"}
+    guichet("migrate", "-v0", env=env, check=True)
+    guichet("load_demo", env=env, check=True)
+    port = _free_port()
+    base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guichet.cli", "serve", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env={**base, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=2) as resp:
+                    status = resp.status
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        # The worker's scheduler enqueues and runs the daily housekeeping job.
+        check = "from django_tasks_db.models import DBTaskResult as R; print(R.objects.successful().count())"
+        for _ in range(50):
+            if guichet("shell", "-c", check, env=env).stdout.strip().endswith("1"):
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError("the worker did not run the scheduled job")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert f"Guichet is running at http://127.0.0.1:{port}/" in out
+    assert "demo login admin / admin" in out
+    assert "shutting down gracefully" in out  # the worker was told to stop, and did

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, close_old_connections, transaction
+from django_tasks_db import DatabaseBackend
 
 from .models import ScheduledRun
 from .tasks import prune_finished_work
@@ -44,13 +45,16 @@ def enqueue_due(now: datetime, schedule: list[Periodic] | None = None) -> list[s
         if ScheduledRun.objects.filter(job=job.name, period_start=start).exists():
             continue
         try:
-            # Claim and enqueue in one transaction: with the database task backend both rows commit together,
-            # so a crash can neither lose a claimed period nor enqueue it twice.
             with transaction.atomic():
                 run = ScheduledRun.objects.create(job=job.name, period_start=start)
-                result = job.task.enqueue()
-                run.task_result_id = str(result.id)
-                run.save(update_fields=["task_result_id"])
+                if isinstance(job.task.get_backend(), DatabaseBackend):
+                    # Claim and enqueue in one transaction: both rows commit together, so a crash can
+                    # neither lose a claimed period nor enqueue it twice.
+                    run.task_result_id = str(job.task.enqueue().id)
+                    run.save(update_fields=["task_result_id"])
+                else:
+                    # A broker is outside the transaction: enqueue only once the claim is committed.
+                    transaction.on_commit(job.task.enqueue)
         except IntegrityError:
             continue  # another worker's scheduler claimed this period first
         log.info("scheduled %s for the period starting %s", job.name, start.isoformat())
