@@ -27,6 +27,7 @@ test: install lint pytest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 pytest: install
 	$(BIN)/pytest

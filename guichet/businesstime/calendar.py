@@ -64,7 +64,17 @@ class _Tables:
 
     __slots__ = ("hcum", "hdays", "hi", "kpre", "lo", "offs", "taus", "years")
 
-    def __init__(self, years, taus, offs, kpre, hdays, hcum, lo, hi):
+    def __init__(
+        self,
+        years: tuple[int, int],
+        taus: list[int],
+        offs: list[int],
+        kpre: list[int],
+        hdays: list[int],
+        hcum: list[int],
+        lo: int,
+        hi: int,
+    ) -> None:
         self.years = years  # (first, last) calendar years covered
         self.taus = taus  # UTC us of offset transitions, sorted
         self.offs = offs  # offs[i]: offset (us) in force between taus[i-1] and taus[i]
@@ -374,10 +384,11 @@ class BusinessCalendar:
 
     def _offset_s(self, s: int) -> int:
         off = (EPOCH + timedelta(seconds=s)).astimezone(self.tz).utcoffset()
+        assert off is not None  # an aware datetime in a ZoneInfo always has an offset
         return int(off.total_seconds())
 
     @staticmethod
-    def _country_holidays(country: str, subdivision: str | None, years) -> list[date]:
+    def _country_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> list[date]:
         import holidays as holidays_lib  # imported lazily: only calendars with a country need it
 
         try:
