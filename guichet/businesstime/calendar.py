@@ -43,6 +43,7 @@ MIN_PER_WEEK = 7 * 1440
 SHIFT = 3 * DAY
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
+ZERO = timedelta(0)
 ORDINAL_SHIFT = date(1969, 12, 29).toordinal()  # date.toordinal() - ORDINAL_SHIFT == wall day index
 FLOAT_EXACT_US = 2**32 * US  # until 2106: see _to_dt
 MAX_DAY_ADVANCE = 400 * 366  # add_days never looks further than this many days ahead
@@ -168,18 +169,24 @@ class BusinessCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """The open time in [start, end]; zero when end <= start."""
-        us = _utc_us(start, "start")
-        ue = _utc_us(end, "end")
+        try:  # _utc_us inlined: elapsed is on every clock's hot path
+            us = (start - EPOCH) // ONE_US
+            ue = (end - EPOCH) // ONE_US
+        except TypeError:
+            us, ue = _utc_us(start, "start"), _utc_us(end, "end")  # raises the right ValueError
         if ue <= us:
-            return timedelta(0)
+            return ZERO
         t = self._t
         if not (t.lo <= us and ue < t.hi):
             t = self._tables(us, ue)
-        return timedelta(microseconds=self._f(t, ue) - self._f(t, us))
+        return ONE_US * (self._f(t, ue) - self._f(t, us))  # exact, and faster than timedelta(microseconds=)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest instant t >= start such that the open time in [start, t] equals ``duration``."""
-        u = _utc_us(start, "start")
+        try:  # _utc_us and _to_dt are inlined on this path: add is the engine's most frequent call
+            u = (start - EPOCH) // ONE_US
+        except TypeError:
+            u = _utc_us(start, "start")  # raises the right ValueError
         try:
             d = duration // ONE_US
         except TypeError:
@@ -187,8 +194,13 @@ class BusinessCalendar:
         if d <= 0:
             if d < 0:
                 raise ValueError(f"duration must not be negative (got {duration})")
-            return start.astimezone(self.tz)
-        return self._to_dt(self._add_us(u, d))
+            # Through UTC, not start.astimezone(tz): with start already in tz that would hand back a wall
+            # time that does not exist (in a DST gap) unchanged.
+            return self._to_dt(u)
+        res = self._add_us(u, d)
+        if 0 <= res < FLOAT_EXACT_US:
+            return datetime.fromtimestamp(res / US, self.tz)
+        return self._to_dt(res)
 
     def add_days(self, start: datetime, n: int) -> datetime:
         """``n`` business days after the first open instant >= ``start``, at the same local time of day.
@@ -324,14 +336,36 @@ class BusinessCalendar:
             t = self._tables(u, u)
         # F(u) + d is the target of F. On the segment of u (between two offset changes) F = W(wall) + kpre[i],
         # so the target of W there is W(wall(u)) + d.
-        i = bisect_right(t.taus, u)
+        taus = t.taus
+        i = bisect_right(taus, u)
         off = t.offs[i]
         ws = u + off + SHIFT
+
+        # Fast path, most calls: no closed date from u's day to the answer and no offset change before it.
+        # Then W and its inverse differ from Base by the same closed-date sum, which cancels: the answer is
+        # Base^-1(Base(ws) + d), all inlined.
+        cum, week_open = self._cum, self._week_open
+        q, p = divmod(ws, WEEK)
+        m = p // MIN
+        y = q * week_open + cum[m] + d
+        if self._open_minute[m]:
+            y += p - m * MIN
+        q = (y - 1) // week_open
+        r = y - q * week_open
+        m = bisect_left(cum, r) - 1
+        w = q * WEEK + m * MIN + (r - cum[m])
+        hdays = t.hdays
+        j = bisect_left(hdays, ws // DAY)
+        if j == len(hdays) or hdays[j] * DAY >= w:
+            fast = w - off - SHIFT
+            if fast < t.hi and (i == len(taus) or fast <= taus[i]):
+                return fast
+
         x = self._w(t, ws) + d
         target = x + t.kpre[i]
         while True:
-            w = self._w_inv(t, x, ws)
-            res = None if w is None else w - off - SHIFT
+            found = self._w_inv(t, x, ws)
+            res = None if found is None else found - off - SHIFT
             if res is None or res >= t.hi:
                 # Past the years computed so far: extend them, and start again on the new tables (their
                 # origin may differ, so F values are only comparable within one snapshot).
