@@ -341,22 +341,29 @@ class BusinessCalendar:
         off = t.offs[i]
         ws = u + off + SHIFT
 
-        # Fast path, most calls: no closed date from u's day to the answer and no offset change before it.
-        # Then W and its inverse differ from Base by the same closed-date sum, which cancels: the answer is
-        # Base^-1(Base(ws) + d), all inlined.
-        cum, week_open = self._cum, self._week_open
-        q, p = divmod(ws, WEEK)
-        m = p // MIN
-        y = q * week_open + cum[m] + d
-        if self._open_minute[m]:
-            y += p - m * MIN
-        q = (y - 1) // week_open
-        r = y - q * week_open
-        m = bisect_left(cum, r) - 1
-        w = q * WEEK + m * MIN + (r - cum[m])
+        # Fast path (nearly every call): u's day is not closed and no offset change comes before the
+        # answer. Then W^-1(W(ws) + d) is Base^-1(Base(ws) + d + the open time of the closed dates skipped
+        # on the way), all inlined: the closed dates before the candidate answer are added one by one.
         hdays = t.hdays
+        nh = len(hdays)
         j = bisect_left(hdays, ws // DAY)
-        if j == len(hdays) or hdays[j] * DAY >= w:
+        if j == nh or hdays[j] != ws // DAY:
+            cum, week_open, day_open = self._cum, self._week_open, self._day_open
+            q, p = divmod(ws, WEEK)
+            m = p // MIN
+            y = q * week_open + cum[m] + d
+            if self._open_minute[m]:
+                y += p - m * MIN
+            while True:
+                q = (y - 1) // week_open
+                r = y - q * week_open
+                m = bisect_left(cum, r) - 1
+                w = q * WEEK + m * MIN + (r - cum[m])
+                if j < nh and hdays[j] * DAY < w:
+                    y += day_open[hdays[j] % 7]  # W is flat on a closed date: skip its open time
+                    j += 1
+                    continue
+                break
             fast = w - off - SHIFT
             if fast < t.hi and (i == len(taus) or fast <= taus[i]):
                 return fast
