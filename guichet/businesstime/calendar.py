@@ -263,12 +263,11 @@ class BusinessCalendar:
             v += p - m * MIN
         return v
 
-    def _base_inv(self, y: int) -> int:
-        """The earliest wall instant ws with _base(ws) == y, for y > 0."""
-        q = (y - 1) // self._week_open
-        r = y - q * self._week_open  # 0 < r <= week_open
-        m = bisect_left(self._cum, r) - 1
-        return q * WEEK + m * MIN + (r - self._cum[m])
+    # Base^-1(y), for y > 0, is the earliest wall instant ws with _base(ws) == y:
+    #     q = (y - 1) // week_open; r = y - q * week_open        (0 < r <= week_open: whole weeks first)
+    #     m = bisect_left(cum, r) - 1                            (the open minute in which r is reached)
+    #     ws = q * WEEK + m * MIN + (r - cum[m])
+    # It is written inline where it is used (_w_inv, _add_us): a helper call costs a tenth of an add.
 
     def _w(self, t: _Tables, ws: int) -> int:
         """Open wall time from the origin to wall instant ``ws``, closed dates excluded."""
@@ -316,7 +315,7 @@ class BusinessCalendar:
                     return ws
                 ws = (day + 1) * DAY
                 continue
-            # w = _base_inv(x + hcum[j]), inlined (hot path of add)
+            # w = Base^-1(x + hcum[j]) (see above)
             y = x + hcum[j]
             q = (y - 1) // week_open
             r = y - q * week_open
