@@ -29,8 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "guichet.audit",
     "guichet.customers",
     "guichet.plans",
+    "guichet.tickets",
     "guichet.jobs",
 ]
 
@@ -95,6 +97,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Time: stored in UTC; TIME_ZONE is only the default display zone (users and calendars carry their own).
 USE_TZ = True
 TIME_ZONE = env_tz("TIME_ZONE", "UTC")
+# The provider's own zone: months for quotas, claims and invoices are counted in it.
+GUICHET_PROVIDER_TIME_ZONE = env_tz("GUICHET_PROVIDER_TIME_ZONE", "Europe/Luxembourg")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 USE_I18N = True

@@ -1,9 +1,44 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import User
+from .models import ApiToken, Contact, Organisation, Team, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Preferences", {"fields": ("language", "time_zone")}))
+    list_display = ("username", "email", "first_name", "last_name", "kind", "is_active")
+    list_filter = ("kind", "is_active", "is_staff")
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Guichet", {"fields": ("kind", "language", "time_zone")}))
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "account_manager", "is_active")
+    list_select_related = ("account_manager",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ContactInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "supervisor")
+    list_select_related = ("supervisor",)
+    filter_horizontal = ("members",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "can_import", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("user",)
+    readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+    fields = ("user", "name", "prefix", "can_import", "created_at", "last_used_at", "revoked_at")
+
+    def has_add_permission(self, request):
+        return False  # tokens are made with `guichet createtoken`, which shows the secret once

@@ -1,10 +1,17 @@
-"""People. For now only the login account; organisations, contacts, staff and teams come with the tickets
-issue. The custom user model exists from the first migration because Django cannot switch to one later."""
+"""People and organisations: client companies, their contacts, the provider's staff and teams, API tokens.
 
+Every person is a ``User`` (one identity for the web, the API and, later, mail). A customer contact is a
+User with a ``Contact`` profile tying it to its organisation; the provider's staff are Users whose ``kind``
+says what they do, grouped in ``Team``s.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from .validators import validate_time_zone
+from .validators import validate_contact_roles, validate_time_zone
 
 
 class User(AbstractUser):
@@ -14,6 +21,15 @@ class User(AbstractUser):
         ENGLISH = "en", "English"
         FRENCH = "fr", "Français"
 
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer contact"
+        AGENT = "agent", "Agent"
+        SUPERVISOR = "supervisor", "Supervisor"
+        BILLING = "billing", "Billing staff"
+        ACCOUNT_MANAGER = "account_manager", "Account manager"
+        ADMIN = "admin", "Administrator"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     time_zone = models.CharField(
         max_length=64,
@@ -24,3 +40,112 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    @property
+    def is_provider_staff(self) -> bool:
+        return self.kind != self.Kind.CUSTOMER
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Organisation(models.Model):
+    """A client company."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_organisations",
+        limit_choices_to={"kind__in": ["account_manager", "supervisor", "admin"]},
+        help_text="The key account manager: the customer's single point of contact.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactRole(models.TextChoices):
+    ADMIN = "admin", "Administrative contact"
+    TECHNICAL = "technical", "Technical contact"
+    BILLING = "billing", "Billing contact"
+
+
+class Contact(models.Model):
+    """A person of a client organisation: the customer side of a User."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    roles = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_contact_roles],
+        help_text="Any of: admin, technical, billing.",
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation", "user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name} ({self.organisation})"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Team(models.Model):
+    """A team of the provider: support, NOC or billing."""
+
+    class Kind(models.TextChoices):
+        SUPPORT = "support", "Support"
+        NOC = "noc", "Network operations (NOC)"
+        BILLING = "billing", "Billing"
+
+    name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supervised_teams",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a hash is stored; the token itself is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64)
+    can_import = models.BooleanField(
+        default=False, help_text="May create tickets with past instants (migration from another helpdesk)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -115,6 +115,11 @@ class PhoneQueuePriority(models.TextChoices):
     PRIORITY_PLUS_PLUS = "priority_plus_plus", "Priority++"
 
 
+class QuotaPolicy(models.TextChoices):
+    FLAG = "flag", "Allow, and flag the ticket as over quota"
+    REFUSE = "refuse", "Refuse the ticket"
+
+
 class Priority(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -188,6 +193,21 @@ class SlaPlan(models.Model):
     )
     monthly_ticket_quota = models.PositiveIntegerField(
         null=True, blank=True, help_text="Tickets a customer may open per month; empty: unlimited."
+    )
+    quota_policy = models.CharField(
+        max_length=10,
+        choices=QuotaPolicy.choices,
+        default=QuotaPolicy.FLAG,
+        help_text="What happens to a ticket over the monthly quota.",
+    )
+    raise_priority_after = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Business hours without a first response after which a ticket is raised one priority "
+        "level (e.g. 4); empty: never.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -290,3 +310,21 @@ class PlanTarget(models.Model):
         if self.unit == TimeUnit.BUSINESS_DAYS:
             return calendar.add_days(start, int(self.amount))
         return calendar.add(start, timedelta(seconds=int(self.amount * 3600)))
+
+
+class OrganisationPlan(models.Model):
+    """The SLA plan an organisation's tickets run on, until per-service subscriptions (contracts) exist.
+
+    It lives here rather than on Organisation because plans depend on customers, never the reverse.
+    """
+
+    organisation = models.OneToOneField(
+        "customers.Organisation", on_delete=models.CASCADE, related_name="plan_assignment"
+    )
+    plan = models.ForeignKey(SlaPlan, on_delete=models.PROTECT, related_name="assignments")
+
+    class Meta:
+        verbose_name = "organisation's plan"
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.plan}"

@@ -40,3 +40,17 @@ def plan_list():
     return SlaPlan.objects.select_related(
         "support_calendar", "fault_calendar", "billing_calendar"
     ).prefetch_related("targets")
+
+
+def plan_for_organisation(organisation) -> SlaPlan | None:
+    """The plan an organisation's tickets run on (its default plan, until subscriptions exist)."""
+    from .models import OrganisationPlan
+
+    assignment = (
+        OrganisationPlan.objects.select_related(
+            "plan", "plan__support_calendar", "plan__fault_calendar", "plan__billing_calendar"
+        )
+        .filter(organisation=organisation)
+        .first()
+    )
+    return assignment.plan if assignment else None

@@ -86,6 +86,8 @@ def plan_upsert(
     channels: Sequence[str] = (),
     phone_queue_priority: str = "none",
     monthly_ticket_quota: int | None = None,
+    quota_policy: str = "flag",
+    raise_priority_after: Decimal | None = None,
 ) -> tuple[SlaPlan, bool]:
     """Create or update the plan ``code`` and replace its targets; returns (plan, changed).
 
@@ -108,6 +110,8 @@ def plan_upsert(
                 "channels": list(channels),
                 "phone_queue_priority": phone_queue_priority,
                 "monthly_ticket_quota": monthly_ticket_quota,
+                "quota_policy": quota_policy,
+                "raise_priority_after": raise_priority_after,
             },
         )
         or plan.pk is None

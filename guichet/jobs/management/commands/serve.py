@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 f"\nGuichet is running at http://{host or '127.0.0.1'}:{port}/  (admin: /admin/)"
             )
         )
-        for username, password, role in DEMO_LOGINS:
+        for username, password, _, role in DEMO_LOGINS:
             self.stdout.write(f"  demo login {username} / {password}: {role}")
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
 

@@ -21,5 +21,5 @@ class Command(BaseCommand):
             )
         changed = load_demo()
         self.stdout.write(f"demo data loaded: {changed} row(s) created or changed")
-        for username, password, role in DEMO_LOGINS:
+        for username, password, _, role in DEMO_LOGINS:
             self.stdout.write(f"  login {username} / {password}: {role}")

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from guichet.customers.models import User
+from guichet.customers.tokens import token_create
+
+
+class Command(BaseCommand):
+    help = "Create an API token for USERNAME and print it (it is shown only this once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="", help="What the token is for.")
+        parser.add_argument(
+            "--import", dest="can_import", action="store_true", help="May import tickets with past instants."
+        )
+
+    def handle(self, *args, username: str, name: str, can_import: bool, **options):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"no user {username!r}")
+        if not user.is_active:
+            raise CommandError(f"user {username!r} is inactive")
+        if can_import and user.kind != User.Kind.ADMIN:
+            raise CommandError("only an admin's token may import tickets")
+        _, token = token_create(user=user, name=name, can_import=can_import)
+        self.stdout.write(token)

@@ -1,0 +1,21 @@
+"""Errors the ticket services raise; the doors turn them into HTTP statuses (or CLI messages)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+__all__ = ["Conflict", "NotFound", "PermissionDenied", "QuotaExceeded", "ValidationError"]
+
+
+class NotFound(Exception):
+    """The object does not exist for the one asking (a foreign organisation's ticket is not found)."""
+
+
+class Conflict(Exception):
+    """The change was made against a stale version of the ticket."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"the ticket changed since version you sent; it is now at version {current_version}")
+        self.current_version = current_version
+
+
+class QuotaExceeded(Exception):
+    """The organisation has used its monthly ticket quota and its plan refuses tickets over it."""

@@ -1,0 +1,227 @@
+"""Tickets, their messages and attachments, and the SLA clocks that run on them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from guichet.plans.models import Clock, Priority
+
+PRIORITY_ORDER = [Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT]
+
+
+class Category(models.TextChoices):
+    INCIDENT = "incident", "Incident"
+    REQUEST = "request", "Request"
+    BILLING = "billing", "Billing"
+    SALES = "sales", "Sales"
+    TECHNICAL_SERVICE = "technical_service", "Technical service request (quoted)"
+    COMPLAINT = "complaint", "Complaint"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING_CUSTOMER = "pending_customer", "Pending customer"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.ON_HOLD]
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    EMAIL = "email", "Email"
+    API = "api", "API"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+
+
+class TicketCounter(models.Model):
+    """The last reference number given in a year (GT-2026-000123): one row per year, locked to allocate."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Ticket(models.Model):
+    reference = models.CharField(max_length=20, unique=True)
+    organisation = models.ForeignKey(
+        "customers.Organisation", on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    plan = models.ForeignKey(
+        "plans.SlaPlan",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        help_text="The plan the clocks run on.",
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.REQUEST)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    subject = models.CharField(max_length=200)
+    team = models.ForeignKey(
+        "customers.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="watched_tickets", blank=True)
+    opened_at = models.DateTimeField(help_text="When the customer reported it (past for imported tickets).")
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    intervention_started_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
+    )
+    customer_flagged_urgent = models.BooleanField(default=False)
+    over_quota = models.BooleanField(default=False)
+    outside_sla = models.BooleanField(
+        default=False, help_text="Technical service requests: quoted, no clocks."
+    )
+    next_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest due instant of the running clocks (queue order)."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Bumped by every change (optimistic locking).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["status", "next_due_at"], name="ticket_queue"),
+            models.Index(fields=["team", "status", "next_due_at"], name="ticket_team_queue"),
+            models.Index(fields=["assignee", "status", "next_due_at"], name="ticket_assignee_queue"),
+            models.Index(fields=["organisation", "status", "opened_at"], name="ticket_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", "Public reply"
+    INTERNAL = "internal", "Internal note"
+
+
+class TicketMessage(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC)
+    body = models.TextField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    created_at = models.DateTimeField()
+    external_id = models.CharField(max_length=255, blank=True, help_text="e.g. the Message-ID of a mail.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+
+
+class SlaClock(models.Model):
+    """One clock of one ticket. ``segments`` are the intervals it ran (ISO instants; the last open while it
+    runs); the other columns are what guichet.businesstime.clocks.evaluate made of them at the last change,
+    indexed so that escalation sweeps and queues are index range scans."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    clock = models.CharField(max_length=20, choices=Clock.choices)
+    calendar = models.ForeignKey("plans.Calendar", on_delete=models.PROTECT, related_name="+")
+    target_seconds = models.PositiveIntegerField()
+    segments = models.JSONField(default=list)
+    stopped = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=ClockState.choices)
+    used_seconds = models.PositiveIntegerField(
+        default=0, help_text="As of the last change (see evaluated_at)."
+    )
+    evaluated_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True, help_text="When the 75 % warning went out.")
+    breach_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "clock"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "clock"], name="one_clock_of_a_kind")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="clock_due"),
+            models.Index(fields=["state", "warn_at"], name="clock_warn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.clock} {self.state}"
+
+
+class QuoteStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    REFUSED = "refused", "Refused"
+
+
+class Quote(models.Model):
+    """The price of a technical service request, sent to the customer, who accepts or refuses it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="quotes")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.SENT)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="quote_amount_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.amount} {self.currency} {self.status}"

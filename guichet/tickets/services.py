@@ -1,0 +1,514 @@
+"""Commands on tickets. Each validates, runs in one transaction, moves the SLA clocks and writes the audit
+trail; nothing here knows which door (API, portal, mail) called it except through ``door``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from guichet.audit.services import record
+from guichet.customers.models import Organisation, Team, User
+from guichet.plans.models import Clock, Priority, QuotaPolicy
+from guichet.plans.selectors import plan_for_organisation
+
+from . import sla
+from .errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
+from .models import (
+    OPEN_STATUSES,
+    PRIORITY_ORDER,
+    Category,
+    Channel,
+    MessageKind,
+    Quote,
+    QuoteStatus,
+    Status,
+    Ticket,
+    TicketCounter,
+    TicketMessage,
+)
+
+STAFF_STATUSES = {s.value for s in Status}
+TEAM_FOR_CATEGORY = {
+    Category.INCIDENT: Team.Kind.NOC,
+    Category.BILLING: Team.Kind.BILLING,
+}
+
+
+def _now(at: datetime | None) -> datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        raise ValidationError({"at": "Instants must carry a time zone offset."})
+    if at > now:
+        raise ValidationError({"at": "An instant cannot be in the future."})
+    return at
+
+
+def _is_customer(user: User) -> bool:
+    return user.kind == User.Kind.CUSTOMER
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ticket.version:
+        raise Conflict(ticket.version)
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock: concurrent changes to one ticket are serialised."""
+    return Ticket.objects.select_for_update().select_related("plan", "organisation").get(pk=ticket.pk)
+
+
+def _bump(ticket: Ticket, fields: Iterable[str]) -> None:
+    ticket.version += 1
+    sla.refresh_next_due(ticket)
+    ticket.save(update_fields=[*set(fields), "version", "next_due_at", "updated_at"])
+
+
+def _next_reference(year: int) -> str:
+    counter, _ = TicketCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"GT-{year}-{counter.last:06d}"
+
+
+def _provider_month_start(at: datetime) -> datetime:
+    local = at.astimezone(ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def quota_usage(organisation: Organisation, at: datetime | None = None) -> dict[str, Any]:
+    """Tickets opened this month (provider's time zone) against the plan's monthly quota."""
+    at = at or timezone.now()
+    plan = plan_for_organisation(organisation)
+    used = Ticket.objects.filter(
+        organisation=organisation, opened_at__gte=_provider_month_start(at), merged_into__isnull=True
+    ).count()
+    quota = plan.monthly_ticket_quota if plan else None
+    return {
+        "quota": quota,
+        "used": used,
+        "remaining": None if quota is None else max(quota - used, 0),
+        "policy": plan.quota_policy if plan else QuotaPolicy.FLAG,
+    }
+
+
+def _route(category: str) -> tuple[Team | None, User | None]:
+    """Complaints go to a supervisor; incidents to the NOC, billing to the billing team, the rest to
+    support."""
+    kind = TEAM_FOR_CATEGORY.get(category, Team.Kind.SUPPORT)
+    team = Team.objects.filter(kind=kind).order_by("pk").first() or Team.objects.order_by("pk").first()
+    assignee = None
+    if category == Category.COMPLAINT:
+        assignee = (team.supervisor if team and team.supervisor_id else None) or User.objects.filter(
+            kind=User.Kind.SUPERVISOR, is_active=True
+        ).order_by("pk").first()
+    return team, assignee
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User,
+    door: str,
+    organisation: Organisation,
+    requester: User,
+    subject: str,
+    description: str,
+    category: str = Category.REQUEST,
+    priority: str = Priority.MEDIUM,
+    channel: str = Channel.PORTAL,
+    opened_at: datetime | None = None,
+    can_import: bool = False,
+) -> Ticket:
+    """Open a ticket. ``opened_at`` in the past is an import (from another helpdesk): only for admins or
+    tokens with the import permission; the clocks then run from that instant."""
+    now = timezone.now()
+    errors: dict[str, str] = {}
+    if not subject.strip():
+        errors["subject"] = "A subject is required."
+    if len(subject) > 200:
+        errors["subject"] = "At most 200 characters."
+    if not description.strip():
+        errors["description"] = "Describe the problem."
+    if category not in Category.values:
+        errors["category"] = f"Unknown category {category!r}: use {', '.join(Category.values)}."
+    if priority not in Priority.values:
+        errors["priority"] = f"Unknown priority {priority!r}: use {', '.join(Priority.values)}."
+    if channel not in Channel.values:
+        errors["channel"] = f"Unknown channel {channel!r}: use {', '.join(Channel.values)}."
+    if _is_customer(actor):
+        contact = getattr(actor, "contact", None)
+        if contact is None or contact.organisation_id != organisation.pk:
+            errors["organisation"] = "You can only open tickets for your own organisation."
+    req_contact = getattr(requester, "contact", None)
+    if req_contact is None or req_contact.organisation_id != organisation.pk or not req_contact.is_active:
+        errors["requester"] = "The requester must be an active contact of the ticket's organisation."
+    if opened_at is not None:
+        if not (can_import or actor.kind == User.Kind.ADMIN):
+            errors["opened_at"] = (
+                "Only imports (admins or tokens with the import permission) may set opened_at."
+            )
+        elif opened_at.tzinfo is None:
+            errors["opened_at"] = "opened_at must carry a time zone offset."
+        elif opened_at > now:
+            errors["opened_at"] = "opened_at cannot be in the future."
+    plan = plan_for_organisation(organisation)
+    if plan is None:
+        errors["organisation"] = "This organisation has no SLA plan yet."
+    if errors:
+        raise ValidationError(errors)
+    assert plan is not None
+    opened = opened_at or now
+
+    usage = quota_usage(organisation, opened)
+    over_quota = usage["quota"] is not None and usage["used"] >= usage["quota"]
+    if over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
+        raise QuotaExceeded(
+            f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses more "
+            "until next month. Contact your account manager to raise the quota."
+        )
+
+    team, assignee = _route(category)
+    ticket = Ticket(
+        reference=_next_reference(opened.year),
+        organisation=organisation,
+        requester=requester,
+        plan=plan,
+        category=category,
+        priority=priority,
+        status=Status.NEW,
+        channel=channel,
+        subject=subject.strip(),
+        team=team,
+        assignee=assignee,
+        opened_at=opened,
+        customer_flagged_urgent=_is_customer(actor) and priority == Priority.URGENT,
+        over_quota=over_quota,
+        outside_sla=category == Category.TECHNICAL_SERVICE,
+    )
+    ticket.save()
+    ticket.watchers.add(requester)
+    TicketMessage.objects.create(
+        ticket=ticket,
+        author=requester,
+        kind=MessageKind.PUBLIC,
+        body=description,
+        channel=channel,
+        created_at=opened,
+    )
+    sla.start_clocks(ticket, now)
+    sla.refresh_next_due(ticket)
+    ticket.save(update_fields=["next_due_at"])
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.created",
+        target=ticket,
+        organisation_id=organisation.pk,
+        at=opened if opened_at else None,
+        changes={
+            "reference": ticket.reference,
+            "category": category,
+            "priority": priority,
+            "channel": channel,
+            "opened_at": opened,
+            "over_quota": over_quota,
+            "team": team.name if team else None,
+        },
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    actor: User,
+    door: str,
+    ticket: Ticket,
+    body: str,
+    internal: bool = False,
+    at: datetime | None = None,
+    channel: str | None = None,
+    expected_version: int | None = None,
+) -> TicketMessage:
+    """Add a public reply or an internal note. A customer's reply to a ticket pending the customer resumes its
+    clocks; the first public reply of the provider meets the first-response clock; a customer's reply to a
+    resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into."""
+    if not body.strip():
+        raise ValidationError({"body": "The message is empty."})
+    customer = _is_customer(actor)
+    if customer and internal:
+        raise PermissionDenied("Customers cannot write internal notes.")
+    ticket = _lock(ticket)
+    while ticket.merged_into_id:
+        ticket = _lock(ticket.merged_into)  # type: ignore[arg-type]
+        expected_version = None  # the version the sender knew was the merged ticket's
+    _check_version(ticket, expected_version)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError({"ticket": f"{ticket.reference} is closed: open a new ticket and mention it."})
+    when = _now(at)
+    now = timezone.now()
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author=actor,
+        kind=MessageKind.INTERNAL if internal else MessageKind.PUBLIC,
+        body=body,
+        channel=channel or (Channel.API if door == "api" else Channel.PORTAL),
+        created_at=when,
+    )
+    changed = []
+    changes: dict[str, Any] = {"message_id": message.pk, "kind": message.kind}
+    if customer:
+        if ticket.status == Status.PENDING_CUSTOMER:
+            ticket.status = Status.OPEN
+            sla.resume(ticket, when, now)
+            changed.append("status")
+        elif ticket.status == Status.RESOLVED:
+            _reopen(ticket, when, now)
+            changed += ["status", "resolved_at"]
+    elif not internal:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = when
+            sla.stop(ticket, [Clock.FIRST_RESPONSE], when, now)
+            changed.append("first_response_at")
+        if ticket.status == Status.NEW:
+            ticket.status = Status.OPEN
+            changed.append("status")
+    if changed:
+        changes["status"] = ticket.status
+    _bump(ticket, changed)
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.note_added" if internal else "ticket.replied",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes=changes,
+        internal=internal,
+        at=when if at else None,
+    )
+    return message
+
+
+def _reopen(ticket: Ticket, when: datetime, now: datetime) -> None:
+    ticket.status = Status.OPEN
+    ticket.resolved_at = None
+    sla.restart(ticket, [Clock.RESOLUTION], when, now)
+
+
+@transaction.atomic
+def ticket_change(
+    *,
+    actor: User,
+    door: str,
+    ticket: Ticket,
+    expected_version: int | None,
+    priority: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    assignee: User | object | None = ...,
+    team: Team | object | None = ...,
+    at: datetime | None = None,
+) -> Ticket:
+    """Change priority, status, category, assignee or team. Customers may only flag their ticket urgent
+    and close or reopen it; everything else is for staff."""
+    ticket = _lock(ticket)
+    _check_version(ticket, expected_version)
+    when = _now(at)
+    now = timezone.now()
+    customer = _is_customer(actor)
+    errors: dict[str, str] = {}
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = f"Unknown priority {priority!r}: use {', '.join(Priority.values)}."
+    if status is not None and status not in STAFF_STATUSES:
+        errors["status"] = f"Unknown status {status!r}: use {', '.join(sorted(STAFF_STATUSES))}."
+    if category is not None and category not in Category.values:
+        errors["category"] = f"Unknown category {category!r}: use {', '.join(Category.values)}."
+    if customer:
+        if priority is not None and priority != Priority.URGENT:
+            errors["priority"] = "Customers may only flag a ticket urgent."
+        if status is not None and status not in (Status.CLOSED, Status.OPEN):
+            errors["status"] = "Customers may only close a ticket or reopen a resolved one."
+        if category is not None:
+            errors["category"] = "Customers cannot change the category."
+        if assignee is not ... or team is not ...:
+            raise PermissionDenied("Customers cannot assign tickets.")
+    if isinstance(assignee, User) and not assignee.is_provider_staff:
+        errors["assignee"] = "Tickets are assigned to provider staff only."
+    if errors:
+        raise ValidationError(errors)
+
+    changes: dict[str, Any] = {}
+    fields: list[str] = []
+    if category is not None and category != ticket.category:
+        changes["category"] = [ticket.category, category]
+        ticket.category = category
+        ticket.outside_sla = category == Category.TECHNICAL_SERVICE
+        fields += ["category", "outside_sla"]
+    if priority is not None and priority != ticket.priority:
+        changes["priority"] = [ticket.priority, priority]
+        ticket.priority = priority
+        if customer:
+            ticket.customer_flagged_urgent = True
+            fields.append("customer_flagged_urgent")
+        fields.append("priority")
+    if "priority" in changes or "category" in changes:
+        sla.retarget(ticket, now)
+    if assignee is not ...:
+        changes["assignee"] = [ticket.assignee_id, getattr(assignee, "pk", None)]
+        ticket.assignee = assignee  # type: ignore[assignment]
+        fields.append("assignee")
+    if team is not ...:
+        changes["team"] = [ticket.team_id, getattr(team, "pk", None)]
+        ticket.team = team  # type: ignore[assignment]
+        fields.append("team")
+    if status is not None and status != ticket.status:
+        changes["status"] = [ticket.status, status]
+        _move_status(ticket, status, when, now)
+        fields += ["status", "resolved_at", "closed_at", "first_response_at", "intervention_started_at"]
+    if not changes:
+        return ticket
+    _bump(ticket, fields)
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.changed",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes=changes,
+        at=when if at else None,
+    )
+    return ticket
+
+
+def _move_status(ticket: Ticket, new: str, when: datetime, now: datetime) -> None:
+    old = ticket.status
+    if old == Status.CLOSED:
+        raise ValidationError({"status": f"{ticket.reference} is closed; open a new ticket instead."})
+    if old == Status.PENDING_CUSTOMER and new != Status.PENDING_CUSTOMER:
+        sla.resume(ticket, when, now)
+    if new == Status.PENDING_CUSTOMER:
+        sla.pause(ticket, when, now)
+    if new in (Status.RESOLVED, Status.CLOSED):
+        # Resolving answers and intervenes too: no clock may breach after the fault is fixed.
+        sla.stop(ticket, Clock.values, when, now)
+        if new == Status.RESOLVED or ticket.resolved_at is None:
+            ticket.resolved_at = ticket.resolved_at or when
+        if new == Status.CLOSED:
+            ticket.closed_at = when
+    if old == Status.RESOLVED and new in OPEN_STATUSES:
+        ticket.resolved_at = None
+        sla.restart(ticket, [Clock.RESOLUTION], when, now)
+        if new == Status.PENDING_CUSTOMER:
+            sla.pause(ticket, when, now)
+    ticket.status = new
+
+
+@transaction.atomic
+def ticket_start_intervention(
+    *, actor: User, door: str, ticket: Ticket, expected_version: int | None = None, at: datetime | None = None
+) -> Ticket:
+    """The agent starts working on the fault: meets the intervention clock."""
+    if _is_customer(actor):
+        raise PermissionDenied("Only provider staff start interventions.")
+    ticket = _lock(ticket)
+    _check_version(ticket, expected_version)
+    if ticket.intervention_started_at is not None:
+        raise ValidationError({"ticket": "The intervention has already started."})
+    if not ticket.is_open:
+        raise ValidationError({"ticket": f"{ticket.reference} is {ticket.status}."})
+    when = _now(at)
+    ticket.intervention_started_at = when
+    sla.stop(ticket, [Clock.INTERVENTION], when, timezone.now())
+    fields = ["intervention_started_at"]
+    if ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+        fields.append("status")
+    _bump(ticket, fields)
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.intervention_started",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes={"intervention_started_at": when},
+        at=when if at else None,
+    )
+    return ticket
+
+
+def raise_priority(ticket: Ticket) -> str | None:
+    """The priority one level up, or None at the top."""
+    i = PRIORITY_ORDER.index(Priority(ticket.priority))
+    return PRIORITY_ORDER[i + 1].value if i + 1 < len(PRIORITY_ORDER) else None
+
+
+@transaction.atomic
+def quote_send(
+    *, actor: User, door: str, ticket: Ticket, amount: Decimal, currency: str = "EUR", description: str = ""
+) -> Quote:
+    """Send the customer the price of a technical service request."""
+    if _is_customer(actor):
+        raise PermissionDenied("Only provider staff send quotes.")
+    ticket = _lock(ticket)
+    if ticket.category != Category.TECHNICAL_SERVICE:
+        raise ValidationError({"ticket": "Only technical service requests are quoted."})
+    if amount < 0:
+        raise ValidationError({"amount": "A quote cannot be negative."})
+    if ticket.quotes.filter(status=QuoteStatus.SENT).exists():
+        raise ValidationError({"ticket": "A quote is already waiting for the customer's answer."})
+    quote = Quote.objects.create(
+        ticket=ticket,
+        amount=amount.quantize(Decimal("0.01")),
+        currency=currency.upper(),
+        description=description,
+        sent_at=timezone.now(),
+        sent_by=actor,
+    )
+    ticket.status = Status.PENDING_CUSTOMER
+    _bump(ticket, ["status"])
+    record(
+        actor=actor,
+        door=door,
+        action="quote.sent",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes={"quote_id": quote.pk, "amount": str(quote.amount), "currency": quote.currency},
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote:
+    """The customer accepts the quote (the work can start) or refuses it."""
+    ticket = _lock(quote.ticket)
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if not _is_customer(actor) and actor.kind != User.Kind.ADMIN:
+        raise PermissionDenied("The customer decides on a quote.")
+    if quote.status != QuoteStatus.SENT:
+        raise ValidationError({"quote": f"This quote was already {quote.status}."})
+    quote.status = QuoteStatus.ACCEPTED if accept else QuoteStatus.REFUSED
+    quote.decided_at = timezone.now()
+    quote.decided_by = actor
+    quote.save(update_fields=["status", "decided_at", "decided_by"])
+    ticket.status = Status.OPEN if accept else Status.RESOLVED
+    if not accept:
+        ticket.resolved_at = quote.decided_at
+    _bump(ticket, ["status", "resolved_at"])
+    record(
+        actor=actor,
+        door=door,
+        action="quote.accepted" if accept else "quote.refused",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes={"quote_id": quote.pk},
+    )
+    return quote

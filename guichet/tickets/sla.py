@@ -1,0 +1,184 @@
+"""The SLA clocks of tickets: Django glue around guichet.businesstime.clocks.
+
+Services call these inside their transaction; each function changes the clock rows' segments, then
+re-evaluates them, so that the stored state, used time and due / warning instants (indexed) always match the
+segments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from guichet.businesstime.clocks import Segment, evaluate, target_duration
+from guichet.plans.models import Calendar, Clock, SlaPlan, TimeUnit
+from guichet.plans.selectors import business_calendar
+
+from .models import Category, ClockState, SlaClock, Ticket
+
+WARN_RATIO = 0.75
+
+
+def calendar_for(plan: SlaPlan, category: str) -> Calendar:
+    """Incidents run on fault-handling hours, billing tickets on the billing calendar when the plan has one,
+    everything else on support hours."""
+    if category == Category.INCIDENT:
+        return plan.fault_calendar
+    if category == Category.BILLING and plan.billing_calendar_id:
+        return plan.billing_calendar  # type: ignore[return-value]
+    return plan.support_calendar
+
+
+def target_seconds(
+    plan: SlaPlan, clock: str, priority: str, calendar: Calendar, opened_at: datetime
+) -> int | None:
+    target = plan.target(clock, priority)
+    if target is None:
+        return None
+    cal = business_calendar(calendar)
+    if target.unit == TimeUnit.BUSINESS_DAYS:
+        return int(target_duration(cal, opened_at, days=int(target.amount)).total_seconds())
+    return int(target.amount * Decimal(3600))
+
+
+def _segments(row: SlaClock) -> list[Segment]:
+    return [
+        Segment(datetime.fromisoformat(a), None if b is None else datetime.fromisoformat(b))
+        for a, b in row.segments
+    ]
+
+
+def _apply(row: SlaClock, now: datetime) -> None:
+    cal = business_calendar(row.calendar)
+    status = evaluate(
+        cal,
+        timedelta(seconds=row.target_seconds),
+        _segments(row),
+        now,
+        stopped=row.stopped,
+        warn_ratio=WARN_RATIO,
+    )
+    row.state = ClockState(status.state.value)
+    row.used_seconds = int(status.used.total_seconds())
+    row.due_at = status.due_at
+    row.warn_at = status.warn_at
+    row.breached_at = status.breached_at
+    row.evaluated_at = now
+
+
+def live(row: SlaClock, now: datetime) -> tuple[str, datetime | None, int]:
+    """(state, due, used seconds) as of ``now`` without writing: a running clock keeps counting."""
+    if (
+        row.state in (ClockState.RUNNING, ClockState.BREACHED)
+        and row.segments
+        and row.segments[-1][1] is None
+    ):
+        cal = business_calendar(row.calendar)
+        status = evaluate(cal, timedelta(seconds=row.target_seconds), _segments(row), now, stopped=False)
+        return status.state.value, status.due_at, int(status.used.total_seconds())
+    return row.state, row.due_at, row.used_seconds
+
+
+def _save(rows: list[SlaClock]) -> None:
+    fields = [
+        *("segments", "stopped", "state", "used_seconds", "evaluated_at"),
+        *("due_at", "warn_at", "breached_at", "target_seconds", "calendar"),
+    ]
+    SlaClock.objects.bulk_update(rows, fields)
+
+
+def start_clocks(ticket: Ticket, now: datetime) -> list[SlaClock]:
+    """Create the ticket's clocks, running from its opening. Technical service requests have none."""
+    if ticket.outside_sla:
+        return []
+    calendar = calendar_for(ticket.plan, ticket.category)
+    rows = []
+    for clock in Clock.values:
+        seconds = target_seconds(ticket.plan, clock, ticket.priority, calendar, ticket.opened_at)
+        if seconds is None:
+            continue
+        row = SlaClock(
+            ticket=ticket,
+            clock=clock,
+            calendar=calendar,
+            target_seconds=seconds,
+            segments=[[ticket.opened_at.isoformat(), None]],
+        )
+        _apply(row, now)
+        rows.append(row)
+    SlaClock.objects.bulk_create(rows)
+    return rows
+
+
+def pause(ticket: Ticket, at: datetime, now: datetime) -> None:
+    """The ticket waits for the customer: every clock still counting stops counting at ``at``."""
+    rows = [r for r in ticket.clocks.all() if not r.stopped and r.segments and r.segments[-1][1] is None]
+    for row in rows:
+        row.segments[-1][1] = _not_before(row, at).isoformat()
+        _apply(row, now)
+    _save(rows)
+
+
+def resume(ticket: Ticket, at: datetime, now: datetime) -> None:
+    """The customer answered (or the agent took the ticket off pending): clocks not stopped count again."""
+    rows = [
+        r for r in ticket.clocks.all() if not r.stopped and (not r.segments or r.segments[-1][1] is not None)
+    ]
+    for row in rows:
+        row.segments.append([_not_before(row, at).isoformat(), None])
+        _apply(row, now)
+    _save(rows)
+
+
+def stop(ticket: Ticket, clocks: list[str], at: datetime, now: datetime) -> list[SlaClock]:
+    """The clocks' events happened at ``at`` (a reply, the intervention, the resolution)."""
+    rows = [r for r in ticket.clocks.all() if r.clock in clocks and not r.stopped]
+    for row in rows:
+        if row.segments and row.segments[-1][1] is None:
+            row.segments[-1][1] = _not_before(row, at).isoformat()
+        row.stopped = True
+        _apply(row, now)
+    _save(rows)
+    return rows
+
+
+def restart(ticket: Ticket, clocks: list[str], at: datetime, now: datetime) -> None:
+    """A reopened ticket: the resolution clock counts again from ``at``, keeping the time it had used."""
+    rows = [r for r in ticket.clocks.all() if r.clock in clocks and r.stopped]
+    for row in rows:
+        row.stopped = False
+        if ticket.status != "pending_customer":
+            row.segments.append([_not_before(row, at).isoformat(), None])
+        _apply(row, now)
+    _save(rows)
+
+
+def retarget(ticket: Ticket, now: datetime) -> None:
+    """The priority (or category) changed: new targets from the plan, counted from the ticket's opening, with
+    the time already used kept (the segments do not change)."""
+    calendar = calendar_for(ticket.plan, ticket.category)
+    existing = {r.clock: r for r in ticket.clocks.all()}
+    for clock in Clock.values:
+        seconds = target_seconds(ticket.plan, clock, ticket.priority, calendar, ticket.opened_at)
+        row = existing.get(clock)
+        if row is None or seconds is None:
+            continue  # a clock without a target stays as it is (plans give every priority the same clocks)
+        row.target_seconds = seconds
+        row.calendar = calendar
+        _apply(row, now)
+    _save(list(existing.values()))
+
+
+def refresh_next_due(ticket: Ticket) -> None:
+    """The earliest due instant of the clocks still counting: what the queues order by."""
+    dues = [r.due_at for r in ticket.clocks.all() if not r.stopped and r.due_at is not None]
+    ticket.next_due_at = min(dues) if dues else None
+
+
+def _not_before(row: SlaClock, at: datetime) -> datetime:
+    """Events arrive in order, but an imported one may carry an instant before the clock's last change:
+    never let a segment run backwards."""
+    last = (row.segments[-1][1] or row.segments[-1][0]) if row.segments else None
+    if last is not None and at < datetime.fromisoformat(last):
+        return datetime.fromisoformat(last)
+    return at

@@ -1,0 +1,68 @@
+from dataclasses import dataclass
+
+import pytest
+
+from guichet.customers.models import Contact, Organisation, Team, User
+from guichet.plans.demo import load_plans
+from guichet.plans.models import OrganisationPlan, SlaPlan
+
+from ..customers.factories import ContactFactory, OrganisationFactory, StaffFactory, TeamFactory
+
+
+@dataclass
+class World:
+    org: Organisation
+    other_org: Organisation
+    customer: User
+    colleague: User
+    foreigner: User
+    agent: User
+    noc_agent: User
+    billing_agent: User
+    supervisor: User
+    admin: User
+    support: Team
+    noc: Team
+    billing: Team
+
+    def use_plan(self, code: str, org: Organisation | None = None) -> SlaPlan:
+        plan = SlaPlan.objects.get(code=code)
+        OrganisationPlan.objects.update_or_create(organisation=org or self.org, defaults={"plan": plan})
+        return plan
+
+
+@pytest.fixture
+def world(db) -> World:
+    load_plans()
+    org, other = OrganisationFactory(name="Acme"), OrganisationFactory(name="Globex")
+    supervisor = StaffFactory(username="sue", kind=User.Kind.SUPERVISOR)
+    agent, noc_agent, billing_agent = (
+        StaffFactory(username="alice"),
+        StaffFactory(username="nora"),
+        StaffFactory(username="bill", kind=User.Kind.BILLING),
+    )
+    support = TeamFactory(name="Support", kind=Team.Kind.SUPPORT, supervisor=supervisor)
+    noc = TeamFactory(name="NOC", kind=Team.Kind.NOC, supervisor=supervisor)
+    billing = TeamFactory(name="Billing", kind=Team.Kind.BILLING, supervisor=supervisor)
+    support.members.add(agent)
+    noc.members.add(noc_agent)
+    billing.members.add(billing_agent)
+    w = World(
+        org=org,
+        other_org=other,
+        customer=ContactFactory(organisation=org, user__username="carla", roles=["admin", "technical"]).user,
+        colleague=ContactFactory(organisation=org, user__username="colin").user,
+        foreigner=ContactFactory(organisation=other, user__username="fred").user,
+        agent=agent,
+        noc_agent=noc_agent,
+        billing_agent=billing_agent,
+        supervisor=supervisor,
+        admin=StaffFactory(username="root", kind=User.Kind.ADMIN),
+        support=support,
+        noc=noc,
+        billing=billing,
+    )
+    w.use_plan("office", org)
+    w.use_plan("office", other)
+    assert Contact.objects.count() == 3
+    return w
