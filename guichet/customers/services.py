@@ -98,3 +98,86 @@ def team_ensure(
     if missing:
         team.members.add(*missing)
     return team, created or bool(missing)
+
+
+STAFF_WHO_MANAGE_ORGANISATIONS = (User.Kind.SUPERVISOR, User.Kind.ADMIN, User.Kind.ACCOUNT_MANAGER)
+
+
+def _deny(message: str):
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied(message)
+
+
+@transaction.atomic
+def organisation_create(
+    *, actor: User, door: str, name: str, slug: str, account_manager: User | None = None
+) -> Organisation:
+    from django.core.exceptions import ValidationError
+
+    if actor.kind not in STAFF_WHO_MANAGE_ORGANISATIONS:
+        _deny("Only supervisors, account managers and admins create organisations.")
+    if account_manager is not None and not account_manager.is_provider_staff:
+        raise ValidationError(
+            {"account_manager": "The account manager must be a member of the provider's staff."}
+        )
+    org = Organisation(name=name.strip(), slug=slug, account_manager=account_manager)
+    org.full_clean()
+    org.save()
+    record(actor=actor, door=door, action="organisation.created", target=org, organisation_id=org.pk,
+           changes={"name": org.name, "slug": org.slug})  # fmt: skip
+    return org
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor: User,
+    door: str,
+    organisation: Organisation,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    roles: Sequence[str] = ("technical",),
+    phone: str = "",
+    language: str = "en",
+    time_zone: str = "UTC",
+) -> Contact:
+    """Add a contact to an organisation: by the organisation's admin contact, or by provider staff. The
+    contact gets a login without a password (set through a reset link, or used for mail only)."""
+    from django.core.exceptions import ValidationError
+
+    if actor.kind == User.Kind.CUSTOMER:
+        own = getattr(actor, "contact", None)
+        if own is None or own.organisation_id != organisation.pk:
+            _deny("You can only manage your own organisation's contacts.")
+        if not own.has_role("admin"):
+            _deny("Only the organisation's admin contact manages contacts.")
+    email = email.strip().lower()
+    if User.objects.filter(username=email).exists():
+        raise ValidationError({"email": f"{email} already has a login."})
+    user = User(
+        username=email,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        kind=User.Kind.CUSTOMER,
+        language=language,
+        time_zone=time_zone,
+    )
+    user.set_unusable_password()
+    contact = Contact(user=user, organisation=organisation, roles=list(roles), phone=phone)
+    errors: dict = {}
+    for obj, exclude in ((user, ["password"]), (contact, ["user"])):
+        try:
+            obj.full_clean(exclude=exclude)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    user.save()
+    contact.user = user
+    contact.save()
+    record(actor=actor, door=door, action="contact.created", target=contact, organisation_id=organisation.pk,
+           changes={"email": email, "roles": list(roles)})  # fmt: skip
+    return contact

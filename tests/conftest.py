@@ -6,7 +6,7 @@ from guichet.customers.models import Contact, Organisation, Team, User
 from guichet.plans.demo import load_plans
 from guichet.plans.models import OrganisationPlan, SlaPlan
 
-from ..customers.factories import ContactFactory, OrganisationFactory, StaffFactory, TeamFactory
+from .customers.factories import ContactFactory, OrganisationFactory, StaffFactory, TeamFactory
 
 
 @dataclass

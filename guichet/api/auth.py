@@ -1,0 +1,32 @@
+"""Who is calling: a bearer token (``Authorization: Bearer gt_…``) or a logged-in web session."""
+
+from __future__ import annotations
+
+from ninja.security import HttpBearer, SessionAuth
+
+from guichet.customers.tokens import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        row = token_authenticate(token)
+        if row is None:
+            return None
+        request.user = row.user
+        request.api_token = row
+        return row.user
+
+
+class WebSession(SessionAuth):
+    """The extranet and console call the API with their session (CSRF-checked by ninja)."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None:
+            request.api_token = None
+        return user
+
+
+def can_import(request) -> bool:
+    token = getattr(request, "api_token", None)
+    return bool(token and token.can_import)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from guichet.customers.models import Contact, Organisation, User
+from guichet.customers.services import contact_create, organisation_create
+from guichet.plans.models import OrganisationPlan, SlaPlan
+from guichet.tickets.errors import NotFound, ValidationError
+
+router = Router(tags=["organisations"])
+
+
+def organisations_visible_to(user: User) -> QuerySet[Organisation]:
+    qs = Organisation.objects.select_related("account_manager", "plan_assignment__plan")
+    if user.kind == User.Kind.CUSTOMER:
+        contact = getattr(user, "contact", None)
+        return qs.filter(pk=contact.organisation_id) if contact else qs.none()
+    return qs
+
+
+def _organisation(user: User, org_id: int) -> Organisation:
+    org = organisations_visible_to(user).filter(pk=org_id).first()
+    if org is None:
+        raise NotFound(f"organisation {org_id} not found")
+    return org
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.display_name
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    account_manager: PersonOut | None
+    plan: str | None
+
+    @staticmethod
+    def resolve_plan(obj):
+        assignment = getattr(obj, "plan_assignment", None)
+        return assignment.plan.code if assignment else None
+
+
+class OrganisationIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")
+    plan: str
+    account_manager_id: int | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    roles: list[str]
+    phone: str
+    language: str
+    time_zone: str
+
+    @staticmethod
+    def resolve_email(obj):
+        return obj.user.email
+
+    @staticmethod
+    def resolve_first_name(obj):
+        return obj.user.first_name
+
+    @staticmethod
+    def resolve_last_name(obj):
+        return obj.user.last_name
+
+    @staticmethod
+    def resolve_language(obj):
+        return obj.user.language
+
+    @staticmethod
+    def resolve_time_zone(obj):
+        return obj.user.time_zone
+
+
+class ContactIn(Schema):
+    email: str = Field(min_length=3, max_length=150, pattern=r"^[^@\s]+@[^@\s]+$")
+    first_name: str = ""
+    last_name: str = ""
+    roles: list[str] = ["technical"]
+    phone: str = ""
+    language: str = "en"
+    time_zone: str = "UTC"
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="Organisations you can see")
+def list_organisations(request):
+    return list(organisations_visible_to(request.user))
+
+
+@router.get("/organisations/{org_id}", response=OrganisationOut, summary="One organisation")
+def get_organisation(request, org_id: int):
+    return _organisation(request.user, org_id)
+
+
+@router.post("/organisations", response={201: OrganisationOut}, summary="Create an organisation (staff)")
+def create_organisation(request, payload: OrganisationIn):
+    from django.db import transaction
+
+    plan = SlaPlan.objects.filter(code=payload.plan).first()
+    if plan is None:
+        raise ValidationError({"plan": f"Unknown plan {payload.plan!r}."})
+    manager = None
+    if payload.account_manager_id is not None:
+        manager = User.objects.filter(pk=payload.account_manager_id).first()
+        if manager is None:
+            raise ValidationError({"account_manager_id": "No such user."})
+    with transaction.atomic():
+        org = organisation_create(
+            actor=request.user, door="api", name=payload.name, slug=payload.slug, account_manager=manager
+        )
+        OrganisationPlan.objects.create(organisation=org, plan=plan)
+    return Status(201, organisations_visible_to(request.user).get(pk=org.pk))
+
+
+@router.get(
+    "/organisations/{org_id}/contacts", response=list[ContactOut], summary="An organisation's contacts"
+)
+def list_contacts(request, org_id: int):
+    org = _organisation(request.user, org_id)
+    return list(Contact.objects.filter(organisation=org, is_active=True).select_related("user"))
+
+
+@router.post("/organisations/{org_id}/contacts", response={201: ContactOut}, summary="Add a contact")
+def create_contact(request, org_id: int, payload: ContactIn):
+    org = _organisation(request.user, org_id)
+    contact = contact_create(actor=request.user, door="api", organisation=org, **payload.dict())
+    return Status(201, contact)

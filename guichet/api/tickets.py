@@ -1,0 +1,444 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict, Field
+
+from guichet.audit.selectors import history_of
+from guichet.businesstime.clocks import Segment, explain
+from guichet.customers.models import Organisation, Team, User
+from guichet.plans.models import Clock
+from guichet.plans.selectors import business_calendar
+from guichet.tickets import services, sla
+from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
+from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
+from guichet.tickets.selectors import queue, ticket_get, tickets_visible_to
+
+from .auth import can_import
+from .customers import PersonOut
+
+router = Router(tags=["tickets"])
+
+STRICT = ConfigDict(extra="forbid")  # a field the caller may not set is refused, never silently dropped
+
+
+class OrgRef(Schema):
+    id: int
+    name: str
+
+
+class ClockOut(Schema):
+    due: datetime | None
+    state: str
+    used_seconds: int
+    target_seconds: int | None
+
+
+class TicketOut(Schema):
+    id: int
+    reference: str
+    organisation: OrgRef
+    requester: PersonOut
+    subject: str
+    category: str
+    priority: str
+    status: str
+    channel: str
+    team: str | None
+    assignee: PersonOut | None
+    opened_at: datetime
+    first_response_at: datetime | None
+    intervention_started_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    merged_into: str | None
+    customer_flagged_urgent: bool
+    over_quota: bool
+    outside_sla: bool
+    next_due_at: datetime | None
+    version: int
+    sla: dict[str, ClockOut]
+
+    @staticmethod
+    def resolve_team(obj):
+        return obj.team.name if obj.team_id else None
+
+    @staticmethod
+    def resolve_merged_into(obj):
+        return obj.merged_into.reference if obj.merged_into_id else None
+
+    @staticmethod
+    def resolve_sla(obj):
+        now = timezone.now()
+        out = {
+            c: {"due": None, "state": "not_applicable", "used_seconds": 0, "target_seconds": None}
+            for c in Clock
+        }
+        for row in obj.clocks.all():
+            state, due, used = sla.live(row, now)
+            if due is not None:
+                due = due.astimezone(ZoneInfo(row.calendar.time_zone))  # shown in the clock's own zone
+            out[row.clock] = {
+                "due": due,
+                "state": state,
+                "used_seconds": used,
+                "target_seconds": row.target_seconds,
+            }
+        return out
+
+
+class TicketIn(Schema):
+    model_config = STRICT
+    subject: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1)
+    category: str = "request"
+    priority: str = "medium"
+    channel: str = "api"
+    organisation_id: int | None = None
+    requester_id: int | None = None
+    opened_at: datetime | None = Field(None, description="Imports only: when the ticket was really opened.")
+
+
+class TicketPatch(Schema):
+    model_config = STRICT
+    version: int = Field(description="The version you read: a stale one is refused with 409.")
+    priority: str | None = None
+    status: str | None = None
+    category: str | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+
+
+class MessageIn(Schema):
+    model_config = STRICT
+    body: str = Field(min_length=1)
+    version: int | None = None
+    at: datetime | None = Field(None, description="Imports only: when the message was really written.")
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    author: PersonOut | None
+    body: str
+    channel: str
+    created_at: datetime
+
+
+class InterventionIn(Schema):
+    model_config = STRICT
+    version: int | None = None
+    at: datetime | None = None
+
+
+class QuoteIn(Schema):
+    model_config = STRICT
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    currency: str = Field("EUR", min_length=3, max_length=3)
+    description: str = ""
+
+
+class QuoteOut(Schema):
+    id: int
+    amount: Decimal
+    currency: str
+    description: str
+    status: str
+    sent_at: datetime
+    decided_at: datetime | None
+
+
+class EventOut(Schema):
+    at: datetime
+    actor: str | None
+    door: str
+    action: str
+    changes: dict
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor.display_name if obj.actor_id else None
+
+
+class PeriodOut(Schema):
+    opens: datetime
+    closes: datetime
+
+
+class SegmentOut(Schema):
+    start: datetime
+    end: datetime | None
+    counted_seconds: int
+    open_periods: list[PeriodOut]
+
+
+class ClockExplained(Schema):
+    clock: str
+    calendar: str
+    hours: str
+    time_zone: str
+    target_seconds: int
+    state: str
+    used_seconds: int
+    due: datetime | None
+    segments: list[SegmentOut]
+    pauses: list[PeriodOut]
+
+
+class TicketFilters(Schema):
+    status: list[str] | None = None
+    priority: str | None = None
+    category: str | None = None
+    team_id: int | None = None
+    organisation_id: int | None = None
+    mine: bool = False
+    breached: bool | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _with_relations(qs):
+    return qs.select_related("organisation", "requester", "team", "assignee", "merged_into").prefetch_related(
+        Prefetch("clocks", queryset=SlaClock.objects.select_related("calendar"))
+    )
+
+
+def _load(request, ref: str) -> Ticket:
+    ticket = ticket_get(request.user, ref)
+    return _with_relations(Ticket.objects.filter(pk=ticket.pk)).get()
+
+
+def _reload(ticket: Ticket) -> Ticket:
+    return _with_relations(Ticket.objects.filter(pk=ticket.pk)).get()
+
+
+@router.get("", response=list[TicketOut], summary="Tickets you can see, by next due instant")
+def list_tickets(request, filters: Query[TicketFilters]):
+    qs = queue(
+        request.user,
+        statuses=filters.status,
+        team_id=filters.team_id,
+        priority=filters.priority,
+        category=filters.category,
+        organisation_id=filters.organisation_id,
+        breached=filters.breached,
+        mine=filters.mine,
+    )
+    return list(_with_relations(qs)[filters.offset : filters.offset + filters.limit])
+
+
+@router.post("", response={201: TicketOut}, summary="Open a ticket")
+def create_ticket(request, payload: TicketIn):
+    user: User = request.user
+    if user.kind == User.Kind.CUSTOMER:
+        contact = getattr(user, "contact", None)
+        if contact is None:
+            raise PermissionDenied("Your login is not a contact of any organisation.")
+        org_id = payload.organisation_id or contact.organisation_id
+    else:
+        if payload.organisation_id is None:
+            raise ValidationError({"organisation_id": "Staff must say which organisation the ticket is for."})
+        org_id = payload.organisation_id
+    organisation = Organisation.objects.filter(pk=org_id).first()
+    if organisation is None:
+        raise ValidationError({"organisation_id": "No such organisation."})
+    requester = user
+    if payload.requester_id is not None:
+        requester = User.objects.filter(pk=payload.requester_id).first()
+        if requester is None:
+            raise ValidationError({"requester_id": "No such contact."})
+    elif user.kind != User.Kind.CUSTOMER:
+        raise ValidationError({"requester_id": "Staff must say which contact reported the ticket."})
+    ticket = services.ticket_create(
+        actor=user,
+        door="import" if payload.opened_at else "api",
+        organisation=organisation,
+        requester=requester,
+        subject=payload.subject,
+        description=payload.description,
+        category=payload.category,
+        priority=payload.priority,
+        channel=payload.channel,
+        opened_at=payload.opened_at,
+        can_import=can_import(request),
+    )
+    return Status(201, _reload(ticket))
+
+
+@router.get("/{ref}", response=TicketOut, summary="One ticket, with its SLA clocks")
+def get_ticket(request, ref: str):
+    return _load(request, ref)
+
+
+@router.patch("/{ref}", response=TicketOut, summary="Change priority, status, category, assignee or team")
+def change_ticket(request, ref: str, payload: TicketPatch):
+    ticket = ticket_get(request.user, ref)
+    sent = payload.model_fields_set
+    kwargs: dict = {}
+    if "assignee_id" in sent:
+        assignee = None
+        if payload.assignee_id is not None:
+            assignee = User.objects.filter(pk=payload.assignee_id).first()
+            if assignee is None:
+                raise ValidationError({"assignee_id": "No such user."})
+        kwargs["assignee"] = assignee
+    if "team_id" in sent:
+        team = None
+        if payload.team_id is not None:
+            team = Team.objects.filter(pk=payload.team_id).first()
+            if team is None:
+                raise ValidationError({"team_id": "No such team."})
+        kwargs["team"] = team
+    services.ticket_change(
+        actor=request.user,
+        door="api",
+        ticket=ticket,
+        expected_version=payload.version,
+        priority=payload.priority,
+        status=payload.status,
+        category=payload.category,
+        **kwargs,
+    )
+    return _load(request, ref)
+
+
+def _message(request, ref: str, payload: MessageIn, internal: bool):
+    ticket = ticket_get(request.user, ref)
+    if payload.at is not None and not (can_import(request) or request.user.kind == User.Kind.ADMIN):
+        raise ValidationError({"at": "Only imports may date a message in the past."})
+    message = services.ticket_reply(
+        actor=request.user,
+        door="api",
+        ticket=ticket,
+        body=payload.body,
+        internal=internal,
+        at=payload.at,
+        expected_version=payload.version,
+    )
+    return Status(201, message)
+
+
+@router.post("/{ref}/replies", response={201: MessageOut}, summary="Reply (public)")
+def reply(request, ref: str, payload: MessageIn):
+    return _message(request, ref, payload, internal=False)
+
+
+@router.post("/{ref}/notes", response={201: MessageOut}, summary="Internal note (staff only)")
+def note(request, ref: str, payload: MessageIn):
+    if request.user.kind == User.Kind.CUSTOMER:
+        raise PermissionDenied("Customers cannot write internal notes.")
+    return _message(request, ref, payload, internal=True)
+
+
+@router.get("/{ref}/messages", response=list[MessageOut], summary="The conversation (customers: public only)")
+def messages(request, ref: str):
+    ticket = ticket_get(request.user, ref)
+    qs = ticket.messages.select_related("author")
+    if request.user.kind == User.Kind.CUSTOMER:
+        qs = qs.filter(kind=MessageKind.PUBLIC)
+    return list(qs)
+
+
+@router.post("/{ref}/intervention", response=TicketOut, summary="Start the intervention (meets its clock)")
+def start_intervention(request, ref: str, payload: InterventionIn):
+    ticket = ticket_get(request.user, ref)
+    if payload.at is not None and not (can_import(request) or request.user.kind == User.Kind.ADMIN):
+        raise ValidationError({"at": "Only imports may date an event in the past."})
+    services.ticket_start_intervention(
+        actor=request.user, door="api", ticket=ticket, expected_version=payload.version, at=payload.at
+    )
+    return _load(request, ref)
+
+
+@router.get("/{ref}/history", response=list[EventOut], summary="Every change, by whom and through which door")
+def history(request, ref: str):
+    ticket = ticket_get(request.user, ref)
+    return list(history_of(ticket, include_internal=request.user.kind != User.Kind.CUSTOMER))
+
+
+@router.get("/{ref}/sla", response=list[ClockExplained], summary="How each due instant came to be")
+def explain_sla(request, ref: str):
+    ticket = _load(request, ref)
+    now = timezone.now()
+    out = []
+    for row in ticket.clocks.all():
+        cal = business_calendar(row.calendar)
+        segments = [
+            Segment(datetime.fromisoformat(a), None if b is None else datetime.fromisoformat(b))
+            for a, b in row.segments
+        ]
+        state, due, used = sla.live(row, now)
+        parts = explain(cal, segments, now)
+        pauses = [
+            {"opens": segments[i].end, "closes": segments[i + 1].start}
+            for i in range(len(segments) - 1)
+            if segments[i].end is not None
+        ]
+        out.append(
+            {
+                "clock": row.clock,
+                "calendar": row.calendar.name,
+                "hours": row.calendar.hours,
+                "time_zone": row.calendar.time_zone,
+                "target_seconds": row.target_seconds,
+                "state": state,
+                "used_seconds": used,
+                "due": due,
+                "segments": [
+                    {
+                        "start": p.start,
+                        "end": p.end,
+                        "counted_seconds": int(p.counted.total_seconds()),
+                        "open_periods": [{"opens": a, "closes": b} for a, b in p.open_periods],
+                    }
+                    for p in parts
+                ],
+                "pauses": pauses,
+            }
+        )
+    return out
+
+
+@router.post("/{ref}/quotes", response={201: QuoteOut}, summary="Send a quote (technical service requests)")
+def send_quote(request, ref: str, payload: QuoteIn):
+    ticket = ticket_get(request.user, ref)
+    quote = services.quote_send(
+        actor=request.user,
+        door="api",
+        ticket=ticket,
+        amount=payload.amount,
+        currency=payload.currency,
+        description=payload.description,
+    )
+    return Status(201, quote)
+
+
+@router.get("/{ref}/quotes", response=list[QuoteOut], summary="The ticket's quotes")
+def list_quotes(request, ref: str):
+    return list(ticket_get(request.user, ref).quotes.all())
+
+
+def _decide(request, ref: str, quote_id: int, accept: bool):
+    ticket = ticket_get(request.user, ref)
+    quote = Quote.objects.filter(ticket=ticket, pk=quote_id).first()
+    if quote is None:
+        raise NotFound(f"quote {quote_id} not found")
+    return services.quote_decide(actor=request.user, door="api", quote=quote, accept=accept)
+
+
+@router.post("/{ref}/quotes/{quote_id}/accept", response=QuoteOut, summary="Accept a quote (customer)")
+def accept_quote(request, ref: str, quote_id: int):
+    return _decide(request, ref, quote_id, True)
+
+
+@router.post("/{ref}/quotes/{quote_id}/refuse", response=QuoteOut, summary="Refuse a quote (customer)")
+def refuse_quote(request, ref: str, quote_id: int):
+    return _decide(request, ref, quote_id, False)
+
+
+__all__ = ["router", "tickets_visible_to"]
