@@ -25,6 +25,7 @@ __all__ = [
     "Segment",
     "evaluate",
     "explain",
+    "instant_of",
     "target_duration",
 ]
 
@@ -106,6 +107,15 @@ def _reach(
         before_last = used - cal.elapsed(last.start, now)
         return cal.add(last.start, amount - before_last), False
     return None, False
+
+
+def instant_of(
+    cal: BusinessCalendar, segments: Sequence[Segment], amount: timedelta, now: datetime
+) -> datetime | None:
+    """The instant the open time counted in ``segments`` reaches ``amount`` (the last segment, if open,
+    runs on); None if a paused or stopped clock never reached it."""
+    running = bool(segments) and segments[-1].end is None
+    return _reach(cal, segments, amount, now, running)[0]
 
 
 def evaluate(

@@ -32,9 +32,16 @@ class Periodic:
         return EPOCH + self.every * ((now - EPOCH) // self.every)
 
 
-SCHEDULE: list[Periodic] = [
-    Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
-]
+def _schedule() -> list[Periodic]:
+    from guichet.tickets.tasks import escalation_sweep
+
+    return [
+        Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
+        Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
+    ]
+
+
+SCHEDULE: list[Periodic] = _schedule()
 
 
 def enqueue_due(now: datetime, schedule: list[Periodic] | None = None) -> list[str]:

@@ -179,8 +179,14 @@ class SlaClock(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    raise_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="First response only: when the plan raises the priority if unanswered.",
+    )
     warned_at = models.DateTimeField(null=True, blank=True, help_text="When the 75 % warning went out.")
     breach_notified_at = models.DateTimeField(null=True, blank=True)
+    raised_at = models.DateTimeField(null=True, blank=True, help_text="When the priority was raised.")
 
     class Meta:
         ordering = ["ticket", "clock"]
@@ -188,6 +194,7 @@ class SlaClock(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="clock_due"),
             models.Index(fields=["state", "warn_at"], name="clock_warn"),
+            models.Index(fields=["state", "raise_at"], name="clock_raise"),
         ]
 
     def __str__(self) -> str:
@@ -225,3 +232,31 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.amount} {self.currency} {self.status}"
+
+
+class Notification(models.Model):
+    """A message to a member of staff about a ticket (SLA warning, breach, escalation), shown in the console
+    and mailed by a background task."""
+
+    class Kind(models.TextChoices):
+        SLA_WARNING = "sla_warning", "SLA warning (75 % used)"
+        SLA_BREACH = "sla_breach", "SLA breached"
+        PRIORITY_RAISED = "priority_raised", "Priority raised"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    clock = models.CharField(max_length=20, choices=Clock.choices, blank=True)
+    message = models.TextField()
+    created_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ticket_id} -> {self.recipient_id}"

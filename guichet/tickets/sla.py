@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from guichet.businesstime.clocks import Segment, evaluate, target_duration
+from guichet.businesstime.clocks import Segment, evaluate, instant_of, target_duration
 from guichet.plans.models import Calendar, Clock, SlaPlan, TimeUnit
 from guichet.plans.selectors import business_calendar
 
@@ -64,6 +64,10 @@ def _apply(row: SlaClock, now: datetime) -> None:
     row.warn_at = status.warn_at
     row.breached_at = status.breached_at
     row.evaluated_at = now
+    row.raise_at = None
+    raise_after = row.ticket.plan.raise_priority_after
+    if row.clock == Clock.FIRST_RESPONSE and raise_after and not row.stopped and row.raised_at is None:
+        row.raise_at = instant_of(cal, _segments(row), timedelta(seconds=int(raise_after * 3600)), now)
 
 
 def live(row: SlaClock, now: datetime) -> tuple[str, datetime | None, int]:
@@ -82,7 +86,7 @@ def live(row: SlaClock, now: datetime) -> tuple[str, datetime | None, int]:
 def _save(rows: list[SlaClock]) -> None:
     fields = [
         *("segments", "stopped", "state", "used_seconds", "evaluated_at"),
-        *("due_at", "warn_at", "breached_at", "target_seconds", "calendar"),
+        *("due_at", "warn_at", "breached_at", "target_seconds", "calendar", "raise_at"),
     ]
     SlaClock.objects.bulk_update(rows, fields)
 

@@ -18,8 +18,9 @@ NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 def test_each_job_is_enqueued_once_per_period():
     assert enqueue_due(NOON) == [job.name for job in SCHEDULE]
-    assert enqueue_due(NOON + timedelta(hours=3)) == []  # a second scheduler, later the same day
-    assert DBTaskResult.objects.count() == len(SCHEDULE)
+    assert enqueue_due(NOON + timedelta(seconds=30)) == []  # a second scheduler, within the same periods
+    assert enqueue_due(NOON + timedelta(hours=3)) == ["escalation-sweep"]  # minutely, not daily
+    assert DBTaskResult.objects.count() == len(SCHEDULE) + 1
 
 
 def test_the_next_period_is_enqueued_again():
@@ -41,11 +42,11 @@ def test_the_worker_runs_the_enqueued_housekeeping_and_prunes_old_results():
     with time_machine.travel(NOON - timedelta(days=30), tick=False):
         enqueue_due(NOON - timedelta(days=30))
         call_command("worker", batch=True, no_scheduler=True, interval=0)
-    old = DBTaskResult.objects.get()
-    assert old.status == "SUCCESSFUL"
+    prune = DBTaskResult.objects.filter(task_path__endswith="prune_finished_work")
+    assert [r.status for r in DBTaskResult.objects.all()] == ["SUCCESSFUL", "SUCCESSFUL"]
     with time_machine.travel(NOON, tick=False):
         enqueue_due(NOON)
         call_command("worker", batch=True, no_scheduler=True, interval=0)
-    fresh = DBTaskResult.objects.get()  # the 30-day-old result was pruned by today's run
+    fresh = prune.get()  # the 30-day-old results were pruned by today's run
     assert fresh.status == "SUCCESSFUL"
-    assert fresh.return_value == {"task_results": 1, "scheduled_runs": 1}
+    assert fresh.return_value == {"task_results": 2, "scheduled_runs": 2}

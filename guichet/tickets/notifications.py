@@ -1,0 +1,72 @@
+"""Notifications to staff: stored (the console lists them) and mailed by a background task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from guichet.customers.models import User
+from guichet.jobs.enqueue import enqueue_with_commit
+
+from .models import Notification, Ticket
+
+SUBJECTS = {
+    "en": {
+        Notification.Kind.SLA_WARNING: "[{ref}] 75 % of the {clock} time used",
+        Notification.Kind.SLA_BREACH: "[{ref}] {clock} target breached",
+        Notification.Kind.PRIORITY_RAISED: "[{ref}] priority raised to {priority}",
+    },
+    "fr": {
+        Notification.Kind.SLA_WARNING: "[{ref}] 75 % du délai de {clock} consommé",
+        Notification.Kind.SLA_BREACH: "[{ref}] délai de {clock} dépassé",
+        Notification.Kind.PRIORITY_RAISED: "[{ref}] priorité relevée à {priority}",
+    },
+}
+CLOCK_NAMES = {
+    "en": {"first_response": "first response", "intervention": "intervention", "resolution": "resolution"},
+    "fr": {"first_response": "première réponse", "intervention": "intervention", "resolution": "résolution"},
+}
+
+
+def notify(
+    *, recipients: Iterable[User], ticket: Ticket, kind: str, clock: str, message: str, at: datetime
+) -> list[Notification]:
+    """Store one notification per recipient and enqueue its mail, inside the caller's transaction."""
+    rows = [
+        Notification(recipient=r, ticket=ticket, kind=kind, clock=clock, message=message, created_at=at)
+        for r in {r.pk: r for r in recipients if r.is_active}.values()
+    ]
+    Notification.objects.bulk_create(rows)
+    for row in rows:
+        enqueue_with_commit(send_notification, row.pk)
+    return rows
+
+
+@task()
+def send_notification(notification_id: int) -> bool:
+    """Mail one notification. Idempotent: a notification already mailed is not mailed again."""
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update()
+            .select_related("recipient", "ticket")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if row is None or not row.recipient.email:
+            return False
+        lang = row.recipient.language if row.recipient.language in SUBJECTS else "en"
+        subject = SUBJECTS[lang][row.kind].format(
+            ref=row.ticket.reference,
+            clock=CLOCK_NAMES[lang].get(row.clock, row.clock),
+            priority=row.ticket.priority,
+        )
+        send_mail(subject, row.message, settings.DEFAULT_FROM_EMAIL, [row.recipient.email])
+        row.emailed_at = timezone.now()
+        row.save(update_fields=["emailed_at"])
+    return True
