@@ -141,3 +141,17 @@ def create_contact(request, org_id: int, payload: ContactIn):
     org = _organisation(request.user, org_id)
     contact = contact_create(actor=request.user, door="api", organisation=org, **payload.dict())
     return Status(201, contact)
+
+
+class QuotaOut(Schema):
+    quota: int | None
+    used: int
+    remaining: int | None
+    policy: str
+
+
+@router.get("/organisations/{org_id}/quota", response=QuotaOut, summary="This month's ticket quota and usage")
+def quota(request, org_id: int):
+    from guichet.tickets.services import quota_usage
+
+    return quota_usage(_organisation(request.user, org_id))

@@ -17,7 +17,7 @@ from guichet.plans.selectors import business_calendar
 from guichet.tickets import services, sla
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
-from guichet.tickets.selectors import queue, ticket_get, tickets_visible_to
+from guichet.tickets.selectors import queue, similar_open_tickets, ticket_get, tickets_visible_to
 
 from .auth import can_import
 from .customers import PersonOut
@@ -90,6 +90,27 @@ class TicketOut(Schema):
                 "target_seconds": row.target_seconds,
             }
         return out
+
+
+class DuplicateOut(Schema):
+    reference: str
+    subject: str
+    status: str
+    opened_at: datetime
+    score: float
+
+
+class TicketCreatedOut(TicketOut):
+    possible_duplicates: list[DuplicateOut] = Field(
+        description="The organisation's open tickets that look like the same problem: add to one of them "
+        "rather than keep two tickets."
+    )
+
+
+class MergeIn(Schema):
+    model_config = STRICT
+    into: str = Field(description="Reference of the ticket that survives.")
+    version: int | None = None
 
 
 class TicketIn(Schema):
@@ -232,7 +253,33 @@ def list_tickets(request, filters: Query[TicketFilters]):
     return list(_with_relations(qs)[filters.offset : filters.offset + filters.limit])
 
 
-@router.post("", response={201: TicketOut}, summary="Open a ticket")
+def _duplicates(organisation_id: int, subject: str, description: str, exclude_id: int | None = None):
+    return [
+        {
+            "reference": t.reference,
+            "subject": t.subject,
+            "status": t.status,
+            "opened_at": t.opened_at,
+            "score": score,
+        }
+        for t, score in similar_open_tickets(organisation_id, subject, description, exclude_id=exclude_id)
+    ]
+
+
+@router.get("/similar", response=list[DuplicateOut], summary="Open tickets like this one (as you type)")
+def similar(request, subject: str = "", description: str = "", organisation_id: int | None = None):
+    user: User = request.user
+    if user.kind == User.Kind.CUSTOMER:
+        contact = getattr(user, "contact", None)
+        if contact is None:
+            return []
+        organisation_id = contact.organisation_id
+    elif organisation_id is None:
+        raise ValidationError({"organisation_id": "Say which organisation to look in."})
+    return _duplicates(organisation_id, subject, description)
+
+
+@router.post("", response={201: TicketCreatedOut}, summary="Open a ticket")
 def create_ticket(request, payload: TicketIn):
     user: User = request.user
     if user.kind == User.Kind.CUSTOMER:
@@ -267,7 +314,11 @@ def create_ticket(request, payload: TicketIn):
         opened_at=payload.opened_at,
         can_import=can_import(request),
     )
-    return Status(201, _reload(ticket))
+    created = _reload(ticket)
+    created.possible_duplicates = _duplicates(
+        ticket.organisation_id, ticket.subject, payload.description, exclude_id=ticket.pk
+    )
+    return Status(201, created)
 
 
 @router.get("/{ref}", response=TicketOut, summary="One ticket, with its SLA clocks")
@@ -353,6 +404,16 @@ def start_intervention(request, ref: str, payload: InterventionIn):
         actor=request.user, door="api", ticket=ticket, expected_version=payload.version, at=payload.at
     )
     return _load(request, ref)
+
+
+@router.post("/{ref}/merge", response=TicketOut, summary="Merge this ticket into another (staff)")
+def merge(request, ref: str, payload: MergeIn):
+    ticket = ticket_get(request.user, ref)
+    into = ticket_get(request.user, payload.into)
+    survivor = services.ticket_merge(
+        actor=request.user, door="api", ticket=ticket, into=into, expected_version=payload.version
+    )
+    return _load(request, survivor.reference)
 
 
 @router.get("/{ref}/history", response=list[EventOut], summary="Every change, by whom and through which door")

@@ -124,8 +124,14 @@ def organisation_create(
     org = Organisation(name=name.strip(), slug=slug, account_manager=account_manager)
     org.full_clean()
     org.save()
-    record(actor=actor, door=door, action="organisation.created", target=org, organisation_id=org.pk,
-           changes={"name": org.name, "slug": org.slug})  # fmt: skip
+    record(
+        actor=actor,
+        door=door,
+        action="organisation.created",
+        target=org,
+        organisation_id=org.pk,
+        changes={"name": org.name, "slug": org.slug},
+    )
     return org
 
 
@@ -178,6 +184,12 @@ def contact_create(
     user.save()
     contact.user = user
     contact.save()
-    record(actor=actor, door=door, action="contact.created", target=contact, organisation_id=organisation.pk,
-           changes={"email": email, "roles": list(roles)})  # fmt: skip
+    record(
+        actor=actor,
+        door=door,
+        action="contact.created",
+        target=contact,
+        organisation_id=organisation.pk,
+        changes={"email": email, "roles": list(roles)},
+    )
     return contact

@@ -76,3 +76,45 @@ def queue(
     if breached is True:
         qs = qs.filter(clocks__state="breached").distinct()
     return qs.order_by(F("next_due_at").asc(nulls_last=True), "id")
+
+
+DUPLICATE_THRESHOLD = 0.3
+DUPLICATE_WINDOW_DAYS = 30
+DUPLICATE_CANDIDATES = 200
+
+
+def similar_open_tickets(
+    organisation_id: int, subject: str, description: str, *, exclude_id: int | None = None, limit: int = 5
+) -> list[tuple[Ticket, float]]:
+    """The organisation's recent open tickets that look like the same problem, best first.
+
+    Scores the 200 most recent open tickets of the last 30 days (one query, their first message fetched by a
+    subquery); ``guichet.text.similarity`` does the comparing.
+    """
+    from datetime import timedelta
+
+    from django.db.models import OuterRef, Subquery
+    from django.utils import timezone
+
+    from guichet.text.similarity import similarity
+
+    from .models import OPEN_STATUSES, TicketMessage
+
+    first_body = (
+        TicketMessage.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("body")[:1]
+    )
+    candidates = (
+        Ticket.objects.filter(
+            organisation_id=organisation_id,
+            status__in=OPEN_STATUSES,
+            merged_into__isnull=True,
+            opened_at__gte=timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS),
+        )
+        .exclude(pk=exclude_id)
+        .annotate(first_body=Subquery(first_body))
+        .order_by("-opened_at")[:DUPLICATE_CANDIDATES]
+    )
+    scored = [(t, similarity(subject, description, t.subject, t.first_body or "")) for t in candidates]
+    scored = [(t, s) for t, s in scored if s >= DUPLICATE_THRESHOLD]
+    scored.sort(key=lambda pair: (-pair[1], -pair[0].opened_at.timestamp()))
+    return scored[:limit]

@@ -512,3 +512,56 @@ def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote
         changes={"quote_id": quote.pk},
     )
     return quote
+
+
+@transaction.atomic
+def ticket_merge(
+    *, actor: User, door: str, ticket: Ticket, into: Ticket, expected_version: int | None = None
+) -> Ticket:
+    """Merge ``ticket`` into ``into`` (same organisation): its messages, attachments and watchers move, it
+    closes with a link to the surviving ticket, and later replies to it land there."""
+    if _is_customer(actor):
+        raise PermissionDenied("Only provider staff merge tickets.")
+    if ticket.pk == into.pk:
+        raise ValidationError({"into": "A ticket cannot be merged into itself."})
+    # Lock both rows in id order: two agents merging crosswise cannot deadlock.
+    first, second = sorted([ticket.pk, into.pk])
+    locked = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update().select_related("plan").filter(pk__in=[first, second])
+    }
+    source, target = locked[ticket.pk], locked[into.pk]
+    _check_version(source, expected_version)
+    if source.organisation_id != target.organisation_id:
+        raise ValidationError({"into": "Tickets of different organisations cannot be merged."})
+    if source.merged_into_id:
+        raise ValidationError({"ticket": f"{source.reference} is already merged."})
+    if target.merged_into_id or target.status == Status.CLOSED:
+        raise ValidationError({"into": f"{target.reference} is closed or merged: choose an open ticket."})
+    now = timezone.now()
+    moved = source.messages.update(ticket=target)
+    source.attachments.update(ticket=target)
+    target.watchers.add(*source.watchers.all())
+    sla.stop(source, Clock.values, now, now)
+    source.merged_into = target
+    source.status = Status.CLOSED
+    source.closed_at = now
+    _bump(source, ["merged_into", "status", "closed_at"])
+    _bump(target, [])
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.merged",
+        target=source,
+        organisation_id=source.organisation_id,
+        changes={"into": target.reference, "messages_moved": moved},
+    )
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.merge_received",
+        target=target,
+        organisation_id=target.organisation_id,
+        changes={"from": source.reference},
+    )
+    return target

@@ -1,0 +1,1 @@
+"""Pure text helpers (no Django): normalisation and similarity for duplicate detection."""
