@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
 from guichet.audit.selectors import history_of
@@ -414,6 +415,54 @@ def merge(request, ref: str, payload: MergeIn):
         actor=request.user, door="api", ticket=ticket, into=into, expected_version=payload.version
     )
     return _load(request, survivor.reference)
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    message_id: int
+
+
+def _attachments(request, ticket: Ticket):
+    qs = ticket.attachments.select_related("message").order_by("pk")
+    if request.user.kind == User.Kind.CUSTOMER:
+        qs = qs.filter(message__kind=MessageKind.PUBLIC)
+    return qs
+
+
+@router.post("/{ref}/attachments", response={201: AttachmentOut}, summary="Attach a file")
+def attach(request, ref: str, file: File[UploadedFile], body: Form[str] = "", internal: Form[bool] = False):
+    ticket = ticket_get(request.user, ref)
+    if internal and request.user.kind == User.Kind.CUSTOMER:
+        raise PermissionDenied("Customers cannot write internal notes.")
+    attachment = services.ticket_attach(
+        actor=request.user, door="api", ticket=ticket, upload=file, body=body, internal=internal
+    )
+    return Status(201, attachment)
+
+
+@router.get("/{ref}/attachments", response=list[AttachmentOut], summary="The ticket's files")
+def list_attachments(request, ref: str):
+    return list(_attachments(request, ticket_get(request.user, ref)))
+
+
+@router.get("/{ref}/attachments/{attachment_id}", summary="Download a file", response={200: None})
+def download(request, ref: str, attachment_id: int):
+    from django.http import FileResponse
+
+    attachment = _attachments(request, ticket_get(request.user, ref)).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.get("/{ref}/history", response=list[EventOut], summary="Every change, by whom and through which door")

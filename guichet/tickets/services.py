@@ -23,6 +23,7 @@ from .errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from .models import (
     OPEN_STATUSES,
     PRIORITY_ORDER,
+    Attachment,
     Category,
     Channel,
     MessageKind,
@@ -565,3 +566,32 @@ def ticket_merge(
         changes={"from": source.reference},
     )
     return target
+
+
+@transaction.atomic
+def ticket_attach(
+    *, actor: User, door: str, ticket: Ticket, upload, body: str = "", internal: bool = False
+) -> Attachment:
+    """Attach a file to a ticket, in a message of its own (public, or an internal note for staff)."""
+    from . import attachments
+
+    content_type = attachments.check(upload)
+    name = attachments.clean_filename(upload.name or "")
+    message = ticket_reply(
+        actor=actor, door=door, ticket=ticket, body=body.strip() or f"Attachment: {name}", internal=internal
+    )
+    attachment = Attachment(
+        ticket=message.ticket, message=message, filename=name, content_type=content_type, size=upload.size
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.attachment_added",
+        target=message.ticket,
+        organisation_id=message.ticket.organisation_id,
+        changes={"attachment_id": attachment.pk, "filename": name, "size": attachment.size},
+        internal=internal,
+    )
+    return attachment
