@@ -34,7 +34,7 @@ class OrgRef(Schema):
 
 
 class ClockOut(Schema):
-    due: datetime | None
+    due: str | None = Field(description="ISO 8601 with the numeric offset of the clock's calendar zone.")
     state: str
     used_seconds: int
     target_seconds: int | None
@@ -83,7 +83,7 @@ class TicketOut(Schema):
         for row in obj.clocks.all():
             state, due, used = sla.live(row, now)
             if due is not None:
-                due = due.astimezone(ZoneInfo(row.calendar.time_zone))  # shown in the clock's own zone
+                due = due.astimezone(ZoneInfo(row.calendar.time_zone)).isoformat()  # in the clock's own zone
             out[row.clock] = {
                 "due": due,
                 "state": state,

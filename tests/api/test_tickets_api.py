@@ -212,3 +212,39 @@ def test_staff_can_reassign_and_customers_cannot(world, as_user, kind):
         as_user(world.customer).patch(f"/tickets/{ref}", {"version": v, "assignee_id": None}).status_code
         == 403
     )
+
+
+@time_machine.travel(datetime(2026, 12, 28, 12, tzinfo=LU), tick=False)
+def test_advanced_plan_clocks_through_the_api_across_christmas_and_a_weekend(world, as_user):
+    world.use_plan("advanced")
+    admin = as_user(world.admin, can_import=True)
+    # Thursday 24 December 17:00: the fault clock runs through the night, Christmas and the weekend.
+    incident = import_ticket(admin, world, lu(2026, 12, 24, 17))
+    assert incident["sla"]["resolution"]["due"] == "2026-12-25T00:00:00+01:00"  # 7 h
+    assert incident["sla"]["resolution"]["state"] == "breached"
+    # A request runs on support hours (Mon-Fri 07:30-18:00, LU holidays): 1 h on the 24th, then Monday.
+    request = import_ticket(admin, world, lu(2026, 12, 24, 17), category="request")
+    assert request["sla"]["first_response"]["due"] == "2026-12-28T08:30:00+01:00"
+    assert request["sla"]["first_response"]["state"] == "breached"  # "now" is Monday noon
+    ref = request["reference"]
+    response = admin.post(f"/tickets/{ref}/replies", {"body": "Sorry", "at": lu(2026, 12, 28, 8)})
+    assert response.status_code == 201
+    assert admin.get(f"/tickets/{ref}").json()["sla"]["first_response"]["state"] == "met"
+
+
+@time_machine.travel(datetime(2026, 12, 2, 12, tzinfo=ZoneInfo("Europe/Lisbon")), tick=False)
+def test_saas_plan_clocks_through_the_api_in_business_days_over_a_weekend_and_a_holiday(world, as_user):
+    world.use_plan("saas-support")
+    admin = as_user(world.admin, can_import=True)
+    # Friday 27 November 20:00 Lisbon, low priority: 2 business days = Monday 30th, then Wednesday 2nd
+    # (Tuesday 1 December is a Portuguese holiday) at the same time of day.
+    ticket = import_ticket(admin, world, "2026-11-27T20:00:00+00:00", category="request", priority="low")
+    assert ticket["sla"]["first_response"]["due"] == "2026-12-02T20:00:00+00:00"
+    assert ticket["sla"]["resolution"]["target_seconds"] == 24 * 3600
+    assert ticket["sla"]["intervention"]["state"] == "not_applicable"
+    ref = ticket["reference"]
+    v = admin.get(f"/tickets/{ref}").json()["version"]
+    changed = admin.patch(f"/tickets/{ref}", {"version": v, "priority": "urgent"}).json()
+    # Urgent: 4 business hours from the opening: 1 h on Friday, 3 h on Monday from 09:00.
+    assert changed["sla"]["first_response"]["due"] == "2026-11-30T12:00:00+00:00"
+    assert changed["sla"]["first_response"]["state"] == "breached"
