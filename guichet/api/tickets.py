@@ -382,6 +382,7 @@ def reply(request, ref: str, payload: MessageIn):
 
 @router.post("/{ref}/notes", response={201: MessageOut}, summary="Internal note (staff only)")
 def note(request, ref: str, payload: MessageIn):
+    ticket_get(request.user, ref)  # a foreign ticket is a 404 before anything else
     if request.user.kind == User.Kind.CUSTOMER:
         raise PermissionDenied("Customers cannot write internal notes.")
     return _message(request, ref, payload, internal=True)

@@ -126,6 +126,8 @@ def test_a_crash_in_the_middle_of_a_sweep_loses_nothing(world, monkeypatch):
         assert Notification.objects.count() == 3
 
 
+# The worker closes stale connections between tasks: on PostgreSQL that needs a test that commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_mails_the_notifications(world, settings):
     world.noc_agent.email = "nora@provider.example"
     world.noc_agent.language = "fr"

@@ -1,0 +1,79 @@
+"""Per-organisation isolation, for every endpoint of the API: the routes are read from the OpenAPI
+description, so a new endpoint is covered (or this test fails) without anyone remembering to add it. A
+foreign object is a 404 whatever the operation, even one the caller could never perform (a customer's
+internal note): the answer must say nothing about the object."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+# The plan catalogue belongs to no organisation: every contact may read it.
+PUBLIC = {("get", "/api/v1/plans/{code}")}
+BODIES = {
+    "/api/v1/tickets/{ref}/replies": {"body": "hello"},
+    "/api/v1/tickets/{ref}/notes": {"body": "hello"},
+    "/api/v1/tickets/{ref}": {"version": 1, "priority": "urgent"},
+    "/api/v1/tickets/{ref}/merge": {"into": "GT-2026-000001"},
+    "/api/v1/tickets/{ref}/intervention": {},
+    "/api/v1/tickets/{ref}/quotes": {"amount": "10.00"},
+    "/api/v1/organisations/{org_id}/contacts": {"email": "spy@example.com"},
+}
+
+
+def _operations(client):
+    schema = client.get("/api/openapi.json").json()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            if "{" in path:
+                yield method, path
+
+
+def test_every_endpoint_on_a_foreign_object_answers_404(world, as_user, client):
+    from guichet.tickets.models import Quote
+
+    victim = as_user(world.customer)
+    ticket = victim.post("/tickets", {"subject": "Secret", "description": "our private problem"}).json()
+    quote = Quote.objects.create(ticket_id=ticket["id"], amount=1, sent_at=ticket["opened_at"])
+    values = {
+        "ref": ticket["reference"],
+        "org_id": world.org.pk,
+        "quote_id": quote.pk,
+        "attachment_id": 1,
+        "code": "office",
+    }
+    spy = as_user(world.foreigner)
+    operations = list(_operations(client))
+    assert len(operations) >= 18
+    leaks = []
+    for method, path in operations:
+        url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path).removeprefix("/api/v1")
+        if method == "get":
+            response = spy.get(url)
+        elif path.endswith("/attachments"):
+            upload = SimpleUploadedFile("x.txt", b"hello")
+            response = spy.client.post(f"/api/v1{url}", {"file": upload}, **spy._h())
+        elif method == "patch":
+            response = spy.patch(url, BODIES.get(path, {}))
+        else:
+            response = spy.post(url, BODIES.get(path, {}))
+        expected = 200 if (method, path) in PUBLIC else 404
+        if (
+            response.status_code != expected
+            or b"private problem" in response.content
+            or b"Secret" in response.content
+        ):
+            leaks.append((method, path, response.status_code))
+    assert leaks == []
+
+
+@pytest.mark.parametrize("kind", ["agent", "billing_agent"])
+def test_staff_outside_the_tickets_team_get_404_too(world, as_user, kind):
+    ref = as_user(world.customer).post(
+        "/tickets", {"subject": "Outage", "description": "x", "category": "incident"}
+    )
+    ref = ref.json()["reference"]  # routed to the NOC team
+    outsider = as_user(getattr(world, kind))
+    assert outsider.get(f"/tickets/{ref}").status_code == 404
+    assert outsider.post(f"/tickets/{ref}/replies", {"body": "hi"}).status_code == 404
+    assert as_user(world.noc_agent).get(f"/tickets/{ref}").status_code == 200
