@@ -49,6 +49,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "guichet.urls"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 WSGI_APPLICATION = "guichet.wsgi.application"
 AUTH_USER_MODEL = "customers.User"
 

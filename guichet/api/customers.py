@@ -155,3 +155,32 @@ def quota(request, org_id: int):
     from guichet.tickets.services import quota_usage
 
     return quota_usage(_organisation(request.user, org_id))
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    kind: str
+    language: str
+    time_zone: str
+    organisation_id: int | None
+    roles: list[str]
+    teams: list[str]
+
+
+@router.get("/me", response=MeOut, summary="Who you are")
+def me(request):
+    user: User = request.user
+    contact = getattr(user, "contact", None)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "name": user.display_name,
+        "kind": user.kind,
+        "language": user.language,
+        "time_zone": user.time_zone,
+        "organisation_id": contact.organisation_id if contact else None,
+        "roles": contact.roles if contact else [],
+        "teams": list(user.teams.values_list("name", flat=True)),
+    }
