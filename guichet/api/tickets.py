@@ -63,11 +63,16 @@ class TicketOut(Schema):
     outside_sla: bool
     next_due_at: datetime | None
     version: int
+    watchers: list[PersonOut]
     sla: dict[str, ClockOut]
 
     @staticmethod
     def resolve_team(obj):
         return obj.team.name if obj.team_id else None
+
+    @staticmethod
+    def resolve_watchers(obj):
+        return list(obj.watchers.all())
 
     @staticmethod
     def resolve_merged_into(obj):
@@ -106,6 +111,11 @@ class TicketCreatedOut(TicketOut):
         description="The organisation's open tickets that look like the same problem: add to one of them "
         "rather than keep two tickets."
     )
+
+
+class WatcherIn(Schema):
+    model_config = STRICT
+    user_id: int
 
 
 class MergeIn(Schema):
@@ -226,7 +236,7 @@ class TicketFilters(Schema):
 
 def _with_relations(qs):
     return qs.select_related("organisation", "requester", "team", "assignee", "merged_into").prefetch_related(
-        Prefetch("clocks", queryset=SlaClock.objects.select_related("calendar"))
+        Prefetch("clocks", queryset=SlaClock.objects.select_related("calendar")), "watchers"
     )
 
 
@@ -464,6 +474,25 @@ def download(request, ref: str, attachment_id: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _watch(request, ref: str, payload: WatcherIn, watch: bool):
+    ticket = ticket_get(request.user, ref)
+    user = User.objects.filter(pk=payload.user_id).first()
+    if user is None:
+        raise ValidationError({"user_id": "No such user."})
+    services.ticket_watch(actor=request.user, door="api", ticket=ticket, user=user, watch=watch)
+    return _load(request, ref)
+
+
+@router.post("/{ref}/watchers", response=TicketOut, summary="Add a watcher")
+def add_watcher(request, ref: str, payload: WatcherIn):
+    return _watch(request, ref, payload, True)
+
+
+@router.post("/{ref}/watchers/remove", response=TicketOut, summary="Remove a watcher")
+def remove_watcher(request, ref: str, payload: WatcherIn):
+    return _watch(request, ref, payload, False)
 
 
 @router.get("/{ref}/history", response=list[EventOut], summary="Every change, by whom and through which door")

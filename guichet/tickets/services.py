@@ -595,3 +595,29 @@ def ticket_attach(
         internal=internal,
     )
     return attachment
+
+
+@transaction.atomic
+def ticket_watch(*, actor: User, door: str, ticket: Ticket, user: User, watch: bool = True) -> Ticket:
+    """Add or remove a watcher: a contact of the ticket's organisation or a member of staff. Customers may
+    add their colleagues; anyone may remove themselves."""
+    ticket = _lock(ticket)
+    contact = getattr(user, "contact", None)
+    if not user.is_provider_staff and (contact is None or contact.organisation_id != ticket.organisation_id):
+        raise ValidationError({"user_id": "Watchers are contacts of the ticket's organisation or staff."})
+    if _is_customer(actor) and user.is_provider_staff:
+        raise ValidationError({"user_id": "Customers add their own colleagues as watchers."})
+    if watch:
+        ticket.watchers.add(user)
+    else:
+        ticket.watchers.remove(user)
+    _bump(ticket, [])
+    record(
+        actor=actor,
+        door=door,
+        action="ticket.watcher_added" if watch else "ticket.watcher_removed",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes={"user": user.username},
+    )
+    return ticket

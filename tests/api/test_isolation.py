@@ -18,6 +18,8 @@ BODIES = {
     "/api/v1/tickets/{ref}/intervention": {},
     "/api/v1/tickets/{ref}/quotes": {"amount": "10.00"},
     "/api/v1/organisations/{org_id}/contacts": {"email": "spy@example.com"},
+    "/api/v1/tickets/{ref}/watchers": {"user_id": 1},
+    "/api/v1/tickets/{ref}/watchers/remove": {"user_id": 1},
 }
 
 

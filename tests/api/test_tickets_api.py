@@ -248,3 +248,14 @@ def test_saas_plan_clocks_through_the_api_in_business_days_over_a_weekend_and_a_
     # Urgent: 4 business hours from the opening: 1 h on Friday, 3 h on Monday from 09:00.
     assert changed["sla"]["first_response"]["due"] == "2026-11-30T12:00:00+00:00"
     assert changed["sla"]["first_response"]["state"] == "breached"
+
+
+def test_watchers_are_colleagues_or_staff(world, as_user):
+    carla = as_user(world.customer)
+    ref = carla.post("/tickets", {"subject": "Q", "description": "?"}).json()["reference"]
+    ticket = carla.post(f"/tickets/{ref}/watchers", {"user_id": world.colleague.pk}).json()
+    assert {w["username"] for w in ticket["watchers"]} == {"carla", "colin"}
+    response = carla.post(f"/tickets/{ref}/watchers", {"user_id": world.foreigner.pk})
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "user_id"
+    ticket = carla.post(f"/tickets/{ref}/watchers/remove", {"user_id": world.customer.pk}).json()
+    assert [w["username"] for w in ticket["watchers"]] == ["colin"]
