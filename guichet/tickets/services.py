@@ -74,6 +74,8 @@ def _bump(ticket: Ticket, fields: Iterable[str]) -> None:
 
 
 def _next_reference(year: int) -> str:
+    """The next reference of ``year`` (the provider's calendar year): gap-free, as the counter row is locked
+    until the ticket's transaction ends."""
     counter, _ = TicketCounter.objects.select_for_update().get_or_create(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
@@ -179,7 +181,7 @@ def ticket_create(
 
     team, assignee = _route(category)
     ticket = Ticket(
-        reference=_next_reference(opened.year),
+        reference=_next_reference(opened.astimezone(ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)).year),
         organisation=organisation,
         requester=requester,
         plan=plan,

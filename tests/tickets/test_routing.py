@@ -47,3 +47,30 @@ def test_a_customer_cannot_open_a_ticket_for_a_contact_of_another_organisation(w
             description="d",
         )
     assert "requester" in exc.value.message_dict
+
+
+def test_references_follow_the_providers_calendar_year(world):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    # 00:30 on New Year's Day in Luxembourg is still 2026 in UTC.
+    ticket = services.ticket_create(
+        actor=world.admin,
+        door="import",
+        organisation=world.org,
+        requester=world.customer,
+        subject="s",
+        description="d",
+        opened_at=datetime(2026, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Luxembourg")),
+    )
+    assert ticket.reference == "GT-2026-000001"
+    older = services.ticket_create(
+        actor=world.admin,
+        door="import",
+        organisation=world.org,
+        requester=world.customer,
+        subject="s",
+        description="d",
+        opened_at=datetime(2025, 12, 31, 23, 30, tzinfo=ZoneInfo("Europe/Luxembourg")),
+    )
+    assert older.reference == "GT-2025-000001"
