@@ -29,6 +29,7 @@ from .models import (
     MessageKind,
     Quote,
     QuoteStatus,
+    SlaClock,
     Status,
     Ticket,
     TicketCounter,
@@ -87,10 +88,11 @@ def _provider_month_start(at: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def quota_usage(organisation: Organisation, at: datetime | None = None) -> dict[str, Any]:
+def quota_usage(organisation: Organisation, at: datetime | None = None, plan=...) -> dict[str, Any]:
     """Tickets opened this month (provider's time zone) against the plan's monthly quota."""
     at = at or timezone.now()
-    plan = plan_for_organisation(organisation)
+    if plan is ...:
+        plan = plan_for_organisation(organisation)
     used = Ticket.objects.filter(
         organisation=organisation, opened_at__gte=_provider_month_start(at), merged_into__isnull=True
     ).count()
@@ -171,7 +173,7 @@ def ticket_create(
     assert plan is not None
     opened = opened_at or now
 
-    usage = quota_usage(organisation, opened)
+    usage = quota_usage(organisation, opened, plan)
     over_quota = usage["quota"] is not None and usage["used"] >= usage["quota"]
     if over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
         raise QuotaExceeded(
@@ -197,7 +199,12 @@ def ticket_create(
         over_quota=over_quota,
         outside_sla=category == Category.TECHNICAL_SERVICE,
     )
+    clocks = sla.new_clocks(ticket, now)
+    sla.refresh_next_due(ticket, clocks)
     ticket.save()
+    for clock in clocks:
+        clock.ticket = ticket
+    SlaClock.objects.bulk_create(clocks)
     ticket.watchers.add(requester)
     TicketMessage.objects.create(
         ticket=ticket,
@@ -207,9 +214,6 @@ def ticket_create(
         channel=channel,
         created_at=opened,
     )
-    sla.start_clocks(ticket, now)
-    sla.refresh_next_due(ticket)
-    ticket.save(update_fields=["next_due_at"])
     record(
         actor=actor,
         door=door,

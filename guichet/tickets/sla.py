@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import prefetch_related_objects
+
 from guichet.businesstime.clocks import Segment, evaluate, instant_of, target_duration
 from guichet.plans.models import Calendar, Clock, SlaPlan, TimeUnit
 from guichet.plans.selectors import business_calendar
@@ -91,10 +93,12 @@ def _save(rows: list[SlaClock]) -> None:
     SlaClock.objects.bulk_update(rows, fields)
 
 
-def start_clocks(ticket: Ticket, now: datetime) -> list[SlaClock]:
-    """Create the ticket's clocks, running from its opening. Technical service requests have none."""
+def new_clocks(ticket: Ticket, now: datetime) -> list[SlaClock]:
+    """The clocks of a new ticket, running from its opening, evaluated but not saved (the ticket may not
+    have an id yet). Technical service requests have none."""
     if ticket.outside_sla:
         return []
+    prefetch_related_objects([ticket.plan], "targets")
     calendar = calendar_for(ticket.plan, ticket.category)
     rows = []
     for clock in Clock.values:
@@ -110,7 +114,6 @@ def start_clocks(ticket: Ticket, now: datetime) -> list[SlaClock]:
         )
         _apply(row, now)
         rows.append(row)
-    SlaClock.objects.bulk_create(rows)
     return rows
 
 
@@ -160,6 +163,7 @@ def restart(ticket: Ticket, clocks: list[str], at: datetime, now: datetime) -> N
 def retarget(ticket: Ticket, now: datetime) -> None:
     """The priority (or category) changed: new targets from the plan, counted from the ticket's opening, with
     the time already used kept (the segments do not change)."""
+    prefetch_related_objects([ticket.plan], "targets")
     calendar = calendar_for(ticket.plan, ticket.category)
     existing = {r.clock: r for r in ticket.clocks.all()}
     for clock in Clock.values:
@@ -173,9 +177,10 @@ def retarget(ticket: Ticket, now: datetime) -> None:
     _save(list(existing.values()))
 
 
-def refresh_next_due(ticket: Ticket) -> None:
+def refresh_next_due(ticket: Ticket, rows: list[SlaClock] | None = None) -> None:
     """The earliest due instant of the clocks still counting: what the queues order by."""
-    dues = [r.due_at for r in ticket.clocks.all() if not r.stopped and r.due_at is not None]
+    rows = list(ticket.clocks.all()) if rows is None else rows
+    dues = [r.due_at for r in rows if not r.stopped and r.due_at is not None]
     ticket.next_due_at = min(dues) if dues else None
 
 
