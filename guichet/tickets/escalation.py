@@ -8,6 +8,7 @@ the next sweep finds the rows again).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -50,128 +51,116 @@ def _supervisors_for(ticket: Ticket) -> list[User]:
     return list(User.objects.filter(kind=User.Kind.SUPERVISOR, is_active=True))
 
 
-def warn(now: datetime) -> int:
+def _drain(qs, handle: Callable[[list[SlaClock]], None]) -> int:
+    """Claim the rows of ``qs`` in batches, each handled (stamped, notified) in its own transaction."""
     done = 0
     while True:
         with transaction.atomic():
-            rows = list(
-                _claimable(
-                    SlaClock.objects.filter(
-                        state__in=LIVE, warn_at__lte=now, warned_at__isnull=True, stopped=False
-                    )
-                )
-            )
-            for row in rows:
-                row.warned_at = now
-                if row.due_at is not None and row.due_at < now:
-                    continue  # already past due: the breach notice says it all
-                t = row.ticket
-                due = row.due_at.isoformat() if row.due_at else "?"
-                notify(
-                    recipients=_staff_for(t),
-                    ticket=t,
-                    kind=Notification.Kind.SLA_WARNING,
-                    clock=row.clock,
-                    message=f"{t.reference} ({t.subject}): 75 % of its "
-                    f"{CLOCK_NAMES['en'][row.clock]} time is used; due {due}.",
-                    at=now,
-                )
-            SlaClock.objects.bulk_update(rows, ["warned_at"])
+            rows = list(_claimable(qs))
+            handle(rows)
         done += len(rows)
         if len(rows) < BATCH:
             return done
+
+
+def warn(now: datetime) -> int:
+    def handle(rows: list[SlaClock]) -> None:
+        for row in rows:
+            row.warned_at = now
+            if row.due_at is not None and row.due_at < now:
+                continue  # already past due: the breach notice says it all
+            t = row.ticket
+            due = row.due_at.isoformat() if row.due_at else "?"
+            notify(
+                recipients=_staff_for(t),
+                ticket=t,
+                kind=Notification.Kind.SLA_WARNING,
+                clock=row.clock,
+                message=f"{t.reference} ({t.subject}): 75 % of its "
+                f"{CLOCK_NAMES['en'][row.clock]} time is used; due {due}.",
+                at=now,
+            )
+        SlaClock.objects.bulk_update(rows, ["warned_at"])
+
+    due = SlaClock.objects.filter(state__in=LIVE, warn_at__lte=now, warned_at__isnull=True, stopped=False)
+    return _drain(due, handle)
 
 
 def breach(now: datetime) -> int:
-    done = 0
-    while True:
-        with transaction.atomic():
-            rows = list(
-                _claimable(
-                    SlaClock.objects.filter(
-                        state__in=LIVE, due_at__lt=now, breach_notified_at__isnull=True, stopped=False
-                    )
-                )
+    def handle(rows: list[SlaClock]) -> None:
+        for row in rows:
+            row.state = ClockState.BREACHED
+            row.breached_at = row.due_at
+            row.breach_notified_at = now
+            t = row.ticket
+            notify(
+                recipients=_supervisors_for(t),
+                ticket=t,
+                kind=Notification.Kind.SLA_BREACH,
+                clock=row.clock,
+                message=f"{t.reference} ({t.subject}) breached its {CLOCK_NAMES['en'][row.clock]} target "
+                f"at {row.due_at.isoformat() if row.due_at else '?'}.",
+                at=now,
             )
-            for row in rows:
-                row.state = ClockState.BREACHED
-                row.breached_at = row.due_at
-                row.breach_notified_at = now
-                t = row.ticket
-                notify(
-                    recipients=_supervisors_for(t),
-                    ticket=t,
-                    kind=Notification.Kind.SLA_BREACH,
-                    clock=row.clock,
-                    message=f"{t.reference} ({t.subject}) breached its {CLOCK_NAMES['en'][row.clock]} target "
-                    f"at {row.due_at.isoformat() if row.due_at else '?'}.",
-                    at=now,
-                )
-                record(
-                    actor=None,
-                    door="system",
-                    action="sla.breached",
-                    target=t,
-                    organisation_id=t.organisation_id,
-                    changes={"clock": row.clock, "due": row.due_at},
-                    internal=True,
-                )
-            SlaClock.objects.bulk_update(rows, ["state", "breached_at", "breach_notified_at"])
-        done += len(rows)
-        if len(rows) < BATCH:
-            return done
+            record(
+                actor=None,
+                door="system",
+                action="sla.breached",
+                target=t,
+                organisation_id=t.organisation_id,
+                changes={"clock": row.clock, "due": row.due_at},
+                internal=True,
+            )
+        SlaClock.objects.bulk_update(rows, ["state", "breached_at", "breach_notified_at"])
+
+    due = SlaClock.objects.filter(
+        state__in=LIVE, due_at__lt=now, breach_notified_at__isnull=True, stopped=False
+    )
+    return _drain(due, handle)
 
 
 def raise_priorities(now: datetime) -> int:
     from .services import raise_priority
 
-    done = 0
-    while True:
-        with transaction.atomic():
-            rows = list(
-                _claimable(
-                    SlaClock.objects.filter(
-                        raise_at__lte=now, raised_at__isnull=True, stopped=False, clock="first_response"
-                    ).exclude(state=ClockState.PAUSED)
-                )
+    def handle(rows: list[SlaClock]) -> None:
+        for row in rows:
+            SlaClock.objects.filter(pk=row.pk).update(raised_at=now, raise_at=None)
+            ticket = Ticket.objects.select_for_update().select_related("plan").get(pk=row.ticket_id)
+            new = raise_priority(ticket)
+            if new is None or not ticket.is_open:
+                continue
+            old = ticket.priority
+            ticket.priority = new
+            sla.retarget(ticket, now)
+            sla.refresh_next_due(ticket)
+            ticket.version += 1
+            ticket.save(update_fields=["priority", "next_due_at", "version", "updated_at"])
+            after = ticket.plan.raise_priority_after
+            record(
+                actor=None,
+                door="system",
+                action="ticket.priority_raised",
+                target=ticket,
+                organisation_id=ticket.organisation_id,
+                changes={
+                    "priority": [old, new],
+                    "reason": f"no first response within {after} business hours",
+                },
             )
-            for row in rows:
-                row.raised_at = now
-                SlaClock.objects.filter(pk=row.pk).update(raised_at=now, raise_at=None)
-                ticket = Ticket.objects.select_for_update().select_related("plan").get(pk=row.ticket_id)
-                new = raise_priority(ticket)
-                if new is None or not ticket.is_open:
-                    continue
-                old = ticket.priority
-                ticket.priority = new
-                sla.retarget(ticket, now)
-                sla.refresh_next_due(ticket)
-                ticket.version += 1
-                ticket.save(update_fields=["priority", "next_due_at", "version", "updated_at"])
-                after = ticket.plan.raise_priority_after
-                record(
-                    actor=None,
-                    door="system",
-                    action="ticket.priority_raised",
-                    target=ticket,
-                    organisation_id=ticket.organisation_id,
-                    changes={
-                        "priority": [old, new],
-                        "reason": f"no first response within {after} business hours",
-                    },
-                )
-                notify(
-                    recipients=_staff_for(ticket),
-                    ticket=ticket,
-                    kind=Notification.Kind.PRIORITY_RAISED,
-                    clock=row.clock,
-                    message=f"{ticket.reference} ({ticket.subject}) had no first response within {after} "
-                    f"business hours: its priority went from {old} to {new}.",
-                    at=now,
-                )
-        done += len(rows)
-        if len(rows) < BATCH:
-            return done
+            notify(
+                recipients=_staff_for(ticket),
+                ticket=ticket,
+                kind=Notification.Kind.PRIORITY_RAISED,
+                clock=row.clock,
+                message=f"{ticket.reference} ({ticket.subject}) had no first response within {after} "
+                f"business hours: its priority went from {old} to {new}.",
+                at=now,
+            )
+
+    due = SlaClock.objects.filter(
+        raise_at__lte=now, raised_at__isnull=True, stopped=False, clock="first_response"
+    ).exclude(state=ClockState.PAUSED)
+    return _drain(due, handle)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
