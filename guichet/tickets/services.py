@@ -68,6 +68,13 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("plan", "organisation").get(pk=ticket.pk)
 
 
+def _audit(ticket: Ticket, actor: User, door: str, action: str, **kwargs: Any) -> None:
+    """Record an event about a ticket (inside the change's transaction), scoped to its organisation."""
+    record(
+        actor=actor, door=door, action=action, target=ticket, organisation_id=ticket.organisation_id, **kwargs
+    )
+
+
 def _bump(ticket: Ticket, fields: Iterable[str]) -> None:
     ticket.version += 1
     sla.refresh_next_due(ticket)
@@ -214,12 +221,11 @@ def ticket_create(
         channel=channel,
         created_at=opened,
     )
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.created",
-        target=ticket,
-        organisation_id=organisation.pk,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "ticket.created",
         at=opened if opened_at else None,
         changes={
             "reference": ticket.reference,
@@ -292,12 +298,11 @@ def ticket_reply(
     if changed:
         changes["status"] = ticket.status
     _bump(ticket, changed)
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.note_added" if internal else "ticket.replied",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "ticket.note_added" if internal else "ticket.replied",
         changes=changes,
         internal=internal,
         at=when if at else None,
@@ -384,12 +389,11 @@ def ticket_change(
     if not changes:
         return ticket
     _bump(ticket, fields)
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.changed",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "ticket.changed",
         changes=changes,
         at=when if at else None,
     )
@@ -440,12 +444,11 @@ def ticket_start_intervention(
         ticket.status = Status.OPEN
         fields.append("status")
     _bump(ticket, fields)
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.intervention_started",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "ticket.intervention_started",
         changes={"intervention_started_at": when},
         at=when if at else None,
     )
@@ -482,12 +485,11 @@ def quote_send(
     )
     ticket.status = Status.PENDING_CUSTOMER
     _bump(ticket, ["status"])
-    record(
-        actor=actor,
-        door=door,
-        action="quote.sent",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "quote.sent",
         changes={"quote_id": quote.pk, "amount": str(quote.amount), "currency": quote.currency},
     )
     return quote
@@ -510,12 +512,11 @@ def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote
     if not accept:
         ticket.resolved_at = quote.decided_at
     _bump(ticket, ["status", "resolved_at"])
-    record(
-        actor=actor,
-        door=door,
-        action="quote.accepted" if accept else "quote.refused",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "quote.accepted" if accept else "quote.refused",
         changes={"quote_id": quote.pk},
     )
     return quote
@@ -555,20 +556,18 @@ def ticket_merge(
     source.closed_at = now
     _bump(source, ["merged_into", "status", "closed_at"])
     _bump(target, [])
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.merged",
-        target=source,
-        organisation_id=source.organisation_id,
+    _audit(
+        source,
+        actor,
+        door,
+        "ticket.merged",
         changes={"into": target.reference, "messages_moved": moved},
     )
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.merge_received",
-        target=target,
-        organisation_id=target.organisation_id,
+    _audit(
+        target,
+        actor,
+        door,
+        "ticket.merge_received",
         changes={"from": source.reference},
     )
     return target
@@ -591,12 +590,11 @@ def ticket_attach(
     )
     attachment.file.save(name, upload, save=False)
     attachment.save()
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.attachment_added",
-        target=message.ticket,
-        organisation_id=message.ticket.organisation_id,
+    _audit(
+        message.ticket,
+        actor,
+        door,
+        "ticket.attachment_added",
         changes={"attachment_id": attachment.pk, "filename": name, "size": attachment.size},
         internal=internal,
     )
@@ -618,12 +616,11 @@ def ticket_watch(*, actor: User, door: str, ticket: Ticket, user: User, watch: b
     else:
         ticket.watchers.remove(user)
     _bump(ticket, [])
-    record(
-        actor=actor,
-        door=door,
-        action="ticket.watcher_added" if watch else "ticket.watcher_removed",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
+    _audit(
+        ticket,
+        actor,
+        door,
+        "ticket.watcher_added" if watch else "ticket.watcher_removed",
         changes={"user": user.username},
     )
     return ticket
