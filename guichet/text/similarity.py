@@ -18,6 +18,7 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD = re.compile(r"[a-z0-9]+")
+BODY_CHARS = 400  # the problem is named at the start of a message; the rest is detail and signatures
 
 
 def fold(text: str) -> str:
@@ -47,7 +48,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 def similarity(subject_a: str, body_a: str, subject_b: str, body_b: str) -> float:
     """Subjects weigh more than bodies: they are what people write when they name the problem."""
     subject = jaccard(trigrams(subject_a), trigrams(subject_b))
-    body_grams_a, body_grams_b = trigrams(body_a[:2000]), trigrams(body_b[:2000])
+    body_grams_a, body_grams_b = trigrams(body_a[:BODY_CHARS]), trigrams(body_b[:BODY_CHARS])
     if not body_grams_a or not body_grams_b:
         return round(subject, 3)  # nothing to compare the bodies with (e.g. while the customer types)
     return round(0.65 * subject + 0.35 * jaccard(body_grams_a, body_grams_b), 3)

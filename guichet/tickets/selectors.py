@@ -80,7 +80,7 @@ def queue(
 
 DUPLICATE_THRESHOLD = 0.3
 DUPLICATE_WINDOW_DAYS = 30
-DUPLICATE_CANDIDATES = 200
+DUPLICATE_CANDIDATES = 100
 
 
 def similar_open_tickets(
@@ -88,8 +88,8 @@ def similar_open_tickets(
 ) -> list[tuple[Ticket, float]]:
     """The organisation's recent open tickets that look like the same problem, best first.
 
-    Scores the 200 most recent open tickets of the last 30 days (one query, their first message fetched by a
-    subquery); ``guichet.text.similarity`` does the comparing.
+    Scores the 100 most recent open tickets of the last 30 days (one query, their first message fetched by a
+    subquery); ``guichet.text.similarity`` does the comparing, on the subject and the body's beginning.
     """
     from datetime import timedelta
 
