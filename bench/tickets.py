@@ -1,7 +1,7 @@
 """Benchmark: tickets at scale — the agent queue's first page, the escalation sweep, API ticket creation.
 
 Run:  .venv/bin/python bench/tickets.py [--quick] [--tickets N] [--open N] [--db sqlite|postgres|both]
-                                        [--workdir DIR [--skip-load]] [--candidates]
+                                        [--workdir DIR [--skip-load]]
 
 For each database the script makes a fresh one of its own — SQLite: a file in a temporary directory;
 PostgreSQL: a private cluster started like .ci/run does (initdb as the postgres user, pg_ctl on a free port,
@@ -15,15 +15,15 @@ stopped and removed at the end, even on error) — and runs the measures in a ch
    clock (cross-checked against ``guichet.businesstime.clocks.evaluate`` on a sample), open tickets by
    ``evaluate`` itself on their segments; past warnings and breaches are stamped as the sweep would have
    stamped them, so that nothing is due when the load ends; then ANALYZE;
-3. the agent queue's first page as the API's list endpoint builds it (``selectors.queue`` + the
-   select_related/prefetch of ``api.tickets._with_relations``, 50 rows), for a supervisor and for an agent,
-   with and without the ``TicketOut`` serialisation, and the plan of its main query;
+3. the agent queue's first page as the API's list endpoint builds it (``selectors.queue_page``, then the
+   page's rows by id with the select_related/prefetch of ``api.tickets._with_relations``, 50 rows), for a
+   supervisor and for an agent, with and without the ``TicketOut`` serialisation, and the plans of its
+   queries;
 4. the escalation sweep (``guichet.tickets.escalation.sweep``) with nothing, ~10 and ~1,000 tickets due;
 5. API ticket creation: gunicorn, 2 sync workers, concurrent keep-alive clients on 127.0.0.1.
 
-``--workdir DIR`` keeps the databases in DIR (not removed at the end); ``--skip-load`` then reuses them.
-``--candidates`` also measures the queue and the sweep with candidate indexes added to the bench database
-(never to the project's migrations) and prints before/after.
+``--workdir DIR`` keeps the databases in DIR (not removed at the end); ``--skip-load`` then reuses them
+(``migrate`` runs first, so a new migration is measured on the data already loaded).
 """
 
 from __future__ import annotations
@@ -233,7 +233,6 @@ def parse_args(argv):
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--workdir", help="keep the databases here (default: a temporary directory, removed)")
     p.add_argument("--skip-load", action="store_true", help="reuse the databases of --workdir")
-    p.add_argument("--candidates", action="store_true", help="also measure with candidate indexes")
     p.add_argument("--reps", type=int, default=None, help="queue repetitions (default 200)")
     p.add_argument("--api-requests", type=int, default=3000)
     p.add_argument("--api-clients", type=int, default=8)
@@ -265,8 +264,6 @@ def child_argv(args, db: str, result: Path) -> list[str]:
     argv += ["--api-seconds", str(args.api_seconds), "--api-db", args.api_db, "--seed", str(args.seed)]
     if args.skip_load:
         argv += ["--skip-load", "--workdir", args.workdir]
-    if args.candidates:
-        argv.append("--candidates")
     return argv
 
 
@@ -381,26 +378,14 @@ def summary(args, results: dict) -> None:
                     f"{q['total']['max']:.2f} ms (queries only: p50 {q['db']['p50']:.2f} / p95 "
                     f"{q['db']['p95']:.2f} ms)  p95 < 20 ms: {ok}"
                 )
-        for label, c in r.get("candidates", {}).get("queue", {}).items():
-            say(
-                f"  + candidates, queue {label:<10}: p50 {c['total']['p50']:.2f} / p95 "
-                f"{c['total']['p95']:.2f} ms (queries only p95 {c['db']['p95']:.2f} ms)"
-            )
-        cand = r.get("candidates", {})
-        sweeps = (
-            ("", r.get("sweep", [])),
-            ("+ candidates, ", cand.get("sweep", [])),
-            ("+ candidates + claims by instant, ", cand.get("sweep_ordered", [])),
-        )
-        for prefix, rows in sweeps:
-            for s in rows:
-                per = ""
-                if s["escalated"]:
-                    per = (
-                        f", {s['ms_per_ticket']:.2f} ms per escalated ticket "
-                        f"({s.get('marginal_ms_per_ticket', 0):.2f} above nothing due)"
-                    )
-                say(f"  {prefix}sweep {s['label']:<11}: {s['ms']:.1f} ms ({s['result']}){per}")
+        for s in r.get("sweep", []):
+            per = ""
+            if s["escalated"]:
+                per = (
+                    f", {s['ms_per_ticket']:.2f} ms per escalated ticket "
+                    f"({s.get('marginal_ms_per_ticket', 0):.2f} above nothing due)"
+                )
+            say(f"  sweep {s['label']:<11}: {s['ms']:.1f} ms ({s['result']}){per}")
         for a in r.get("api", []):
             say(
                 f"  API create  : {a['label']}: {a['rate']:.0f} tickets/s, p50 {a['p50']:.1f} / p95 "
@@ -494,9 +479,6 @@ class Bench:
             self.results["queue"] = queue_phase(self.world, self.args.reps, try_freeze=True)
         with phase(self.results, "sweep"):
             self.results["sweep"] = sweep_phase(self.world)
-        if self.args.candidates:
-            with phase(self.results, "candidates"):
-                self.results["candidates"] = candidates_phase(self.world, self.args.reps)
         from django.db import connection
 
         if self.args.api_db == "both" or connection.vendor == "sqlite":
@@ -1133,38 +1115,13 @@ def queue_page(user, serialise: bool):
     from ninja.responses import NinjaJSONEncoder
 
     from guichet.api.tickets import TicketOut, _with_relations
-    from guichet.tickets.models import OPEN_STATUSES
-    from guichet.tickets.selectors import queue
-
-    t0 = time.perf_counter()
-    rows = list(_with_relations(queue(user, statuses=list(OPEN_STATUSES)))[0:50])
-    t1 = time.perf_counter()
-    if serialise:
-        json.dumps([TicketOut.from_orm(t).model_dump() for t in rows], cls=NinjaJSONEncoder)
-    return rows, t1 - t0, time.perf_counter() - t0
-
-
-def split_queue_page(user, serialise: bool):
-    """A proposal for the agent's page: the OR of "my teams' tickets" and "assigned to me" as two queries of
-    50 ids, each able to walk an index in due order, merged in Python; then the page by id, with the same
-    relations as the API. Same rows, same order as queue_page."""
-    from django.db.models import F
-    from ninja.responses import NinjaJSONEncoder
-
-    from guichet.api.tickets import TicketOut, _with_relations
     from guichet.tickets.models import OPEN_STATUSES, Ticket
+    from guichet.tickets.selectors import queue_page as page_ids
 
     t0 = time.perf_counter()
-    base = Ticket.objects.filter(status__in=list(OPEN_STATUSES)).order_by(
-        F("next_due_at").asc(nulls_last=True), "id"
-    )
-    team_ids = list(user.teams.values_list("pk", flat=True))
-    keys = set(base.filter(team_id__in=team_ids).values_list("next_due_at", "id")[:50])
-    keys |= set(base.filter(assignee=user).values_list("next_due_at", "id")[:50])
-    far = dt.datetime.max.replace(tzinfo=UTC)
-    ids = [i for _, i in sorted(keys, key=lambda k: (k[0] is None, k[0] or far, k[1]))[:50]]
+    ids = page_ids(user, offset=0, limit=50, statuses=list(OPEN_STATUSES))
     by_id = {t.pk: t for t in _with_relations(Ticket.objects.filter(pk__in=ids))}
-    rows = [by_id[i] for i in ids]
+    rows = [by_id[pk] for pk in ids]
     t1 = time.perf_counter()
     if serialise:
         json.dumps([TicketOut.from_orm(t).model_dump() for t in rows], cls=NinjaJSONEncoder)
@@ -1232,9 +1189,10 @@ def queue_phase(world, reps: int, try_freeze: bool = False) -> dict:
         say(f"   {key} ({user.username}, {scope}): {len(rows)} rows, {len(queries)} queries:")
         for sql, _, sec in queries:
             say(f"     {sec * 1e3:7.2f} ms  {short(sql)}")
-        main, params = next((q, p) for q, p, _ in queries if q.startswith('SELECT "tickets_ticket"."id"'))
-        say(f"   plan of the main query (executed alone: {run_sql(main, params) * 1e3:.2f} ms):")
-        say(explain(main, params))
+        for sql, params, _ in queries:
+            if 'FROM "tickets_ticket"' in sql[:400]:
+                say(f"   plan of: {short(sql, 110)} (alone: {run_sql(sql, params) * 1e3:.2f} ms)")
+                say(explain(sql, params, full=False))
         r = time_queue(user, reps)
         out[key] = r
         say(
@@ -1381,31 +1339,14 @@ def sweep_phase(world) -> list[dict]:
             f"{notes} notifications{per}"
         )
         if k == 0:
-            say("   its statements with nothing due, their plans, and the same ordered by the instant:")
+            say("   its statements with nothing due, and their plans:")
             for sql, params, sec in queries:
                 if sql.lstrip().upper().startswith("SELECT"):
                     say(f"     {sec * 1e3:7.2f} ms  {short(sql, 400)}")
                     say(explain(sql, params, full=False))
-                    variant = by_instant(sql)
-                    if variant != sql:
-                        took = run_sql(variant, params)
-                        say(f"     ... ORDER BY the instant instead of the id: {took * 1e3:.2f} ms")
-                        say(explain(variant, params, full=False))
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return out
-
-
-def by_instant(sql: str) -> str:
-    """The claim statement ordered by the instant it compares (warn_at, due_at or raise_at) instead of the
-    id: lets SQLite walk an index on that instant instead of scanning the table in id order."""
-    where = sql[sql.find(" WHERE ") :]
-    for col in ("warn_at", "due_at", "raise_at"):
-        if f'"tickets_slaclock"."{col}" <' in where:
-            return sql.replace(
-                'ORDER BY "tickets_slaclock"."id" ASC', f'ORDER BY "tickets_slaclock"."{col}" ASC'
-            )
-    return sql
 
 
 def timed_call(fn, now):
@@ -1435,97 +1376,7 @@ def sweep_queries_only() -> list[dict]:
     return out
 
 
-# ------------------------------------------------------------------------------- candidate indexes
-
-
-def candidate_indexes() -> list[str]:
-    """Indexes tried on the bench database only (see the report for the proposal). Their predicates take no
-    parameter: SQLite only uses a partial index whose WHERE the query implies without looking at bound values,
-    and Django binds every value (status IN (?, ?, ...), state IN (?, ?))."""
-    return [
-        "CREATE INDEX bench_ticket_due ON tickets_ticket (next_due_at, id)",
-        "CREATE INDEX bench_clock_unwarned ON tickets_slaclock (warn_at) "
-        "WHERE NOT stopped AND warned_at IS NULL",
-        "CREATE INDEX bench_clock_unnotified ON tickets_slaclock (due_at) "
-        "WHERE NOT stopped AND breach_notified_at IS NULL",
-        "CREATE INDEX bench_clock_unraised ON tickets_slaclock (raise_at) "
-        "WHERE NOT stopped AND raised_at IS NULL",
-        # the monthly quota count of every creation (services.quota_usage)
-        "CREATE INDEX bench_ticket_org_month ON tickets_ticket (organisation_id, opened_at) "
-        "WHERE merged_into_id IS NULL",
-    ]
-
-
-@contextlib.contextmanager
-def candidates_present():
-    """The candidate indexes, created (and ANALYZEd) for the block, dropped after it."""
-    from django.db import connection
-
-    created = []
-    try:
-        with connection.cursor() as cur:
-            for sql in candidate_indexes():
-                say(f"   {sql}")
-                cur.execute(sql)
-                created.append(sql.split()[2])
-            cur.execute("ANALYZE")
-        yield
-    finally:
-        with connection.cursor() as cur:
-            for name in created:
-                cur.execute(f"DROP INDEX {name}")
-
-
-def candidates_phase(world, reps: int) -> dict:
-    out: dict = {"indexes": candidate_indexes(), "queue": {}, "sweep": []}
-    with candidates_present():
-        out["queue"] = queue_phase(world, reps)
-        (rows, _, _), queries = captured(lambda: split_queue_page(world.agent, False))
-        same = [t.pk for t in rows] == [t.pk for t in queue_page(world.agent, False)[0]]
-        say(f"   agent, OR split in two queries (proposal): {len(queries)} statements, same page: {same}")
-        for sql, params, sec in queries[1:3]:
-            say(f"     {sec * 1e3:7.2f} ms  {short(sql)}")
-            say(explain(sql, params, full=False))
-        r = time_queue(world.agent, reps, page=split_queue_page)
-        out["queue"]["agent, OR split"] = r
-        say(
-            f"   agent, OR split in two queries: p50 {r['total']['p50']:.2f} / p95 {r['total']['p95']:.2f} / "
-            f"max {r['total']['max']:.2f} ms with TicketOut; queries only p50 {r['db']['p50']:.2f} / p95 "
-            f"{r['db']['p95']:.2f} ms"
-        )
-        out["sweep"] = sweep_phase(world)
-        say(
-            "   -- the sweep again, its claims ordered by their instant (escalation._claimable patched here):"
-        )
-        from unittest import mock
-
-        from guichet.tickets import escalation
-
-        with mock.patch.object(escalation, "_claimable", ordered_claimable(escalation._claimable)):
-            out["sweep_ordered"] = sweep_phase(world)
-    return out
-
-
-def ordered_claimable(claimable):
-    """The project's claim (select_for_update, select_related, [:BATCH]) ordered by the instant its step
-    compares instead of the id: what the proposal changes in guichet.tickets.escalation."""
-
-    def wrapper(qs):
-        claim = claimable(qs)
-        where = str(qs.query)
-        where = where[where.find(" WHERE ") :]
-        for col in ("warn_at", "due_at", "raise_at"):
-            if f'"tickets_slaclock"."{col}" <' in where:
-                claim = claim._chain()
-                claim.query.clear_ordering(force=True)
-                claim.query.add_ordering(col)
-                break
-        return claim
-
-    return wrapper
-
-
-# ---------------------------------------------------------------------------------------------- API
+# ---------------------------------------------------------------------------------------------- api
 
 
 def api_phase(world, args) -> list[dict]:
@@ -1542,12 +1393,6 @@ def api_phase(world, args) -> list[dict]:
         ("DEBUG=0", {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_SSL_REDIRECT": "0"}),
     ):
         out.append(run_gunicorn(label, extra, token, args))
-    if args.candidates:
-        say("   -- again with the candidate indexes:")
-        with candidates_present():
-            profile_creation(world, token, n=50)
-            connection.close()
-            out.append(run_gunicorn("DEBUG=1, candidate indexes", {"DEBUG": "1"}, token, args))
     return out
 
 

@@ -99,3 +99,13 @@ def as_user():
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def fresh_fingerprints():
+    """Test databases roll back, so ticket ids come again with other texts: no fingerprint outlives a test."""
+    from guichet.tickets.selectors import fingerprints
+
+    fingerprints.clear()
+    yield
+    fingerprints.clear()

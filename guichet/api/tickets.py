@@ -18,7 +18,7 @@ from guichet.plans.selectors import business_calendar
 from guichet.tickets import services, sla
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
-from guichet.tickets.selectors import queue, similar_open_tickets, ticket_get, tickets_visible_to
+from guichet.tickets.selectors import queue_page, similar_open_tickets, ticket_get, tickets_visible_to
 
 from .auth import can_import
 from .customers import PersonOut
@@ -251,8 +251,10 @@ def _reload(ticket: Ticket) -> Ticket:
 
 @router.get("", response=list[TicketOut], summary="Tickets you can see, by next due instant")
 def list_tickets(request, filters: Query[TicketFilters]):
-    qs = queue(
+    ids = queue_page(
         request.user,
+        offset=filters.offset,
+        limit=filters.limit,
         statuses=filters.status,
         team_id=filters.team_id,
         priority=filters.priority,
@@ -261,7 +263,8 @@ def list_tickets(request, filters: Query[TicketFilters]):
         breached=filters.breached,
         mine=filters.mine,
     )
-    return list(_with_relations(qs)[filters.offset : filters.offset + filters.limit])
+    by_id = {t.pk: t for t in _with_relations(Ticket.objects.filter(pk__in=ids))}
+    return [by_id[pk] for pk in ids]
 
 
 def _duplicates(organisation_id: int, subject: str, description: str, exclude_id: int | None = None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from guichet.plans.models import Clock, Priority
 
@@ -106,7 +107,15 @@ class Ticket(models.Model):
             models.Index(fields=["status", "next_due_at"], name="ticket_queue"),
             models.Index(fields=["team", "status", "next_due_at"], name="ticket_team_queue"),
             models.Index(fields=["assignee", "status", "next_due_at"], name="ticket_assignee_queue"),
-            models.Index(fields=["organisation", "status", "opened_at"], name="ticket_org"),
+            # Each queue scope (everything, a team, an assignee, an organisation) with the status leading:
+            # a page reads each status's range already in due order (selectors.queue_page).
+            models.Index(fields=["organisation", "status", "next_due_at"], name="ticket_org_queue"),
+            # The monthly quota's count and the possible duplicates (recent tickets of an organisation).
+            models.Index(
+                fields=["organisation", "opened_at"],
+                condition=Q(merged_into__isnull=True),
+                name="ticket_org_opened",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,9 +201,21 @@ class SlaClock(models.Model):
         ordering = ["ticket", "clock"]
         constraints = [models.UniqueConstraint(fields=["ticket", "clock"], name="one_clock_of_a_kind")]
         indexes = [
-            models.Index(fields=["state", "due_at"], name="clock_due"),
-            models.Index(fields=["state", "warn_at"], name="clock_warn"),
-            models.Index(fields=["state", "raise_at"], name="clock_raise"),
+            # What each escalation step still has to do, and only that: a clock leaves the index once it
+            # is warned, notified, raised or stopped, so a sweep reads the rows actually due and no more.
+            # The conditions take no parameter: SQLite uses a partial index only when the query's WHERE
+            # implies the index's without looking at bound values.
+            models.Index(
+                fields=["warn_at"], condition=Q(stopped=False, warned_at__isnull=True), name="clock_to_warn"
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(stopped=False, breach_notified_at__isnull=True),
+                name="clock_to_breach",
+            ),
+            models.Index(
+                fields=["raise_at"], condition=Q(stopped=False, raised_at__isnull=True), name="clock_to_raise"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,33 +2,53 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import threading
+from datetime import UTC, datetime
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from guichet.customers.models import User
+from guichet.text.similarity import Fingerprint, fingerprint, score
 
 from .errors import NotFound
-from .models import Ticket
+from .models import ClockState, SlaClock, Status, Ticket
+
+
+def _scopes(user: User) -> list[Q]:
+    """What ``user`` may see, as alternatives: one Q for customers (their organisation), supervisors and
+    admins (everything), several for agents (their teams' tickets; those assigned to them; an account
+    manager's organisations). No alternative at all: nothing visible."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    kind = user.kind
+    if kind == User.Kind.CUSTOMER:
+        contact = getattr(user, "contact", None)
+        if contact is None or not contact.is_active:
+            return []
+        return [Q(organisation_id=contact.organisation_id)]
+    if kind in (User.Kind.SUPERVISOR, User.Kind.ADMIN):
+        return [Q()]
+    scopes = [Q(assignee=user)]
+    team_ids = list(user.teams.values_list("pk", flat=True))
+    if team_ids:
+        scopes.append(Q(team_id__in=team_ids))
+    if kind == User.Kind.ACCOUNT_MANAGER:
+        org_ids = list(user.managed_organisations.values_list("pk", flat=True))
+        if org_ids:
+            scopes.append(Q(organisation_id__in=org_ids))
+    return scopes
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     """Customers see their organisation's tickets; agents and billing staff their teams' queues and what is
     assigned to them; account managers also their organisations'; supervisors and admins everything."""
-    qs = Ticket.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    kind = user.kind
-    if kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
-        if contact is None or not contact.is_active:
-            return qs.none()
-        return qs.filter(organisation_id=contact.organisation_id)
-    if kind in (User.Kind.SUPERVISOR, User.Kind.ADMIN):
-        return qs
-    team_ids = list(user.teams.values_list("pk", flat=True))
-    scope = Q(team_id__in=team_ids) | Q(assignee=user)
-    if kind == User.Kind.ACCOUNT_MANAGER:
-        scope |= Q(organisation__account_manager=user)
-    return qs.filter(scope)
+    scopes = _scopes(user)
+    if not scopes:
+        return Ticket.objects.none()
+    scope = scopes[0]
+    for other in scopes[1:]:
+        scope |= other
+    return Ticket.objects.filter(scope)
 
 
 def ticket_get(user: User, key: str | int) -> Ticket:
@@ -46,6 +66,39 @@ def ticket_get(user: User, key: str | int) -> Ticket:
     return ticket
 
 
+QUEUE_ORDER = (F("next_due_at").asc(nulls_last=True), "id")
+
+
+def _queue_filters(
+    user: User,
+    *,
+    statuses=None,
+    team_id=None,
+    priority=None,
+    category=None,
+    organisation_id=None,
+    breached=None,
+    mine=False,
+) -> Q:
+    # Always an explicit list of statuses: with the scope, the leading columns of the queue indexes
+    # (scope, status, next_due_at), each range of which is read in due order.
+    q = Q(status__in=list(statuses) if statuses else list(Status.values))
+    if team_id is not None:
+        q &= Q(team_id=team_id)
+    if priority:
+        q &= Q(priority=priority)
+    if category:
+        q &= Q(category=category)
+    if organisation_id is not None:
+        q &= Q(organisation_id=organisation_id)
+    if mine:
+        q &= Q(assignee=user)
+    if breached is not None:
+        any_breached = Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.BREACHED))
+        q &= any_breached if breached else ~any_breached
+    return q
+
+
 def queue(
     user: User,
     *,
@@ -57,25 +110,38 @@ def queue(
     breached=None,
     mine=False,
 ) -> QuerySet[Ticket]:
-    """The tickets ``user`` works on, ordered by the next due instant (no deadline last)."""
-    from django.db.models import F
+    """The tickets ``user`` works on, ordered by the next due instant (no deadline last). For a page of it,
+    ``queue_page`` is much faster on large databases."""
+    where = _queue_filters(
+        user,
+        statuses=statuses,
+        team_id=team_id,
+        priority=priority,
+        category=category,
+        organisation_id=organisation_id,
+        breached=breached,
+        mine=mine,
+    )
+    return tickets_visible_to(user).filter(where).order_by(*QUEUE_ORDER)
 
-    qs = tickets_visible_to(user)
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    if team_id is not None:
-        qs = qs.filter(team_id=team_id)
-    if priority:
-        qs = qs.filter(priority=priority)
-    if category:
-        qs = qs.filter(category=category)
-    if organisation_id is not None:
-        qs = qs.filter(organisation_id=organisation_id)
-    if mine:
-        qs = qs.filter(assignee=user)
-    if breached is True:
-        qs = qs.filter(clocks__state="breached").distinct()
-    return qs.order_by(F("next_due_at").asc(nulls_last=True), "id")
+
+def queue_page(user: User, *, offset: int = 0, limit: int = 50, **filters) -> list[int]:
+    """The ids of one page of ``queue(user, **filters)``, in its order.
+
+    An agent sees the union of several scopes (their teams, what is assigned to them...). As one query, the
+    OR defeats every index and the database sorts the whole union (40 ms at 100,000 open tickets); so each
+    scope is asked for its own first ``offset + limit`` keys, which its index (scope, status, next_due_at)
+    yields already in order, and the keys are merged here. The page's rows are then read by id, so that no
+    join (organisation, requester...) can lead the planner away from those indexes.
+    """
+    where = _queue_filters(user, **filters)
+    keys: set[tuple] = set()
+    for scope in _scopes(user):
+        qs = Ticket.objects.filter(scope, where).order_by(*QUEUE_ORDER)
+        keys.update(qs.values_list("next_due_at", "id")[: offset + limit])
+    far = datetime.max.replace(tzinfo=UTC)
+    ordered = sorted(keys, key=lambda k: (k[0] is None, k[0] or far, k[1]))
+    return [pk for _, pk in ordered[offset : offset + limit]]
 
 
 DUPLICATE_THRESHOLD = 0.3
@@ -83,27 +149,53 @@ DUPLICATE_WINDOW_DAYS = 30
 DUPLICATE_CANDIDATES = 100
 
 
+class FingerprintCache:
+    """The fingerprints of tickets (subject and first message), by ticket id and subject.
+
+    Neither changes once a ticket is open (the subject is part of the key all the same), and every creation in
+    an organisation compares itself with much the same recent tickets: a worker computes each fingerprint once
+    and keeps the last ``size`` of them, instead of folding a hundred texts into trigrams per request.
+    """
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._items: dict[tuple[int, str], Fingerprint] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str]) -> Fingerprint | None:
+        return self._items.get(key)
+
+    def put(self, key: tuple[int, str], value: Fingerprint) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:  # oldest first: dicts keep insertion order
+                del self._items[next(iter(self._items))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+fingerprints = FingerprintCache()
+
+
 def similar_open_tickets(
     organisation_id: int, subject: str, description: str, *, exclude_id: int | None = None, limit: int = 5
 ) -> list[tuple[Ticket, float]]:
     """The organisation's recent open tickets that look like the same problem, best first.
 
-    Scores the 100 most recent open tickets of the last 30 days (one query, their first message fetched by a
-    subquery); ``guichet.text.similarity`` does the comparing, on the subject and the body's beginning.
+    Scores the 100 most recent open tickets of the last 30 days: one query for them, one more for the first
+    message of those whose fingerprint this worker has not seen yet; ``guichet.text.similarity`` does the
+    comparing, on the subject and the body's beginning.
     """
     from datetime import timedelta
 
     from django.db.models import OuterRef, Subquery
     from django.utils import timezone
 
-    from guichet.text.similarity import similarity
-
     from .models import OPEN_STATUSES, TicketMessage
 
-    first_body = (
-        TicketMessage.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("body")[:1]
-    )
-    candidates = (
+    candidates = list(
         Ticket.objects.filter(
             organisation_id=organisation_id,
             status__in=OPEN_STATUSES,
@@ -111,10 +203,30 @@ def similar_open_tickets(
             opened_at__gte=timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS),
         )
         .exclude(pk=exclude_id)
-        .annotate(first_body=Subquery(first_body))
+        .only("id", "reference", "subject", "status", "opened_at")
         .order_by("-opened_at")[:DUPLICATE_CANDIDATES]
     )
-    scored = [(t, similarity(subject, description, t.subject, t.first_body or "")) for t in candidates]
-    scored = [(t, s) for t, s in scored if s >= DUPLICATE_THRESHOLD]
+    missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
+    if missing:
+        first_body = (
+            TicketMessage.objects.filter(ticket=OuterRef("pk"))
+            .order_by("created_at", "pk")
+            .values("body")[:1]
+        )
+        bodies = dict(
+            Ticket.objects.filter(pk__in=missing)
+            .annotate(first_body=Subquery(first_body))
+            .values_list("pk", "first_body")
+        )
+        for t in candidates:
+            if t.pk in bodies:
+                fingerprints.put((t.pk, t.subject), fingerprint(t.subject, bodies[t.pk] or ""))
+    mine = fingerprint(subject, description)
+    scored = []
+    for t in candidates:
+        theirs = fingerprints.get((t.pk, t.subject)) or fingerprint(t.subject, "")
+        s = score(mine, theirs)
+        if s >= DUPLICATE_THRESHOLD:
+            scored.append((t, s))
     scored.sort(key=lambda pair: (-pair[1], -pair[0].opened_at.timestamp()))
     return scored[:limit]

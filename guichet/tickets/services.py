@@ -180,8 +180,12 @@ def ticket_create(
     assert plan is not None
     opened = opened_at or now
 
-    usage = quota_usage(organisation, opened, plan)
-    over_quota = usage["quota"] is not None and usage["used"] >= usage["quota"]
+    over_quota = False
+    if plan.monthly_ticket_quota is not None:  # counted only where a quota is set
+        # Concurrent creations for one organisation count one after the other: none slips past the quota.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
+        usage = quota_usage(organisation, opened, plan)
+        over_quota = usage["used"] >= usage["quota"]
     if over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
         raise QuotaExceeded(
             f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses more "

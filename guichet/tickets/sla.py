@@ -68,7 +68,8 @@ def _apply(row: SlaClock, now: datetime) -> None:
     row.evaluated_at = now
     row.raise_at = None
     raise_after = row.ticket.plan.raise_priority_after
-    if row.clock == Clock.FIRST_RESPONSE and raise_after and not row.stopped and row.raised_at is None:
+    waiting = row.stopped or row.state == ClockState.PAUSED  # no raise while paused: resume recomputes it
+    if row.clock == Clock.FIRST_RESPONSE and raise_after and not waiting and row.raised_at is None:
         row.raise_at = instant_of(cal, _segments(row), timedelta(seconds=int(raise_after * 3600)), now)
 
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 
 from guichet.audit.models import AuditEvent
 from guichet.tickets import escalation, services
@@ -102,6 +103,10 @@ def test_nothing_escalates_while_the_ticket_waits_for_the_customer(world):
             at=lu(2026, 11, 30, 9),
         )
         assert escalation.sweep() == {"raised": 0, "warned": 0, "breached": 0}
+    paused = SlaClock.objects.filter(ticket=ticket, stopped=False).values_list(
+        "due_at", "warn_at", "raise_at"
+    )
+    assert set(paused) == {(None, None, None)}  # out of every escalation index while paused
 
 
 def test_a_crash_in_the_middle_of_a_sweep_loses_nothing(world, monkeypatch):
@@ -147,3 +152,20 @@ def test_a_quiet_sweep_reads_only_the_indexes(world, django_assert_max_num_queri
         # Per step: one indexed SELECT inside its transaction (a savepoint and its release in tests).
         with django_assert_max_num_queries(9):
             assert escalation.sweep() == {"raised": 0, "warned": 0, "breached": 0}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_each_step_reads_its_partial_index_of_clocks_still_to_handle(world):
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(lu(2026, 11, 30, 9), tick=False):
+        open_ticket(world, lu(2026, 11, 30, 8))
+        with CaptureQueriesContext(connection) as ctx:
+            escalation.sweep()
+    selects = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 3
+    with connection.cursor() as cur:
+        for sql, index in zip(selects, ("clock_to_raise", "clock_to_warn", "clock_to_breach"), strict=True):
+            # The captured SQL has its values inlined; the plan is the same as with bound parameters.
+            plan = " ".join(str(row[-1]) for row in cur.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
+            assert f"USING INDEX {index}" in plan, plan

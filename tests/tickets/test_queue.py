@@ -1,0 +1,84 @@
+"""Queues: a page read scope by scope is exactly the page of the whole queue."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from guichet.customers.models import User
+from guichet.tickets import services
+from guichet.tickets.models import Category, ClockState, SlaClock, Status, Ticket
+from guichet.tickets.selectors import queue, queue_page
+
+from ..customers.factories import StaffFactory
+
+
+@pytest.fixture
+def crowd(world):
+    """Forty tickets of two organisations spread over teams, assignees, statuses and due instants, with ties
+    and tickets without any deadline."""
+    manager = StaffFactory(username="max", kind=User.Kind.ACCOUNT_MANAGER)
+    world.other_org.account_manager = manager
+    world.other_org.save()
+    rng = random.Random(7)
+    base = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    for i in range(40):
+        org, who = (world.org, world.customer) if i % 3 else (world.other_org, world.foreigner)
+        ticket = services.ticket_create(
+            actor=who,
+            door="api",
+            organisation=org,
+            requester=who,
+            subject=f"T{i}",
+            description="?",
+            category=rng.choice([Category.INCIDENT, Category.REQUEST, Category.BILLING]),
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=rng.choice(list(Status.values)),
+            next_due_at=rng.choice([None, base, base + timedelta(hours=rng.randint(-20, 20))]),
+            assignee=rng.choice([None, None, world.agent, world.noc_agent]),
+            priority=rng.choice(["low", "high"]),
+        )
+        if i % 5 == 0:
+            SlaClock.objects.filter(ticket=ticket, clock="first_response").update(state=ClockState.BREACHED)
+    return manager
+
+
+FILTERS = [
+    {},
+    {"statuses": ["new", "open", "pending_customer", "on_hold"]},
+    {"statuses": ["closed"]},
+    {"priority": "high"},
+    {"mine": True},
+    {"breached": True},
+    {"breached": False},
+    {"category": "billing", "statuses": ["new", "open"]},
+]
+
+
+def test_every_page_of_every_scope_is_the_page_of_the_whole_queue(world, crowd):
+    users = [
+        world.agent,
+        world.noc_agent,
+        world.billing_agent,
+        world.supervisor,
+        world.customer,
+        world.foreigner,
+        crowd,
+    ]
+    checked = 0
+    for user in users:
+        for filters in FILTERS:
+            everything = list(queue(user, **filters).values_list("id", flat=True))
+            for offset, limit in [(0, 50), (0, 3), (2, 5), (7, 4), (len(everything), 5)]:
+                page = queue_page(user, offset=offset, limit=limit, **filters)
+                assert page == everything[offset : offset + limit], (user.username, filters, offset)
+                checked += len(page)
+    assert checked > 500  # the crowd really spreads over the scopes
+
+
+def test_an_agent_page_costs_one_query_per_scope(world, crowd, django_assert_num_queries):
+    world.agent.refresh_from_db()
+    # the agent's teams, then "assigned to me" and "my teams' tickets"
+    with django_assert_num_queries(3):
+        queue_page(world.agent, statuses=["new", "open"])
