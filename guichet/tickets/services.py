@@ -125,7 +125,6 @@ def _route(category: str) -> tuple[Team | None, User | None]:
     return team, assignee
 
 
-@transaction.atomic
 def ticket_create(
     *,
     actor: User,
@@ -180,21 +179,10 @@ def ticket_create(
     assert plan is not None
     opened = opened_at or now
 
-    over_quota = False
-    if plan.monthly_ticket_quota is not None:  # counted only where a quota is set
-        # Concurrent creations for one organisation count one after the other: none slips past the quota.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
-        usage = quota_usage(organisation, opened, plan)
-        over_quota = usage["used"] >= usage["quota"]
-    if over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
-        raise QuotaExceeded(
-            f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses more "
-            "until next month. Contact your account manager to raise the quota."
-        )
-
+    # Everything that only reads (routing, the clocks' maths) before the write transaction: on SQLite that
+    # transaction holds the database's one write lock from its first statement (BEGIN IMMEDIATE).
     team, assignee = _route(category)
     ticket = Ticket(
-        reference=_next_reference(opened.astimezone(ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)).year),
         organisation=organisation,
         requester=requester,
         plan=plan,
@@ -207,40 +195,52 @@ def ticket_create(
         assignee=assignee,
         opened_at=opened,
         customer_flagged_urgent=_is_customer(actor) and priority == Priority.URGENT,
-        over_quota=over_quota,
         outside_sla=category == Category.TECHNICAL_SERVICE,
     )
     clocks = sla.new_clocks(ticket, now)
     sla.refresh_next_due(ticket, clocks)
-    ticket.save()
-    for clock in clocks:
-        clock.ticket = ticket
-    SlaClock.objects.bulk_create(clocks)
-    ticket.watchers.add(requester)
-    TicketMessage.objects.create(
-        ticket=ticket,
-        author=requester,
-        kind=MessageKind.PUBLIC,
-        body=description,
-        channel=channel,
-        created_at=opened,
-    )
-    _audit(
-        ticket,
-        actor,
-        door,
-        "ticket.created",
-        at=opened if opened_at else None,
-        changes={
-            "reference": ticket.reference,
-            "category": category,
-            "priority": priority,
-            "channel": channel,
-            "opened_at": opened,
-            "over_quota": over_quota,
-            "team": team.name if team else None,
-        },
-    )
+    with transaction.atomic():
+        if plan.monthly_ticket_quota is not None:  # counted only where a quota is set
+            # Concurrent creations for one organisation count one after the other: none slips past it.
+            Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
+            usage = quota_usage(organisation, opened, plan)
+            ticket.over_quota = usage["used"] >= usage["quota"]
+            if ticket.over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
+                raise QuotaExceeded(
+                    f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses "
+                    "more until next month. Contact your account manager to raise the quota."
+                )
+        year = opened.astimezone(ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)).year
+        ticket.reference = _next_reference(year)
+        ticket.save()
+        for clock in clocks:
+            clock.ticket = ticket
+        SlaClock.objects.bulk_create(clocks)
+        ticket.watchers.add(requester)
+        TicketMessage.objects.create(
+            ticket=ticket,
+            author=requester,
+            kind=MessageKind.PUBLIC,
+            body=description,
+            channel=channel,
+            created_at=opened,
+        )
+        _audit(
+            ticket,
+            actor,
+            door,
+            "ticket.created",
+            at=opened if opened_at else None,
+            changes={
+                "reference": ticket.reference,
+                "category": category,
+                "priority": priority,
+                "channel": channel,
+                "opened_at": opened,
+                "over_quota": ticket.over_quota,
+                "team": team.name if team else None,
+            },
+        )
     return ticket
 
 

@@ -1,0 +1,30 @@
+"""Gunicorn settings, read from the working directory (``gunicorn guichet.wsgi:application``).
+
+The application is loaded once in the master and forked (``preload_app``), with the cyclic garbage collector
+kept off until the fork and everything loaded by then frozen (``gc.freeze``): the workers share those pages
+copy-on-write, and their full collections no longer walk the tens of thousands of long-lived objects of
+Django, the API schemas and the calendars, which made one queue page in twenty take 50-70 ms instead of 15
+(bench/tickets.py). That is the recipe of the ``gc.freeze`` documentation for pre-fork servers.
+"""
+
+import gc
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+preload_app = True
+
+
+def on_starting(server):
+    gc.disable()
+
+
+def pre_fork(server, worker):
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - import the URLconf (and the API's schemas) before forking
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    gc.enable()
