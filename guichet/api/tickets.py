@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -76,17 +76,22 @@ class TicketOut(BaseModel):
     sla: dict[str, ClockOut]
 
 
+def _utc(at: datetime | None) -> datetime | None:
+    """Instants are answered in UTC, as stored (a ticket just created still holds the caller's offset)."""
+    return None if at is None else at.astimezone(UTC)
+
+
 def _person(user: User | None) -> dict | None:
     if user is None:
         return None
     return {"id": user.pk, "username": user.username, "name": user.display_name}
 
 
-def _sla(ticket: Ticket, now: datetime) -> dict:
+def _sla(clocks, now: datetime) -> dict:
     out = {
         c: {"due": None, "state": "not_applicable", "used_seconds": 0, "target_seconds": None} for c in Clock
     }
-    for row in ticket.clocks.all():
+    for row in clocks:
         state, due, used = sla.live(row, now)
         if due is not None:
             due = due.astimezone(ZoneInfo(row.calendar.time_zone)).isoformat()  # in the clock's own zone
@@ -99,8 +104,8 @@ def _sla(ticket: Ticket, now: datetime) -> dict:
     return out
 
 
-def ticket_json(t: Ticket, now: datetime | None = None) -> dict:
-    """A ticket loaded by _with_relations, as TicketOut."""
+def ticket_json(t: Ticket, now: datetime | None = None, *, clocks=None, watchers=None) -> dict:
+    """A ticket loaded by _fetch, as TicketOut (or one whose clocks and watchers are given)."""
     now = now or timezone.now()
     merged = None
     if t.merged_into_id:
@@ -117,19 +122,19 @@ def ticket_json(t: Ticket, now: datetime | None = None) -> dict:
         "channel": t.channel,
         "team": t.team.name if t.team_id else None,  # type: ignore[union-attr]
         "assignee": _person(t.assignee),
-        "opened_at": t.opened_at,
-        "first_response_at": t.first_response_at,
-        "intervention_started_at": t.intervention_started_at,
-        "resolved_at": t.resolved_at,
-        "closed_at": t.closed_at,
+        "opened_at": _utc(t.opened_at),
+        "first_response_at": _utc(t.first_response_at),
+        "intervention_started_at": _utc(t.intervention_started_at),
+        "resolved_at": _utc(t.resolved_at),
+        "closed_at": _utc(t.closed_at),
         "merged_into": merged,
         "customer_flagged_urgent": t.customer_flagged_urgent,
         "over_quota": t.over_quota,
         "outside_sla": t.outside_sla,
-        "next_due_at": t.next_due_at,
+        "next_due_at": _utc(t.next_due_at),
         "version": t.version,
-        "watchers": [_person(w) for w in t.watchers.all()],
-        "sla": _sla(t, now),
+        "watchers": [_person(w) for w in (t.watchers.all() if watchers is None else watchers)],
+        "sla": _sla(t.clocks.all() if clocks is None else clocks, now),
     }
 
 
@@ -333,7 +338,7 @@ def _duplicates(organisation_id: int, subject: str, description: str, exclude_id
             "reference": t.reference,
             "subject": t.subject,
             "status": t.status,
-            "opened_at": t.opened_at,
+            "opened_at": _utc(t.opened_at),
             "score": score,
         }
         for t, score in similar_open_tickets(organisation_id, subject, description, exclude_id=exclude_id)
@@ -388,7 +393,10 @@ def create_ticket(request, payload: TicketIn):
         opened_at=payload.opened_at,
         can_import=can_import(request),
     )
-    created = _reload(ticket)
+    # The new ticket as it is in memory (its relations were loaded to create it), with its clocks read back
+    # in one query: not the four of _fetch.
+    clocks = list(ticket.clocks.select_related("calendar"))
+    created = ticket_json(ticket, clocks=clocks, watchers=[requester])
     created["possible_duplicates"] = _duplicates(
         ticket.organisation_id, ticket.subject, payload.description, exclude_id=ticket.pk
     )

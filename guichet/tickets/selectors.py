@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
@@ -179,9 +180,20 @@ class FingerprintCache:
 fingerprints = FingerprintCache()
 
 
+class Candidate(NamedTuple):
+    """An open ticket offered as a possible duplicate (a row, not a model instance: a hundred are read per
+    creation)."""
+
+    pk: int
+    reference: str
+    subject: str
+    status: str
+    opened_at: datetime
+
+
 def similar_open_tickets(
     organisation_id: int, subject: str, description: str, *, exclude_id: int | None = None, limit: int = 5
-) -> list[tuple[Ticket, float]]:
+) -> list[tuple[Candidate, float]]:
     """The organisation's recent open tickets that look like the same problem, best first.
 
     Scores the 100 most recent open tickets of the last 30 days: one query for them, one more for the first
@@ -195,17 +207,18 @@ def similar_open_tickets(
 
     from .models import OPEN_STATUSES, TicketMessage
 
-    candidates = list(
-        Ticket.objects.filter(
+    candidates = [
+        Candidate(*row)
+        for row in Ticket.objects.filter(
             organisation_id=organisation_id,
             status__in=OPEN_STATUSES,
             merged_into__isnull=True,
             opened_at__gte=timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS),
         )
         .exclude(pk=exclude_id)
-        .only("id", "reference", "subject", "status", "opened_at")
-        .order_by("-opened_at")[:DUPLICATE_CANDIDATES]
-    )
+        .order_by("-opened_at")
+        .values_list("id", "reference", "subject", "status", "opened_at")[:DUPLICATE_CANDIDATES]
+    ]
     missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
     if missing:
         first_body = (

@@ -216,7 +216,7 @@ def ticket_create(
         for clock in clocks:
             clock.ticket = ticket
         SlaClock.objects.bulk_create(clocks)
-        ticket.watchers.add(requester)
+        Ticket.watchers.through.objects.create(ticket=ticket, user=requester)  # a new ticket has none yet
         TicketMessage.objects.create(
             ticket=ticket,
             author=requester,
