@@ -153,9 +153,11 @@ DUPLICATE_CANDIDATES = 100
 class FingerprintCache:
     """The fingerprints of tickets (subject and first message), by ticket id and subject.
 
-    Neither changes once a ticket is open (the subject is part of the key all the same), and every creation in
-    an organisation compares itself with much the same recent tickets: a worker computes each fingerprint once
-    and keeps the last ``size`` of them, instead of folding a hundred texts into trigrams per request.
+    Neither changes once a ticket is open (the subject is part of the key all the same; a merge that brings an
+    older message leaves a worker comparing with the description it first read, which is what the ticket was
+    opened for), and every creation in an organisation compares itself with much the same recent tickets: a
+    worker computes each fingerprint once and keeps the last ``size`` of them, instead of folding a hundred
+    texts into trigrams per request.
     """
 
     def __init__(self, size: int = 10_000):

@@ -4,6 +4,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from guichet.customers.models import User
 from guichet.tickets import services
@@ -82,3 +84,22 @@ def test_an_agent_page_costs_one_query_per_scope(world, crowd, django_assert_num
     # the agent's teams, then "assigned to me" and "my teams' tickets"
     with django_assert_num_queries(3):
         queue_page(world.agent, statuses=["new", "open"])
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_each_scope_reads_its_own_index(world, crowd):
+    expected = {
+        world.supervisor.username: {"ticket_queue"},
+        world.customer.username: {"ticket_org_queue"},
+        world.agent.username: {"ticket_assignee_queue", "ticket_team_queue"},
+    }
+    for user in (world.supervisor, world.customer, world.agent):
+        with CaptureQueriesContext(connection) as ctx:
+            queue_page(user, statuses=["new", "open", "pending_customer", "on_hold"])
+        used = set()
+        with connection.cursor() as cur:
+            for q in ctx.captured_queries:
+                if q["sql"].startswith('SELECT "tickets_ticket"."next_due_at"'):
+                    plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {q['sql']}"))
+                    used |= {word for word in plan.split() if word.startswith("ticket_")}
+        assert used == expected[user.username], (user.username, used)
