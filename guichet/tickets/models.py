@@ -110,11 +110,24 @@ class Ticket(models.Model):
             # Each queue scope (everything, a team, an assignee, an organisation) with the status leading:
             # a page reads each status's range already in due order (selectors.queue_page).
             models.Index(fields=["organisation", "status", "next_due_at"], name="ticket_org_queue"),
-            # The monthly quota's count and the possible duplicates (recent tickets of an organisation).
+            # The monthly quota's count (recent tickets of an organisation, whatever their status).
             models.Index(
                 fields=["organisation", "opened_at"],
                 condition=Q(merged_into__isnull=True),
                 name="ticket_org_opened",
+            ),
+            # PostgreSQL (15) cannot read the ranges of an IN list in order as SQLite does with the indexes
+            # above: it fetches every open ticket of the scope and sorts them (23 ms for a supervisor at 1M
+            # tickets). These partial indexes give it the open tickets already in due order (0.06 ms), and the
+            # recent open ones of an organisation for the possible duplicates whatever its statistics say.
+            # SQLite cannot prove that a query with bound values implies their condition and ignores them.
+            models.Index(
+                fields=["next_due_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="ticket_open_due"
+            ),
+            models.Index(
+                fields=["organisation", "opened_at"],
+                condition=Q(merged_into__isnull=True, status__in=OPEN_STATUSES),
+                name="ticket_org_open",
             ),
         ]
 
