@@ -393,7 +393,7 @@ def summary(args, results: dict) -> None:
             say(f"  sweep {s['label']:<11}: {s['ms']:.1f} ms ({s['result']}){per}")
         for a in r.get("api", []):
             say(
-                f"  API create  : {a['label']}: {a['rate']:.0f} tickets/s, p50 {a['p50']:.1f} / p95 "
+                f"  API         : {a['label']}: {a['rate']:.0f} requests/s, p50 {a['p50']:.1f} / p95 "
                 f"{a['p95']:.1f} ms, {a['done']:,} requests, non-201: {a['non_201']}"
             )
         if r.get("phases"):
@@ -1405,6 +1405,16 @@ def api_phase(world, args) -> list[dict]:
         ("DEBUG=0", PRODUCTION),
     ):
         out.append(run_gunicorn(label, extra, token, args))
+    # The ceiling of this machine and stack: a request that authenticates its token and reads one row.
+    with gunicorn(PRODUCTION) as port:
+        run_load(port, token, 40, args.api_clients, 30, path="/api/v1/me")
+        r = run_load(port, token, args.api_requests, args.api_clients, args.api_seconds, path="/api/v1/me")
+    r["label"] = f"baseline GET /api/v1/me, gunicorn -w 2 (sync), {args.api_clients} clients, DEBUG=0"
+    say(
+        f"   {r['label']}: {r['rate']:.0f} requests/s; latency p50 {r['p50']:.1f} / p95 {r['p95']:.1f} ms; "
+        f"not 200: {r['non_201']}"
+    )
+    out.append(r)
     return out
 
 
@@ -1516,7 +1526,7 @@ def run_gunicorn(label: str, extra: dict, token: str, args) -> dict:
     with gunicorn(extra) as port:
         run_load(port, token, 40, args.api_clients, 30)  # warm-up: both workers connected, code loaded
         r = run_load(port, token, args.api_requests, args.api_clients, args.api_seconds)
-    r["label"] = f"gunicorn -w 2 (sync), {args.api_clients} clients, {label}"
+    r["label"] = f"POST /api/v1/tickets, gunicorn -w 2 (sync), {args.api_clients} clients, {label}"
     say(
         f"   API create, {r['label']}: {r['done']:,} requests in {r['seconds']:.1f} s = {r['rate']:.0f} "
         f"tickets/s; latency p50 {r['p50']:.1f} / p95 {r['p95']:.1f} / max {r['max']:.1f} ms; non-201: "
@@ -1584,7 +1594,12 @@ def wait_ready(port: int, proc) -> None:
     raise RuntimeError("gunicorn did not answer within 60 s")
 
 
-def run_load(port: int, token: str, total: int, clients: int, seconds: float) -> dict:
+def run_load(
+    port: int, token: str, total: int, clients: int, seconds: float, path: str = "/api/v1/tickets"
+) -> dict:
+    """``clients`` keep-alive connections sending requests until ``total`` or ``seconds``: POSTs of new
+    tickets to /api/v1/tickets, or GETs of any other ``path`` (what the machine does with a request that
+    does next to nothing)."""
     import http.client
 
     lock = threading.Lock()
@@ -1602,10 +1617,11 @@ def run_load(port: int, token: str, total: int, clients: int, seconds: float) ->
                 if issued[0] >= total or time.perf_counter() > deadline:
                     break
                 issued[0] += 1
-            body = api_body(rng)
+            post = path == "/api/v1/tickets"
+            body = api_body(rng) if post else None
             t0 = time.perf_counter()
             try:
-                conn.request("POST", "/api/v1/tickets", body, headers)
+                conn.request("POST" if post else "GET", path, body, headers)
                 resp = conn.getresponse()
                 resp.read()
                 code = resp.status
@@ -1635,7 +1651,7 @@ def run_load(port: int, token: str, total: int, clients: int, seconds: float) ->
         "p95": pct(latencies, 0.95) * 1e3,
         "max": max(latencies) * 1e3 if latencies else 0.0,
         "mean": statistics.fmean(latencies) * 1e3 if latencies else 0.0,
-        "non_201": done - codes.get(201, 0),
+        "non_201": done - codes.get(201 if path == "/api/v1/tickets" else 200, 0),
         "codes": {str(k): v for k, v in codes.items()},
     }
 

@@ -109,6 +109,11 @@ def _reach(
     return None, False
 
 
+def used_time(cal: BusinessCalendar, segments: Sequence[Segment], now: datetime) -> timedelta:
+    """The open time counted in ``segments`` as of ``now`` (an open last segment counts up to ``now``)."""
+    return sum((cal.elapsed(s.start, s.end if s.end is not None else now) for s in segments), timedelta(0))
+
+
 def instant_of(
     cal: BusinessCalendar, segments: Sequence[Segment], amount: timedelta, now: datetime
 ) -> datetime | None:
@@ -137,7 +142,7 @@ def evaluate(
     running = bool(segments) and segments[-1].end is None and not stopped
     if stopped and segments and segments[-1].end is None:
         raise ValueError("a stopped clock's last segment must have an end")
-    used = sum((cal.elapsed(s.start, s.end if s.end is not None else now) for s in segments), timedelta(0))
+    used = used_time(cal, segments, now)
     due_at, reached = _reach(cal, segments, target, now, running)
     warn_at, _ = _reach(cal, segments, target * warn_ratio, now, running)
     if stopped and not reached and segments:

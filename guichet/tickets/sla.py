@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 
-from guichet.businesstime.clocks import Segment, evaluate, instant_of, target_duration
+from guichet.businesstime.clocks import Segment, evaluate, instant_of, target_duration, used_time
 from guichet.plans.models import Calendar, Clock, SlaPlan, TimeUnit
 from guichet.plans.selectors import business_calendar
 
@@ -74,15 +74,20 @@ def _apply(row: SlaClock, now: datetime) -> None:
 
 
 def live(row: SlaClock, now: datetime) -> tuple[str, datetime | None, int]:
-    """(state, due, used seconds) as of ``now`` without writing: a running clock keeps counting."""
+    """(state, due, used seconds) as of ``now`` without writing: a running clock keeps counting.
+
+    Its due instant is the stored one — where the target runs out if the last segment runs on, which only a
+    change of the clock moves, and every change stores it again — so only the time used is counted here,
+    and the state follows from the due instant: a page of 50 tickets reads 150 clocks."""
     if (
         row.state in (ClockState.RUNNING, ClockState.BREACHED)
         and row.segments
         and row.segments[-1][1] is None
     ):
-        cal = business_calendar(row.calendar)
-        status = evaluate(cal, timedelta(seconds=row.target_seconds), _segments(row), now, stopped=False)
-        return status.state.value, status.due_at, int(status.used.total_seconds())
+        used = used_time(business_calendar(row.calendar), _segments(row), now)
+        breached = row.due_at is not None and row.due_at < now
+        state = ClockState.BREACHED if breached else ClockState.RUNNING
+        return state, row.due_at, int(used.total_seconds())
     return row.state, row.due_at, row.used_seconds
 
 

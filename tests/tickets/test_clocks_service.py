@@ -213,3 +213,41 @@ def test_opening_in_the_future_or_without_import_rights_is_refused(world):
     with pytest.raises(services.ValidationError) as exc:
         open_ticket(world, datetime.now(LU) + timedelta(hours=1))
     assert "opened_at" in exc.value.message_dict
+
+
+@time_machine.travel(lu(2026, 12, 9, 12), tick=False)
+def test_a_read_counts_the_time_used_as_a_full_evaluation_would(world):
+    """sla.live counts only the time used and takes the stored due instant: the same answer as evaluating
+    the clock again, at every instant, paused or not, before and after its breach."""
+    from guichet.businesstime.clocks import evaluate
+    from guichet.plans.selectors import business_calendar
+    from guichet.tickets import sla
+
+    ticket = open_ticket(world, lu(2026, 11, 27, 16, 30), category=Category.REQUEST, priority="low")
+    services.ticket_change(
+        actor=world.agent,
+        door="api",
+        ticket=ticket,
+        expected_version=None,
+        status=Status.PENDING_CUSTOMER,
+        at=lu(2026, 11, 30, 9),
+    )
+    services.ticket_reply(actor=world.customer, door="api", ticket=ticket, body="!", at=lu(2026, 12, 1, 14))
+    rows = list(SlaClock.objects.select_related("calendar", "ticket__plan").filter(ticket=ticket))
+    assert any(not r.stopped and r.segments[-1][1] is None for r in rows)  # counting again
+    checked = 0
+    for hours in range(0, 8 * 24, 5):
+        now = lu(2026, 12, 1, 14) + timedelta(hours=hours)
+        for row in rows:
+            if row.stopped:
+                continue
+            full = evaluate(
+                business_calendar(row.calendar),
+                timedelta(seconds=row.target_seconds),
+                sla._segments(row),
+                now,
+            )
+            assert sla.live(row, now) == (full.state.value, full.due_at, int(full.used.total_seconds()))
+            checked += 1
+    assert checked > 50
+    assert {sla.live(r, lu(2026, 12, 8, 18))[0] for r in rows if not r.stopped} == {"breached"}
