@@ -277,13 +277,14 @@ class TicketFilters(Schema):
 PERSON = ("username", "first_name", "last_name")  # what PersonRef shows
 CLOCK = ("ticket_id", "clock", "calendar", "target_seconds", "segments", "stopped", "state", "used_seconds")
 CLOCK += ("due_at",)
+NOT_SHOWN = {"plan_id", "created_at", "updated_at"}  # of a ticket's columns
 
 
 def _with_relations(qs):
     """What TicketOut shows, in four queries for any number of tickets, and no more of each row than it
     shows: a queue page builds some 400 model instances, and each column read is a conversion. The clocks'
     calendars are attached by _fetch (a handful of rows, instead of one copy per clock)."""
-    ticket_fields = [f.attname for f in Ticket._meta.concrete_fields]
+    ticket_fields = [f.attname for f in Ticket._meta.concrete_fields if f.attname not in NOT_SHOWN]
     people = [f"{rel}__{f}" for rel in ("requester", "assignee") for f in PERSON]
     return (
         qs.select_related("organisation", "requester", "team", "assignee")
