@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "guichet.customers",
     "guichet.plans",
     "guichet.tickets",
+    "guichet.mail",
     "guichet.jobs",
 ]
 
@@ -112,6 +113,8 @@ STATIC_ROOT = VAR_DIR / "static"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root otherwise
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# The largest mail the SMTP/LMTP receiver accepts (bigger ones are refused with 552 before being stored).
+GUICHET_MAIL_MAX_BYTES = env_int("GUICHET_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,112 @@
+"""Mail in and out: mailboxes, every inbound mail once (by Message-ID), the dead letters, and the Message-IDs
+that thread mail to tickets."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Mailbox(models.Model):
+    """An address customers write to. Mail reaches Guichet by IMAP polling (imap-tools) or by delivery to
+    the SMTP/LMTP receiver (``guichet mailserver``), which files it under the mailbox of its recipient."""
+
+    class Kind(models.TextChoices):
+        SMTP = "smtp", "Delivered to Guichet's SMTP/LMTP receiver"
+        IMAP = "imap", "Polled over IMAP"
+
+    class UnknownSenders(models.TextChoices):
+        TRIAGE = "triage", "Keep for triage by an agent"
+        REFUSE = "refuse", "Refuse with a polite reply"
+
+    name = models.CharField(max_length=100, unique=True)
+    address = models.EmailField(unique=True, help_text="Lower case; mail to it is filed here.")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SMTP)
+    unknown_senders = models.CharField(
+        max_length=10, choices=UnknownSenders.choices, default=UnknownSenders.TRIAGE
+    )
+    new_tickets_per_hour = models.PositiveIntegerField(
+        default=20, help_text="New tickets one sender may open per hour by mail; more are held for an agent."
+    )
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_ssl = models.BooleanField(default=True)
+    imap_user = models.CharField(max_length=255, blank=True)
+    imap_password = models.CharField(max_length=255, blank=True)
+    imap_folder = models.CharField(max_length=255, default="INBOX")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+
+class InboundMail(models.Model):
+    """One inbound mail, stored once whatever the number of deliveries (unique Message-ID), with what became
+    of it. The raw bytes are kept as a file: the full original, whatever was shown."""
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", "Opened a ticket"
+        APPENDED = "appended", "Added to a ticket"
+        HELD = "held", "Held for an agent"
+        TRIAGE = "triage", "Unknown sender: in triage"
+        REFUSED = "refused", "Unknown sender: refused"
+        AUTOMATIC = "automatic", "Automatic mail: ignored"
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    message_id = models.CharField(max_length=998, unique=True)
+    received_at = models.DateTimeField()
+    sender = models.EmailField(max_length=320)
+    subject = models.CharField(max_length=998, blank=True)
+    raw = models.FileField(upload_to="mail/%Y/%m/")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mails"
+    )
+    ticket_message = models.ForeignKey(
+        "tickets.TicketMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Held or triaged mail: when an agent dealt with it."
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["outcome", "received_at"]),
+            models.Index(fields=["sender", "outcome", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject[:60]} ({self.outcome})"
+
+
+class DeadLetter(models.Model):
+    """A mail that could not be read or stored: kept with the reason, replayable from the admin."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField()
+    raw = models.FileField(upload_to="mail/dead/%Y/%m/")
+    reason = models.TextField()
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replay_result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.reason[:80]}"
+
+
+class MailThread(models.Model):
+    """A Message-ID known to belong to a ticket — of a mail Guichet sent about it or received into it — so
+    that a reply's In-Reply-To or References finds its ticket."""
+
+    message_id = models.CharField(max_length=998, unique=True)
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="mail_ids")
+    outbound = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.message_id} -> {self.ticket_id}"

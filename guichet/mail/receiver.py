@@ -1,0 +1,77 @@
+"""The SMTP/LMTP receiver: a mail server (Postfix, Exim...) delivers customers' mail to it.
+
+It accepts mail only for active mailboxes' addresses and answers only once the mail is stored: ``250`` when
+``services.receive`` has filed it (or kept it as a dead letter), ``451`` (try again later) when the database
+or the disk failed, so that the sending server keeps the mail and retries. Nothing is accepted and lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from django.conf import settings
+from django.db import close_old_connections
+
+from .models import Mailbox
+from .services import receive
+
+log = logging.getLogger(__name__)
+TEMPORARY = "451 4.3.0 Could not store the message now: try again later"
+
+
+def _mailbox_for(address: str) -> Mailbox | None:
+    close_old_connections()
+    return Mailbox.objects.filter(address__iexact=address.strip(), is_active=True).first()
+
+
+def _deliver(raw: bytes, recipients: list[str]) -> None:
+    close_old_connections()
+    boxes = {b.address.lower(): b for b in Mailbox.objects.filter(is_active=True)}
+    mailbox = next((boxes[r.lower()] for r in recipients if r.lower() in boxes), None)
+    receive(raw, mailbox=mailbox)
+
+
+class InboundHandler:
+    def __init__(self, lmtp: bool = False):
+        self.lmtp = lmtp
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        try:
+            mailbox = await asyncio.to_thread(_mailbox_for, address)
+        except Exception:
+            log.exception("mailbox lookup failed for %s", address)
+            return "451 4.3.0 Could not look the mailbox up now: try again later"
+        if mailbox is None:
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        try:
+            await asyncio.to_thread(_deliver, envelope.original_content, list(envelope.rcpt_tos))
+            status = "250 2.0.0 Message accepted"
+        except Exception:  # the database or the disk: the sender keeps the mail and retries
+            log.exception("could not store a mail from %s", envelope.mail_from)
+            status = TEMPORARY
+        if self.lmtp:  # LMTP answers once per recipient (RFC 2033)
+            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
+        return status
+
+
+class LMTPController(Controller):
+    def factory(self):
+        return LMTP(self.handler, **self.SMTP_kwargs)
+
+
+def controller(host: str, port: int, *, lmtp: bool = False) -> Controller:
+    kind = LMTPController if lmtp else Controller
+    return kind(
+        InboundHandler(lmtp=lmtp),
+        hostname=host,
+        port=port,
+        data_size_limit=settings.GUICHET_MAIL_MAX_BYTES,
+        enable_SMTPUTF8=True,
+    )
