@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "guichet.customers",
     "guichet.plans",
     "guichet.tickets",
-    "guichet.mail",
+    "guichet.channels",
     "guichet.jobs",
 ]
 

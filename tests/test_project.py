@@ -86,7 +86,9 @@ def test_the_guichet_command_lists_the_worker_and_serve_commands(tmp_path):
         assert name in result.stdout
 
 
-@pytest.mark.parametrize("module", ["guichet.businesstime"])
+@pytest.mark.parametrize(
+    "module", ["guichet.businesstime", "guichet.text.similarity", "guichet.channels.mail.parsing"]
+)
 def test_the_pure_core_imports_nothing_of_django(module):
     code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     result = subprocess.run(

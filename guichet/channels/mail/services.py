@@ -24,8 +24,8 @@ from guichet.tickets import services as tickets
 from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Channel, Status, Ticket, TicketMessage
 
+from ..models import DeadLetter, InboundMail, Mailbox, MailThread
 from . import parsing
-from .models import DeadLetter, InboundMail, Mailbox, MailThread
 
 Outcome = InboundMail.Outcome
 DEFAULT_NEW_TICKETS_PER_HOUR = 20

@@ -7,7 +7,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from guichet.mail.receiver import controller
+from guichet.channels.mail.receiver import controller
 
 
 class Command(BaseCommand):

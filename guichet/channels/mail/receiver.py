@@ -15,7 +15,7 @@ from aiosmtpd.lmtp import LMTP
 from django.conf import settings
 from django.db import close_old_connections
 
-from .models import Mailbox
+from ..models import Mailbox
 from .services import receive
 
 log = logging.getLogger(__name__)

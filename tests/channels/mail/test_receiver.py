@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError
 
-from guichet.mail import receiver
-from guichet.mail.models import InboundMail, Mailbox
+from guichet.channels.mail import receiver
+from guichet.channels.models import InboundMail, Mailbox
 from guichet.tickets.models import Ticket
 
 CORPUS = Path(__file__).parent / "corpus"

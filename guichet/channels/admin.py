@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 
 from guichet.tickets.admin import ReadOnly
 
+from .mail.services import replay
 from .models import DeadLetter, InboundMail, Mailbox
-from .services import replay
 
 
 @admin.register(Mailbox)

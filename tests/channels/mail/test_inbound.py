@@ -9,8 +9,8 @@ import time_machine
 from django.core import mail as outbox
 from django.core.management import call_command
 
-from guichet.mail.models import DeadLetter, InboundMail, Mailbox, MailThread
-from guichet.mail.services import receive, replay
+from guichet.channels.mail.services import receive, replay
+from guichet.channels.models import DeadLetter, InboundMail, Mailbox, MailThread
 from guichet.tickets import services as tickets
 from guichet.tickets.models import Status, Ticket, TicketMessage
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from guichet.mail.parsing import Unparseable, parse, safe_header_value, sanitise, trim
+from guichet.channels.mail.parsing import Unparseable, parse, safe_header_value, sanitise, trim
 
 CORPUS = Path(__file__).parent / "corpus"
 

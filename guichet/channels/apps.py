@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    name = "guichet.channels"
+    label = "channels"
+    verbose_name = "Channels (mail, WhatsApp, chat, phone, on-call)"
