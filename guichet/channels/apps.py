@@ -5,3 +5,8 @@ class ChannelsConfig(AppConfig):
     name = "guichet.channels"
     label = "channels"
     verbose_name = "Channels (mail, WhatsApp, chat, phone, on-call)"
+
+    def ready(self) -> None:
+        from .mail import outbound
+
+        outbound.connect()

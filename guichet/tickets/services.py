@@ -18,7 +18,7 @@ from guichet.customers.models import Organisation, Team, User
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
 
-from . import sla
+from . import events, sla
 from .errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from .models import (
     OPEN_STATUSES,
@@ -241,6 +241,7 @@ def ticket_create(
                 "team": team.name if team else None,
             },
         )
+        events.ticket_opened.send(sender=Ticket, ticket=ticket, door=door)
     return ticket
 
 
@@ -311,6 +312,8 @@ def ticket_reply(
         internal=internal,
         at=when if at else None,
     )
+    if not customer and not internal:
+        events.staff_replied.send(sender=Ticket, message=message)
     return message
 
 
@@ -401,6 +404,8 @@ def ticket_change(
         changes=changes,
         at=when if at else None,
     )
+    if ticket.status == Status.RESOLVED and "status" in changes:
+        events.ticket_resolved.send(sender=Ticket, ticket=ticket)
     return ticket
 
 

@@ -1,0 +1,203 @@
+"""Mail to customers about their tickets: received, answered, resolved — in the reader's language, threaded
+so that their reply comes back to the same ticket.
+
+Each mail has a Message-ID Guichet chooses (``ticket-GT-2026-000123.<what>.<recipient>@<domain>``), recorded
+in ``MailThread`` before it leaves: a reply's In-Reply-To finds the ticket, and a task run twice finds the row
+and sends nothing the second time. Sent by a background task; an SMTP failure schedules another attempt
+later (up to ``ATTEMPTS``), with the row rolled back so that the retry sends it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from guichet.customers.models import User
+from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.tickets.models import SlaClock, Ticket, TicketMessage
+
+from ..models import Mailbox, MailThread
+from .parsing import safe_header_value
+
+ATTEMPTS = 5
+RETRY_AFTER = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4, 5
+
+CLOCKS = {
+    "en": {"first_response": "first response", "intervention": "intervention", "resolution": "resolution"},
+    "fr": {"first_response": "première réponse", "intervention": "intervention", "resolution": "résolution"},
+}
+TEXTS = {
+    "en": {
+        "received": (
+            "[{ref}] {subject}",
+            'Hello {name},\n\nWe have received your request "{subject}". Its reference is {ref}.\n\n'
+            "{dues}\nReply to this mail to add to your request.\n\n-- \n{team}",
+        ),
+        "reply": ("Re: [{ref}] {subject}", "{body}\n\n-- \n{author}, {team}\nReply to this mail to answer."),
+        "resolved": (
+            "[{ref}] resolved: {subject}",
+            'Hello {name},\n\nYour request {ref} "{subject}" is resolved.\n\nIf the problem is still there, '
+            "reply to this mail: the request will be reopened.\n\n-- \n{team}",
+        ),
+        "due": "Our commitments for it:",
+        "due_line": "- {clock} by {due}",
+        "no_due": "",
+    },
+    "fr": {
+        "received": (
+            "[{ref}] {subject}",
+            "Bonjour {name},\n\nNous avons bien reçu votre demande « {subject} ». Sa référence est {ref}.\n\n"
+            "{dues}\nRépondez à ce message pour compléter votre demande.\n\n-- \n{team}",
+        ),
+        "reply": (
+            "Re: [{ref}] {subject}",
+            "{body}\n\n-- \n{author}, {team}\nRépondez à ce message pour répondre.",
+        ),
+        "resolved": (
+            "[{ref}] résolue : {subject}",
+            "Bonjour {name},\n\nVotre demande {ref} « {subject} » est résolue.\n\nSi le problème persiste, "
+            "répondez à ce message : la demande sera rouverte.\n\n-- \n{team}",
+        ),
+        "due": "Nos engagements :",
+        "due_line": "- {clock} avant le {due}",
+        "no_due": "",
+    },
+}
+
+
+def domain() -> str:
+    return settings.GUICHET_MAIL_DOMAIN
+
+
+def _sender_address() -> str:
+    box = Mailbox.objects.filter(is_active=True).order_by("pk").first()
+    return box.address if box else settings.DEFAULT_FROM_EMAIL
+
+
+def recipients(ticket: Ticket) -> list[User]:
+    """The requester and the customers watching: active contacts with an address, each once."""
+    people = [ticket.requester, *ticket.watchers.filter(kind=User.Kind.CUSTOMER)]
+    seen: dict[int, User] = {}
+    for user in people:
+        if user is not None and user.is_active and user.email and user.kind == User.Kind.CUSTOMER:
+            seen.setdefault(user.pk, user)
+    return list(seen.values())
+
+
+def _dues(ticket: Ticket, user: User, lang: str) -> str:
+    zone = ZoneInfo(user.time_zone or settings.GUICHET_PROVIDER_TIME_ZONE)
+    lines = [
+        TEXTS[lang]["due_line"].format(
+            clock=CLOCKS[lang].get(c.clock, c.clock),
+            due=c.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+        )
+        for c in SlaClock.objects.filter(ticket=ticket, stopped=False, due_at__isnull=False).order_by(
+            "due_at"
+        )
+    ]
+    return (TEXTS[lang]["due"] + "\n" + "\n".join(lines) + "\n") if lines else ""
+
+
+def _thread(ticket: Ticket) -> tuple[str | None, list[str]]:
+    """(In-Reply-To, References) for a new mail about ``ticket``: the customer's latest mail, after the
+    whole thread's ids known so far, oldest first (bounded, as mail clients do)."""
+    ids = list(MailThread.objects.filter(ticket=ticket).order_by("pk").values_list("message_id", flat=True))
+    inbound = [i for i in ids if not i.startswith(f"ticket-{ticket.reference}.")]
+    last = inbound[-1] if inbound else (ids[-1] if ids else None)
+    return last, ids[-20:]
+
+
+def build(
+    ticket: Ticket, kind: str, user: User, message: TicketMessage | None, message_id: str
+) -> EmailMessage:
+    lang = user.language if user.language in TEXTS else "en"
+    subject_t, body_t = TEXTS[lang][kind]
+    values = {
+        "ref": ticket.reference,
+        "subject": ticket.subject,
+        "name": user.display_name,
+        "team": settings.GUICHET_MAIL_SIGNATURE,
+        "dues": _dues(ticket, user, lang) if kind == "received" else "",
+        "body": message.body if message else "",
+        "author": message.author.display_name if message and message.author else "",
+    }
+    in_reply_to, references = _thread(ticket)
+    headers = {
+        "Message-ID": f"<{message_id}>",
+        "X-Guichet-Ticket": ticket.reference,
+    }
+    if in_reply_to:
+        headers["In-Reply-To"] = f"<{in_reply_to}>"
+        headers["References"] = " ".join(f"<{i}>" for i in references)
+    if kind != "reply":
+        headers["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer it
+    sender = _sender_address()
+    return EmailMessage(
+        subject=safe_header_value(subject_t.format(**values)),
+        body=body_t.format(**values),
+        from_email=sender,
+        to=[user.email],
+        reply_to=[sender],
+        headers={k: safe_header_value(v) for k, v in headers.items()},
+    )
+
+
+@task()
+def send_ticket_mail(ticket_id: int, kind: str, message_pk: int | None = None, attempt: int = 1) -> int:
+    """Mail ``kind`` about a ticket to each of its customer recipients not yet sent to; returns how many
+    left. Idempotent per recipient (the Message-ID row); retried later on an SMTP failure."""
+    ticket = Ticket.objects.select_related("requester", "organisation").filter(pk=ticket_id).first()
+    if ticket is None:
+        return 0
+    message = (
+        TicketMessage.objects.select_related("author").filter(pk=message_pk).first() if message_pk else None
+    )
+    sent = 0
+    for user in recipients(ticket):
+        message_id = f"ticket-{ticket.reference}.{kind}{message_pk or ''}.u{user.pk}@{domain()}"
+        try:
+            with transaction.atomic():
+                _, created = MailThread.objects.get_or_create(
+                    message_id=message_id, defaults={"ticket": ticket, "outbound": True}
+                )
+                if not created:
+                    continue  # sent by an earlier run
+                build(ticket, kind, user, message, message_id).send()
+                sent += 1
+        except (smtplib.SMTPException, OSError):
+            if attempt >= ATTEMPTS:
+                raise
+            delay = RETRY_AFTER[min(attempt, len(RETRY_AFTER)) - 1]
+            send_ticket_mail.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+                ticket_id, kind, message_pk, attempt + 1
+            )
+            return sent
+    return sent
+
+
+def on_opened(sender, ticket: Ticket, door: str, **kwargs) -> None:
+    if door != "import":  # history brought from another helpdesk is not news to the customer
+        enqueue_with_commit(send_ticket_mail, ticket.pk, "received")
+
+
+def on_staff_reply(sender, message: TicketMessage, **kwargs) -> None:
+    enqueue_with_commit(send_ticket_mail, message.ticket_id, "reply", message.pk)
+
+
+def on_resolved(sender, ticket: Ticket, **kwargs) -> None:
+    enqueue_with_commit(send_ticket_mail, ticket.pk, "resolved")
+
+
+def connect() -> None:
+    from guichet.tickets import events
+
+    events.ticket_opened.connect(on_opened, dispatch_uid="channels.mail.opened")
+    events.staff_replied.connect(on_staff_reply, dispatch_uid="channels.mail.reply")
+    events.ticket_resolved.connect(on_resolved, dispatch_uid="channels.mail.resolved")
