@@ -107,6 +107,10 @@ class Channel(models.TextChoices):
     SKYPE = "skype", "Skype"
 
 
+# Guichet's own doors: every plan includes them (the policies list the support channels a contract adds).
+ALWAYS_OPEN = ("portal", "api")
+
+
 class PhoneQueuePriority(models.TextChoices):
     NONE = "none", "No phone support"
     STANDARD = "standard", "Standard"
@@ -237,6 +241,17 @@ class SlaPlan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def includes_channel(self, channel: str) -> bool:
+        """Whether customers on this plan may reach support through ``channel``. The portal and the API are
+        Guichet's own doors, open on every plan; a plan that lists no channel restricts none."""
+        return channel in ALWAYS_OPEN or not self.channels or channel in self.channels
+
+    def channel_names(self) -> list[str]:
+        """The channels this plan includes, as customers read them."""
+        labels = {**dict(Channel.choices), "api": "the API"}
+        codes = list(dict.fromkeys([*ALWAYS_OPEN, *(self.channels or [])]))
+        return [str(labels.get(c, c)) for c in codes]
 
     def clean(self) -> None:
         super().clean()

@@ -174,6 +174,12 @@ def ticket_create(
     plan = plan_for_organisation(organisation)
     if plan is None:
         errors["organisation"] = "This organisation has no SLA plan yet."
+    elif channel in Channel.values and not plan.includes_channel(channel):
+        label = Channel(channel).label
+        errors["channel"] = (
+            f"The {plan.name} plan does not include support by {label}: use "
+            f"{', '.join(plan.channel_names())}."
+        )
     if errors:
         raise ValidationError(errors)
     assert plan is not None

@@ -261,3 +261,18 @@ def test_watchers_are_colleagues_or_staff(world, as_user):
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "user_id"
     ticket = carla.post(f"/tickets/{ref}/watchers/remove", {"user_id": world.customer.pk}).json()
     assert [w["username"] for w in ticket["watchers"]] == ["colin"]
+
+
+def test_a_channel_the_plan_does_not_include_is_refused_naming_those_it_does(world, as_user):
+    world.use_plan("basic")  # 004 Basic: support by mail only
+    alice = as_user(world.agent)
+    body = {"subject": "Call me", "description": "?", "organisation_id": world.org.pk}
+    response = alice.post("/tickets", {**body, "requester_id": world.customer.pk, "channel": "phone"})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error == {
+        "field": "channel",
+        "message": "The Basic plan does not include support by Phone: use Portal, the API, Email.",
+    }
+    ok = alice.post("/tickets", {**body, "requester_id": world.customer.pk, "channel": "email"})
+    assert ok.status_code == 201

@@ -198,15 +198,21 @@ def _open(
     body = _body(mail)
     if follows is not None:
         body += f"\n\n(Follows {follows.reference}, which is closed.)"
-    ticket = tickets.ticket_create(
-        actor=user,
-        door="email",
-        organisation=contact.organisation,
-        requester=user,
-        subject=(mail.subject or body.splitlines()[0])[:200] or "(no subject)",
-        description=body,
-        channel=Channel.EMAIL,
-    )
+    try:
+        ticket = tickets.ticket_create(
+            actor=user,
+            door="email",
+            organisation=contact.organisation,
+            requester=user,
+            subject=(mail.subject or body.splitlines()[0])[:200] or "(no subject)",
+            description=body,
+            channel=Channel.EMAIL,
+        )
+    except ValidationError as exc:
+        if "channel" not in getattr(exc, "message_dict", {}):
+            raise
+        # The plan has no support by mail: an agent answers the customer by a channel it has.
+        return _done(record, Outcome.HELD, exc.message_dict["channel"][0])
     message = ticket.messages.order_by("created_at", "pk").first()
     assert message is not None
     _mark(message, mail)

@@ -134,7 +134,8 @@ def test_automatic_mail_never_opens_a_ticket_and_is_never_answered(world, box, n
     assert row.outcome == Outcome.AUTOMATIC and row.ticket is None
     assert Ticket.objects.count() == 1 and TicketMessage.objects.count() == 1
     call_command("worker", batch=True, no_scheduler=True, interval=0)
-    assert outbox.outbox == []
+    # Only the acknowledgement of the ticket Carla opened first: nothing answers the automatic mail.
+    assert [m.subject for m in outbox.outbox] == ["[GT-2026-000001] SIP trunk down at Site B"]
 
 
 def test_the_same_mail_delivered_twice_is_stored_once(world, box):
@@ -210,3 +211,12 @@ def test_forged_control_headers_are_ignored(world, box):
 def test_a_hostile_display_name_does_not_change_the_sender(world, box):
     row = deliver(box, "header_injection_name.eml")
     assert row.ticket.requester == world.customer and "\n" not in row.ticket.subject
+
+
+def test_mail_from_a_plan_without_support_by_mail_is_held_with_the_reason(world, box):
+    plan = world.org.plan_assignment.plan
+    plan.channels = ["phone"]
+    plan.save()
+    row = deliver(box, "new_plain_carla.eml")
+    assert row.outcome == Outcome.HELD and row.ticket is None
+    assert row.reason == "The Office plan does not include support by Email: use Portal, the API, Phone."
