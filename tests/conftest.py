@@ -103,9 +103,12 @@ def media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_fingerprints():
-    """Test databases roll back, so ticket ids come again with other texts: no fingerprint outlives a test."""
+    """Test databases roll back, so ids come again with other rows: no per-process cache outlives a test."""
+    from guichet.plans.selectors import forget_calendar_rows
     from guichet.tickets.selectors import fingerprints
 
     fingerprints.clear()
+    forget_calendar_rows()
     yield
     fingerprints.clear()
+    forget_calendar_rows()

@@ -5,3 +5,15 @@ class PlansConfig(AppConfig):
     name = "guichet.plans"
     label = "plans"
     verbose_name = "SLA plans and calendars"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Calendar, ClosedDate
+        from .selectors import forget_calendar_rows
+
+        for model in (Calendar, ClosedDate):
+            post_save.connect(forget_calendar_rows, sender=model, dispatch_uid=f"forget-{model.__name__}")
+            post_delete.connect(
+                forget_calendar_rows, sender=model, dispatch_uid=f"forget-{model.__name__}-del"
+            )

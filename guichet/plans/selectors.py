@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from guichet.businesstime import BusinessCalendar
 
@@ -33,6 +34,34 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
     with _cache_lock:
         _cache[calendar.pk] = (key, built)
     return built
+
+
+CALENDAR_ROWS_TTL = 60.0  # seconds
+_rows: dict[int, tuple[float, Calendar]] = {}
+
+
+def calendars_by_id(ids) -> dict[int, Calendar]:
+    """Calendar rows by id. A page of tickets needs the same two or three calendars on every request, so a
+    worker keeps each row for a minute instead of asking the database each time; a change to a calendar
+    (or its closed dates) through this process clears them at once, other processes within the minute."""
+    now = time.monotonic()
+    found: dict[int, Calendar] = {}
+    missing = []
+    for pk in set(ids):
+        hit = _rows.get(pk)
+        if hit is not None and now - hit[0] < CALENDAR_ROWS_TTL:
+            found[pk] = hit[1]
+        else:
+            missing.append(pk)
+    if missing:
+        for calendar in Calendar.objects.filter(pk__in=missing):
+            _rows[calendar.pk] = (now, calendar)
+            found[calendar.pk] = calendar
+    return found
+
+
+def forget_calendar_rows(**kwargs) -> None:
+    _rows.clear()
 
 
 def plan_list():

@@ -29,10 +29,8 @@ def _scopes(user: User) -> list[Q]:
         return [Q(organisation_id=contact.organisation_id)]
     if kind in (User.Kind.SUPERVISOR, User.Kind.ADMIN):
         return [Q()]
-    scopes = [Q(assignee=user)]
-    team_ids = list(user.teams.values_list("pk", flat=True))
-    if team_ids:
-        scopes.append(Q(team_id__in=team_ids))
+    # The teams as a subquery rather than read first: one round trip less per page.
+    scopes = [Q(assignee=user), Q(team_id__in=user.teams.order_by().values("pk"))]
     if kind == User.Kind.ACCOUNT_MANAGER:
         org_ids = list(user.managed_organisations.values_list("pk", flat=True))
         if org_ids:
