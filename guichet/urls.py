@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from guichet.api.main import api, openapi_json
+from guichet.channels.views import whatsapp_webhook
 from guichet.customers.views import home
 
 admin.site.site_header = "Guichet administration"
@@ -14,5 +15,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi"),
+    path("channels/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
     path("", home, name="home"),
 ]

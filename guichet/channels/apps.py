@@ -7,6 +7,8 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels (mail, WhatsApp, chat, phone, on-call)"
 
     def ready(self) -> None:
+        from . import whatsapp
         from .mail import outbound
 
         outbound.connect()
+        whatsapp.connect()

@@ -110,3 +110,34 @@ class MailThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} -> {self.ticket_id}"
+
+
+class WhatsAppMessage(models.Model):
+    """A WhatsApp message, in or out, stored once by its WhatsApp id (Meta retries a webhook until it gets a
+    200; a reply sent twice would reach the customer twice)."""
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", "Opened a ticket"
+        APPENDED = "appended", "Added to a ticket"
+        HELD = "held", "Held for an agent"
+        SENT = "sent", "Sent to the customer"
+
+    wamid = models.CharField(max_length=255, unique=True)
+    inbound = models.BooleanField()
+    phone = models.CharField(max_length=40, help_text="The customer's number, digits only.")
+    body = models.TextField(blank=True)
+    sent_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="whatsapp_messages"
+    )
+    ticket_message = models.ForeignKey(
+        "tickets.TicketMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{'from' if self.inbound else 'to'} +{self.phone}: {self.body[:60]}"

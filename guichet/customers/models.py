@@ -80,6 +80,13 @@ class ContactRole(models.TextChoices):
     BILLING = "billing", "Billing contact"
 
 
+def phone_digits(number: str) -> str:
+    """A phone number as the digits WhatsApp and phone systems give ("+352 621-12 34" -> "3526211234");
+    a leading 00 is the international prefix."""
+    digits = "".join(c for c in number if c.isdigit())
+    return digits[2:] if digits.startswith("00") else digits
+
+
 class Contact(models.Model):
     """A person of a client organisation: the customer side of a User."""
 
@@ -91,7 +98,10 @@ class Contact(models.Model):
         validators=[validate_contact_roles],
         help_text="Any of: admin, technical, billing.",
     )
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=40, blank=True, help_text="International format: +352 621 123 456.")
+    phone_digits = models.CharField(
+        max_length=40, blank=True, db_index=True, editable=False, help_text="The phone's digits, for lookups."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -99,6 +109,12 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.display_name} ({self.organisation})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.phone_digits = phone_digits(self.phone)
+        if kwargs.get("update_fields") is not None and "phone" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_digits"}
+        super().save(*args, **kwargs)
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
