@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--lmtp", action="store_true", help="speak LMTP (RFC 2033) instead of SMTP")
 
     def handle(self, *args, host, port, lmtp, **options):
+        if options["verbosity"] < 2:  # aiosmtpd logs every SMTP command at INFO
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         server = controller(host, port, lmtp=lmtp)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
