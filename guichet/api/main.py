@@ -75,6 +75,7 @@ def openapi_json(request):
 
 
 def _register():
+    from .calls import router as calls_router
     from .customers import router as customers_router
     from .plans import router as plans_router
     from .tickets import router as tickets_router
@@ -82,6 +83,7 @@ def _register():
     api.add_router("/", customers_router)
     api.add_router("/plans", plans_router)
     api.add_router("/tickets", tickets_router)
+    api.add_router("/calls", calls_router)
 
 
 _register()

@@ -141,3 +141,26 @@ class WhatsAppMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{'from' if self.inbound else 'to'} +{self.phone}: {self.body[:60]}"
+
+
+class PhoneCall(models.Model):
+    """A call an agent took or made, logged as a message of a ticket (new or existing)."""
+
+    agent = models.ForeignKey("customers.User", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=40, help_text="The caller's number, digits only.")
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    started_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField()
+    summary = models.TextField()
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="calls")
+    ticket_message = models.ForeignKey(
+        "tickets.TicketMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"+{self.number} {self.started_at:%Y-%m-%d %H:%M} ({self.duration_seconds} s)"

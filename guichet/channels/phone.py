@@ -1,0 +1,118 @@
+"""The phone: who is calling (their organisation, plan and phone-queue priority), and calls logged into
+tickets by the agent who took them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from guichet.customers.models import Contact, User, phone_digits
+from guichet.plans.selectors import plan_for_organisation
+from guichet.tickets import services as tickets
+from guichet.tickets.errors import PermissionDenied, ValidationError
+from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket
+
+from .models import PhoneCall
+
+
+def caller(number: str) -> dict[str, Any] | None:
+    """What the agent sees when the phone rings: the contact with that number, its organisation, its plan
+    and the plan's phone-queue priority, and its open tickets (newest first). None for an unknown number."""
+    digits = phone_digits(number)
+    if not digits:
+        return None
+    contact = (
+        Contact.objects.select_related("user", "organisation")
+        .filter(phone_digits=digits, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if contact is None:
+        return None
+    plan = plan_for_organisation(contact.organisation)
+    open_tickets = list(
+        Ticket.objects.filter(organisation=contact.organisation, status__in=OPEN_STATUSES)
+        .order_by("-opened_at")
+        .values_list("reference", "subject")[:10]
+    )
+    return {
+        "contact": contact,
+        "organisation": contact.organisation,
+        "plan": plan,
+        "phone_queue_priority": plan.get_phone_queue_priority_display() if plan else None,
+        "phone_included": bool(plan and plan.includes_channel(Channel.PHONE)),
+        "open_tickets": open_tickets,
+    }
+
+
+@transaction.atomic
+def log_call(
+    *,
+    agent: User,
+    number: str,
+    duration_seconds: int,
+    summary: str,
+    ticket: Ticket | None = None,
+    subject: str = "",
+    category: str = "request",
+    priority: str = "medium",
+    requester: User | None = None,
+    at: datetime | None = None,
+) -> PhoneCall:
+    """Log a call: a public message of ``ticket`` written by the agent (talking to the customer answers
+    them), or a new ticket on the phone channel for the caller (or ``requester``, when the number is not a
+    contact's). The plan must include the phone."""
+    if agent.kind == User.Kind.CUSTOMER:
+        raise PermissionDenied("Only provider staff log calls.")
+    errors = {}
+    if not summary.strip():
+        errors["summary"] = "Say what the call was about."
+    if duration_seconds < 0:
+        errors["duration_seconds"] = "A duration cannot be negative."
+    digits = phone_digits(number)
+    if not digits:
+        errors["number"] = "Give the caller's number."
+    if errors:
+        raise ValidationError(errors)
+    contact = Contact.objects.filter(phone_digits=digits, is_active=True).select_related("user").first()
+    started = at or timezone.now()
+    minutes = max(1, round(duration_seconds / 60))
+    who = contact.user.display_name if contact else f"+{digits}"
+    body = f"Phone call with {who} (+{digits}), {minutes} min:\n{summary.strip()}"
+    if ticket is not None:
+        message = tickets.ticket_reply(
+            actor=agent, door="phone", ticket=ticket, body=body, channel=Channel.PHONE, at=at
+        )
+        ticket = message.ticket
+    else:
+        person = requester or (contact.user if contact else None)
+        person_contact = getattr(person, "contact", None)
+        if person is None or person_contact is None:
+            raise ValidationError(
+                {"requester_id": f"+{digits} is not a contact's number: say which contact called."}
+            )
+        ticket = tickets.ticket_create(
+            actor=agent,
+            door="phone",
+            organisation=person_contact.organisation,
+            requester=person,
+            subject=subject.strip() or summary.strip().splitlines()[0][:200],
+            description=body,
+            category=category,
+            priority=priority,
+            channel=Channel.PHONE,
+        )
+        message = ticket.messages.order_by("created_at", "pk").first()
+    return PhoneCall.objects.create(
+        agent=agent,
+        number=digits,
+        contact=contact,
+        started_at=started,
+        duration_seconds=duration_seconds,
+        summary=summary.strip(),
+        ticket=ticket,
+        ticket_message=message,
+    )
