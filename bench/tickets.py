@@ -16,9 +16,9 @@ stopped and removed at the end, even on error) — and runs the measures in a ch
    ``evaluate`` itself on their segments; past warnings and breaches are stamped as the sweep would have
    stamped them, so that nothing is due when the load ends; then ANALYZE;
 3. the agent queue's first page as the API's list endpoint builds it (``selectors.queue_page``, then the
-   page's rows by id with the select_related/prefetch of ``api.tickets._with_relations``, 50 rows), for a
-   supervisor and for an agent, with and without the ``TicketOut`` serialisation, and the plans of its
-   queries;
+   page's rows by id as ``api.tickets.tickets_json`` reads them, 50 rows), for a supervisor and for an
+   agent, with and without the ``TicketOut`` serialisation, and the plans of its queries; then the same
+   over HTTP from gunicorn;
 4. the escalation sweep (``guichet.tickets.escalation.sweep``) with nothing, ~10 and ~1,000 tickets due;
 5. API ticket creation: gunicorn, 2 sync workers, concurrent keep-alive clients on 127.0.0.1.
 
@@ -1119,23 +1119,22 @@ def short(sql: str, width: int = 150) -> str:
 
 def queue_page(user, serialise: bool):
     """The API's list endpoint for ``user``: GET /api/v1/tickets?status=new&status=open&... (first page):
-    the page's ids, its rows with their relations, then (``serialise``) the dicts, their validation as
-    TicketOut and the JSON, as ninja does."""
+    the page's ids, its rows as dicts (``api.tickets.tickets_json``, live clocks included), then
+    (``serialise``) their validation as TicketOut and the JSON, as ninja does."""
     from django.utils import timezone
     from ninja.responses import NinjaJSONEncoder
 
-    from guichet.api.tickets import TicketOut, _fetch, ticket_json
-    from guichet.tickets.models import OPEN_STATUSES, Ticket
+    from guichet.api.tickets import TicketOut, tickets_json
+    from guichet.tickets.models import OPEN_STATUSES
     from guichet.tickets.selectors import queue_page as page_ids
 
     t0 = time.perf_counter()
     ids = page_ids(user, offset=0, limit=50, statuses=list(OPEN_STATUSES))
-    by_id = {t.pk: t for t in _fetch(Ticket.objects.filter(pk__in=ids))}
+    by_id = tickets_json(ids, timezone.now())
     rows = [by_id[pk] for pk in ids]
     t1 = time.perf_counter()
     if serialise:
-        now = timezone.now()
-        out = [TicketOut.model_validate(ticket_json(t, now)).model_dump() for t in rows]
+        out = [TicketOut.model_validate(row).model_dump() for row in rows]
         json.dumps(out, cls=NinjaJSONEncoder)
     return rows, t1 - t0, time.perf_counter() - t0
 
