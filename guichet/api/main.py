@@ -77,6 +77,7 @@ def openapi_json(request):
 def _register():
     from .calls import router as calls_router
     from .customers import router as customers_router
+    from .pages import router as pages_router
     from .plans import router as plans_router
     from .tickets import router as tickets_router
 
@@ -84,6 +85,7 @@ def _register():
     api.add_router("/plans", plans_router)
     api.add_router("/tickets", tickets_router)
     api.add_router("/calls", calls_router)
+    api.add_router("/pages", pages_router)
 
 
 _register()

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from guichet.tickets.admin import ReadOnly
 
 from .mail.services import replay
-from .models import DeadLetter, InboundMail, Mailbox
+from .models import DeadLetter, InboundMail, Mailbox, OnCallRota, OnCallShift, Page
 
 
 @admin.register(Mailbox)
@@ -49,3 +49,22 @@ class DeadLetterAdmin(ReadOnly):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+class ShiftInline(admin.TabularInline):
+    model = OnCallShift
+    fields = ("user", "starts_at", "ends_at", "position", "phone")
+    extra = 1
+
+
+@admin.register(OnCallRota)
+class OnCallRotaAdmin(admin.ModelAdmin):
+    list_display = ("team", "acknowledge_minutes", "webhook_url")
+    inlines = [ShiftInline]
+
+
+@admin.register(Page)
+class PageAdmin(ReadOnly):
+    list_display = ("created_at", "ticket", "reason", "paged", "step", "acknowledged_at", "false_alarm")
+    list_filter = ("false_alarm",)
+    list_select_related = ("ticket", "paged")

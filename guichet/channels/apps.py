@@ -7,8 +7,9 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels (mail, WhatsApp, chat, phone, on-call)"
 
     def ready(self) -> None:
-        from . import whatsapp
+        from . import oncall, whatsapp
         from .mail import outbound
 
         outbound.connect()
         whatsapp.connect()
+        oncall.connect()

@@ -164,3 +164,91 @@ class PhoneCall(models.Model):
 
     def __str__(self) -> str:
         return f"+{self.number} {self.started_at:%Y-%m-%d %H:%M} ({self.duration_seconds} s)"
+
+
+class OnCallRota(models.Model):
+    """Who answers a team's emergencies, and how fast they must acknowledge before the next is paged."""
+
+    team = models.OneToOneField("customers.Team", on_delete=models.CASCADE, related_name="rota")
+    acknowledge_minutes = models.PositiveIntegerField(
+        default=15, help_text="Minutes a paged engineer has to acknowledge before the next one is paged."
+    )
+    webhook_url = models.URLField(
+        blank=True, help_text='SMS gateway: Guichet POSTs {"to": "<phone>", "text": "<message>"} as JSON.'
+    )
+
+    def __str__(self) -> str:
+        return f"On call: {self.team}"
+
+
+class OnCallShift(models.Model):
+    """One person on call for a rota from ``starts_at`` to ``ends_at``; ``position`` 1 is paged first."""
+
+    rota = models.ForeignKey(OnCallRota, on_delete=models.CASCADE, related_name="shifts")
+    user = models.ForeignKey("customers.User", on_delete=models.CASCADE, related_name="on_call_shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    position = models.PositiveSmallIntegerField(default=1)
+    phone = models.CharField(max_length=40, blank=True, help_text="The number to text during this shift.")
+
+    class Meta:
+        ordering = ["rota", "starts_at", "position"]
+        indexes = [models.Index(fields=["rota", "ends_at", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M} (#{self.position})"
+
+
+class Page(models.Model):
+    """An emergency paged to the on-call engineers, one after the other until one acknowledges."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="pages")
+    rota = models.ForeignKey(OnCallRota, on_delete=models.PROTECT, related_name="pages")
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    step = models.PositiveSmallIntegerField(default=0, help_text="How many people have been paged.")
+    paged = models.ForeignKey(
+        "customers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    next_page_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next person is paged if nobody acknowledges."
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "customers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    false_alarm = models.BooleanField(default=False, help_text="Declared an emergency, was not one.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_page_at"], name="page_due", condition=models.Q(acknowledged_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Page for {self.ticket_id}: {self.reason}"
+
+
+class PageAttempt(models.Model):
+    """One person paged for a Page: by mail, and by the SMS gateway when the rota has one."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="attempts")
+    user = models.ForeignKey("customers.User", on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(max_length=40, blank=True)
+    at = models.DateTimeField()
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    texted_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["page", "user"], name="one_attempt_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} paged at {self.at:%Y-%m-%d %H:%M}"

@@ -33,11 +33,13 @@ class Periodic:
 
 
 def _schedule() -> list[Periodic]:
+    from guichet.channels.oncall import oncall_sweep
     from guichet.tickets.tasks import escalation_sweep
 
     return [
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
         Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
+        Periodic("oncall-sweep", oncall_sweep, timedelta(minutes=1)),
     ]
 
 

@@ -37,12 +37,19 @@ def test_every_endpoint_on_a_foreign_object_answers_404(world, as_user, client):
     victim = as_user(world.customer)
     ticket = victim.post("/tickets", {"subject": "Secret", "description": "our private problem"}).json()
     quote = Quote.objects.create(ticket_id=ticket["id"], amount=1, sent_at=ticket["opened_at"])
+    from guichet.channels.models import OnCallRota, Page
+
+    rota = OnCallRota.objects.create(team=world.noc)
+    page = Page.objects.create(
+        ticket_id=ticket["id"], rota=rota, reason="test", created_at=ticket["opened_at"]
+    )
     values = {
         "ref": ticket["reference"],
         "org_id": world.org.pk,
         "quote_id": quote.pk,
         "attachment_id": 1,
         "code": "office",
+        "page_id": page.pk,
     }
     spy = as_user(world.foreigner)
     operations = list(_operations(client))

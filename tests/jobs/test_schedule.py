@@ -19,8 +19,10 @@ NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 def test_each_job_is_enqueued_once_per_period():
     assert enqueue_due(NOON) == [job.name for job in SCHEDULE]
     assert enqueue_due(NOON + timedelta(seconds=30)) == []  # a second scheduler, within the same periods
-    assert enqueue_due(NOON + timedelta(hours=3)) == ["escalation-sweep"]  # minutely, not daily
-    assert DBTaskResult.objects.count() == len(SCHEDULE) + 1
+    minutely = [job.name for job in SCHEDULE if job.every == timedelta(minutes=1)]
+    assert minutely == ["escalation-sweep", "oncall-sweep"]
+    assert enqueue_due(NOON + timedelta(hours=3)) == minutely  # not the daily one
+    assert DBTaskResult.objects.count() == len(SCHEDULE) + len(minutely)
 
 
 def test_the_next_period_is_enqueued_again():
@@ -43,10 +45,11 @@ def test_the_worker_runs_the_enqueued_housekeeping_and_prunes_old_results():
         enqueue_due(NOON - timedelta(days=30))
         call_command("worker", batch=True, no_scheduler=True, interval=0)
     prune = DBTaskResult.objects.filter(task_path__endswith="prune_finished_work")
-    assert [r.status for r in DBTaskResult.objects.all()] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert [r.status for r in DBTaskResult.objects.all()] == ["SUCCESSFUL"] * len(SCHEDULE)
     with time_machine.travel(NOON, tick=False):
         enqueue_due(NOON)
         call_command("worker", batch=True, no_scheduler=True, interval=0)
     fresh = prune.get()  # the 30-day-old results were pruned by today's run
     assert fresh.status == "SUCCESSFUL"
-    assert fresh.return_value == {"task_results": 2, "scheduled_runs": 2}
+    n = len(SCHEDULE)  # the month-old run of each job
+    assert fresh.return_value == {"task_results": n, "scheduled_runs": n}

@@ -1,0 +1,221 @@
+"""Emergencies and on-call paging.
+
+An emergency is an incident that cannot wait for support hours: one the customer declared urgent on a plan
+whose fault handling runs around the clock, or any urgent incident opened while support is closed. It
+pages the engineers on call for the NOC's rota — by mail and, when the rota has one, by an SMS gateway's
+webhook — one after the other, each having ``acknowledge_minutes`` to acknowledge before the next is paged.
+The sweep that pages the next one reads an indexed instant (``page_due``); each step is claimed in a
+transaction, so nobody is paged twice and a restart loses nobody. Emergencies that were not emergencies are
+marked as false alarms and counted per organisation.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django_tasks import task
+
+from guichet.audit.services import record
+from guichet.customers.models import Team, User
+from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.plans.selectors import business_calendar
+from guichet.tickets.errors import PermissionDenied, ValidationError
+from guichet.tickets.models import Category, Priority, Ticket
+
+from .models import OnCallRota, OnCallShift, Page, PageAttempt
+
+
+def emergency_reason(ticket: Ticket, at: datetime) -> str | None:
+    """Why this ticket is an emergency, or None."""
+    if ticket.category != Category.INCIDENT or ticket.priority != Priority.URGENT:
+        return None
+    plan = ticket.plan
+    around_the_clock = plan.fault_calendar.hours.replace(" ", "") == "Mon-Sun00:00-24:00"
+    if ticket.customer_flagged_urgent and around_the_clock:
+        return "outage declared by the customer on a plan with fault handling around the clock"
+    if not business_calendar(plan.support_calendar).is_open(at):
+        return "urgent incident outside support hours"
+    return None
+
+
+def chain(rota: OnCallRota, at: datetime) -> list[OnCallShift]:
+    """The shifts on call for ``rota`` at ``at``, one per person, in the order they are paged."""
+    shifts = (
+        OnCallShift.objects.filter(rota=rota, starts_at__lte=at, ends_at__gt=at, user__is_active=True)
+        .select_related("user")
+        .order_by("position", "starts_at", "pk")
+    )
+    return list({s.user_id: s for s in reversed(list(shifts))}.values())[::-1]
+
+
+def _rota_for(ticket: Ticket) -> OnCallRota | None:
+    if ticket.team_id and OnCallRota.objects.filter(team_id=ticket.team_id).exists():
+        return OnCallRota.objects.get(team_id=ticket.team_id)
+    return OnCallRota.objects.filter(team__kind=Team.Kind.NOC).order_by("pk").first()
+
+
+def open_page(ticket: Ticket, reason: str, now: datetime) -> Page | None:
+    """Page the first engineer on call (inside the caller's transaction). None without a rota."""
+    rota = _rota_for(ticket)
+    if rota is None:
+        return None
+    page = Page.objects.create(ticket=ticket, rota=rota, reason=reason, created_at=now)
+    _page_next(page, now)
+    record(
+        actor=None,
+        door="system",
+        action="ticket.emergency_paged",
+        target=ticket,
+        organisation_id=ticket.organisation_id,
+        changes={"reason": reason, "page_id": page.pk},
+        internal=True,
+    )
+    return page
+
+
+def _page_next(page: Page, now: datetime) -> None:
+    already = set(page.attempts.values_list("user_id", flat=True))
+    following = [shift for shift in chain(page.rota, now) if shift.user_id not in already]
+    if not following:
+        page.next_page_at = None  # everyone on call was paged: the team's supervisor is told
+        page.save(update_fields=["next_page_at"])
+        supervisor = page.rota.team.supervisor
+        if supervisor is not None and supervisor.pk not in already:
+            attempt = PageAttempt.objects.create(page=page, user=supervisor, at=now)
+            enqueue_with_commit(send_page, attempt.pk)
+        return
+    shift = following[0]
+    attempt = PageAttempt.objects.create(page=page, user=shift.user, phone=shift.phone, at=now)
+    page.step += 1
+    page.paged = shift.user
+    page.next_page_at = now + timedelta(minutes=page.rota.acknowledge_minutes)
+    page.save(update_fields=["step", "paged", "next_page_at"])
+    enqueue_with_commit(send_page, attempt.pk)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Page the next engineer of every page nobody acknowledged in time; returns how many were paged."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Page.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("rota__team__supervisor")
+                .filter(acknowledged_at__isnull=True, next_page_at__lte=now)
+                .order_by("next_page_at", "pk")[:100]
+            )
+            for page in due:
+                _page_next(page, now)
+        done += len(due)
+        if len(due) < 100:
+            return done
+
+
+@transaction.atomic
+def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
+    """The paged engineer takes the emergency: nobody else is paged."""
+    if user.kind == User.Kind.CUSTOMER:
+        raise PermissionDenied("Only provider staff acknowledge pages.")
+    page = Page.objects.select_for_update().get(pk=page.pk)
+    if page.acknowledged_at is not None:
+        raise ValidationError({"page": f"Already acknowledged by {page.acknowledged_by}."})
+    page.acknowledged_at = now or timezone.now()
+    page.acknowledged_by = user
+    page.next_page_at = None
+    page.save(update_fields=["acknowledged_at", "acknowledged_by", "next_page_at"])
+    record(
+        actor=user,
+        door="api",
+        action="ticket.emergency_acknowledged",
+        target=page.ticket,
+        organisation_id=page.ticket.organisation_id,
+        changes={"page_id": page.pk},
+        internal=True,
+    )
+    return page
+
+
+@transaction.atomic
+def mark_false_alarm(*, page: Page, user: User) -> Page:
+    if user.kind not in (User.Kind.SUPERVISOR, User.Kind.ADMIN, User.Kind.AGENT):
+        raise PermissionDenied("Only provider staff judge emergencies.")
+    page.false_alarm = True
+    page.next_page_at = None
+    page.save(update_fields=["false_alarm", "next_page_at"])
+    record(
+        actor=user,
+        door="api",
+        action="ticket.emergency_false_alarm",
+        target=page.ticket,
+        organisation_id=page.ticket.organisation_id,
+        changes={"page_id": page.pk},
+        internal=True,
+    )
+    return page
+
+
+def false_alarms(since: datetime) -> dict[int, int]:
+    """Emergencies that were not, per organisation id, since ``since``."""
+    rows = (
+        Page.objects.filter(created_at__gte=since)
+        .values("ticket__organisation_id")
+        .annotate(n=Count("pk", filter=Q(false_alarm=True)))
+    )
+    return {r["ticket__organisation_id"]: r["n"] for r in rows if r["n"]}
+
+
+@task()
+def send_page(attempt_pk: int) -> bool:
+    """Mail (and text, with the rota's gateway) one paged person. Idempotent: each way once."""
+    attempt = PageAttempt.objects.select_related("page__ticket", "page__rota", "user").get(pk=attempt_pk)
+    page, user, ticket = attempt.page, attempt.user, attempt.page.ticket
+    text = (
+        f"EMERGENCY {ticket.reference} ({ticket.organisation.name}): {ticket.subject}. {page.reason}. "
+        f"Acknowledge within {page.rota.acknowledge_minutes} min."
+    )
+    if attempt.mailed_at is None and user.email:
+        subject = f"[{ticket.reference}] EMERGENCY: {ticket.subject}"
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        attempt.mailed_at = timezone.now()
+        attempt.save(update_fields=["mailed_at"])
+    if attempt.texted_at is None and page.rota.webhook_url and attempt.phone:
+        body = json.dumps({"to": attempt.phone, "text": text[:480]}).encode()
+        if not page.rota.webhook_url.startswith(("https://", "http://")):
+            raise ValueError("the rota's webhook must be an http(s) URL")
+        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+            page.rota.webhook_url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=20):  # noqa: S310 - http(s) only
+            pass
+        attempt.texted_at = timezone.now()
+        attempt.save(update_fields=["texted_at"])
+    return True
+
+
+@task()
+def oncall_sweep() -> int:
+    """Run by the scheduler every minute."""
+    return sweep()
+
+
+def on_opened(sender, ticket: Ticket, door: str, **kwargs) -> None:
+    if door == "import":
+        return
+    now = timezone.now()
+    reason = emergency_reason(ticket, now)
+    if reason is not None:
+        open_page(ticket, reason, now)
+
+
+def connect() -> None:
+    from guichet.tickets import events
+
+    events.ticket_opened.connect(on_opened, dispatch_uid="channels.oncall.opened")
