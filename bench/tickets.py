@@ -1308,12 +1308,7 @@ def sweep_phase(world) -> list[dict]:
 
     from guichet.tickets.models import Notification
 
-    try:
-        escalation = importlib.import_module("guichet.tickets.escalation")
-        sweep = escalation.sweep
-    except (ImportError, AttributeError):
-        say("   guichet.tickets.escalation.sweep does not exist yet: timing the equivalent indexed queries")
-        return sweep_queries_only()
+    sweep = importlib.import_module("guichet.tickets.escalation").sweep
     rng = random.Random(7)
     out: list[dict] = []
     for label, k in (("nothing due", 0), ("~10 due", 10), ("~1,000 due", 1000)):
@@ -1364,27 +1359,6 @@ def timed_call(fn, now):
     t0 = time.perf_counter()
     res = fn(now=now)
     return res, time.perf_counter() - t0
-
-
-def sweep_queries_only() -> list[dict]:
-    from guichet.tickets.models import SlaClock
-
-    now = dt.datetime.now(UTC)
-    settle(now)
-    out = []
-    for label, qs in (
-        (
-            "breach query",
-            SlaClock.objects.filter(state="running", due_at__lte=now, breach_notified_at__isnull=True),
-        ),
-        ("warn query", SlaClock.objects.filter(state="running", warn_at__lte=now, warned_at__isnull=True)),
-    ):
-        t0 = time.perf_counter()
-        n = len(list(qs))
-        seconds = time.perf_counter() - t0
-        out.append({"label": label, "escalated": 0, "ms": seconds * 1e3, "ms_per_ticket": 0, "result": n})
-        say(f"   {label} (no sweep module yet): {seconds * 1e3:.2f} ms, {n} rows")
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- api
