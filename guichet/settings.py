@@ -118,6 +118,8 @@ GUICHET_MAIL_MAX_BYTES = env_int("GUICHET_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 # The right-hand side of the Message-IDs of the mail Guichet sends (replies are threaded by them).
 GUICHET_MAIL_DOMAIN = env_str("GUICHET_MAIL_DOMAIN", "guichet.localhost")
 GUICHET_MAIL_SIGNATURE = env_str("GUICHET_MAIL_SIGNATURE", "Support")
+# A ticket waiting for its customer this many days after our last message gets a reminder (once).
+GUICHET_PENDING_REMINDER_DAYS = env_int("GUICHET_PENDING_REMINDER_DAYS", 3)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.
 WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN", "")
 WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET", "")

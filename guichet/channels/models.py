@@ -252,3 +252,20 @@ class PageAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} paged at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Reminder(models.Model):
+    """A reminder mailed to the customer of a ticket waiting for them, once per silence: keyed by the last
+    public message it follows."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="reminders")
+    after_message = models.ForeignKey("tickets.TicketMessage", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "after_message"], name="one_reminder_per_silence")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for {self.ticket_id} at {self.sent_at:%Y-%m-%d %H:%M}"

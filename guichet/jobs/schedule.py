@@ -33,6 +33,7 @@ class Periodic:
 
 
 def _schedule() -> list[Periodic]:
+    from guichet.channels.mail.outbound import pending_reminders
     from guichet.channels.oncall import oncall_sweep
     from guichet.tickets.tasks import escalation_sweep
 
@@ -40,6 +41,7 @@ def _schedule() -> list[Periodic]:
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
         Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
         Periodic("oncall-sweep", oncall_sweep, timedelta(minutes=1)),
+        Periodic("pending-reminders", pending_reminders, timedelta(hours=1)),
     ]
 
 

@@ -19,10 +19,10 @@ NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 def test_each_job_is_enqueued_once_per_period():
     assert enqueue_due(NOON) == [job.name for job in SCHEDULE]
     assert enqueue_due(NOON + timedelta(seconds=30)) == []  # a second scheduler, within the same periods
-    minutely = [job.name for job in SCHEDULE if job.every == timedelta(minutes=1)]
-    assert minutely == ["escalation-sweep", "oncall-sweep"]
-    assert enqueue_due(NOON + timedelta(hours=3)) == minutely  # not the daily one
-    assert DBTaskResult.objects.count() == len(SCHEDULE) + len(minutely)
+    frequent = [job.name for job in SCHEDULE if job.every < timedelta(days=1)]
+    assert frequent == ["escalation-sweep", "oncall-sweep", "pending-reminders"]
+    assert enqueue_due(NOON + timedelta(hours=3)) == frequent  # not the daily one
+    assert DBTaskResult.objects.count() == len(SCHEDULE) + len(frequent)
 
 
 def test_the_next_period_is_enqueued_again():

@@ -46,6 +46,12 @@ TEXTS = {
             'Hello {name},\n\nYour request {ref} "{subject}" is resolved.\n\nIf the problem is still there, '
             "reply to this mail: the request will be reopened.\n\n-- \n{team}",
         ),
+        "reminder": (
+            "[{ref}] waiting for your answer: {subject}",
+            'Hello {name},\n\nYour request {ref} "{subject}" is waiting for your answer since {since}.\n\n'
+            "{body}\n\nReply to this mail to go on; without an answer the request may be closed.\n\n"
+            "-- \n{team}",
+        ),
         "due": "Our commitments for it:",
         "due_line": "- {clock} by {due}",
         "no_due": "",
@@ -64,6 +70,12 @@ TEXTS = {
             "[{ref}] résolue : {subject}",
             "Bonjour {name},\n\nVotre demande {ref} « {subject} » est résolue.\n\nSi le problème persiste, "
             "répondez à ce message : la demande sera rouverte.\n\n-- \n{team}",
+        ),
+        "reminder": (
+            "[{ref}] en attente de votre réponse : {subject}",
+            "Bonjour {name},\n\nVotre demande {ref} « {subject} » attend votre réponse depuis le {since}.\n\n"
+            "{body}\n\nRépondez à ce message pour la poursuivre ; sans réponse, elle pourra être close.\n\n"
+            "-- \n{team}",
         ),
         "due": "Nos engagements :",
         "due_line": "- {clock} avant le {due}",
@@ -127,6 +139,13 @@ def build(
         "dues": _dues(ticket, user, lang) if kind == "received" else "",
         "body": message.body if message else "",
         "author": message.author.display_name if message and message.author else "",
+        "since": (
+            message.created_at.astimezone(
+                ZoneInfo(user.time_zone or settings.GUICHET_PROVIDER_TIME_ZONE)
+            ).strftime("%Y-%m-%d %H:%M")
+            if message
+            else ""
+        ),
     }
     in_reply_to, references = _thread(ticket)
     headers = {
@@ -201,3 +220,41 @@ def connect() -> None:
     events.ticket_opened.connect(on_opened, dispatch_uid="channels.mail.opened")
     events.staff_replied.connect(on_staff_reply, dispatch_uid="channels.mail.reply")
     events.ticket_resolved.connect(on_resolved, dispatch_uid="channels.mail.resolved")
+
+
+def remind_waiting(now=None) -> int:
+    """Queue a reminder for each ticket that has waited for its customer more than
+    ``GUICHET_PENDING_REMINDER_DAYS`` days since its last public message, once per such silence."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from guichet.tickets.models import MessageKind, Status
+
+    from ..models import Reminder
+
+    now = now or timezone.now()
+    last = TicketMessage.objects.filter(ticket=OuterRef("pk"), kind=MessageKind.PUBLIC).order_by(
+        "-created_at", "-pk"
+    )
+    waiting = (
+        Ticket.objects.filter(status=Status.PENDING_CUSTOMER)
+        .annotate(last_id=Subquery(last.values("pk")[:1]), last_at=Subquery(last.values("created_at")[:1]))
+        .filter(last_at__lte=now - timedelta(days=settings.GUICHET_PENDING_REMINDER_DAYS))
+        .exclude(Exists(Reminder.objects.filter(ticket=OuterRef("pk"), after_message=OuterRef("last_id"))))
+        .order_by("pk")
+    )
+    done = 0
+    for ticket in waiting[:500]:
+        with transaction.atomic():
+            _, created = Reminder.objects.get_or_create(
+                ticket=ticket, after_message_id=ticket.last_id, defaults={"sent_at": now}
+            )
+            if created:
+                enqueue_with_commit(send_ticket_mail, ticket.pk, "reminder", ticket.last_id)
+                done += 1
+    return done
+
+
+@task()
+def pending_reminders() -> int:
+    """Run by the scheduler every hour."""
+    return remind_waiting()

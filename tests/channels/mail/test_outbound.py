@@ -138,3 +138,30 @@ def test_an_smtp_failure_is_retried_later_and_nothing_is_lost(world, box, settin
     finally:
         server.stop()
     assert [m["Subject"] for m in sink.messages] == ["[GT-2026-000001] SIP trunk down at Site B"]
+
+
+def test_a_ticket_waiting_for_its_customer_is_reminded_once_per_silence(world, box, smtp):
+    from guichet.channels.mail.outbound import remind_waiting
+
+    start = datetime(2026, 11, 30, 10, tzinfo=LU)
+    with time_machine.travel(start, tick=False):
+        row = receive((CORPUS / "new_plain_carla.eml").read_bytes(), mailbox=box)
+        tickets.ticket_reply(actor=world.agent, door="api", ticket=row.ticket, body="Which site exactly?")
+        tickets.ticket_change(
+            actor=world.agent,
+            door="api",
+            ticket=row.ticket,
+            expected_version=None,
+            status=Status.PENDING_CUSTOMER,
+        )
+    with time_machine.travel(start + timedelta(days=2), tick=False):
+        assert remind_waiting() == 0  # not yet three days
+    with time_machine.travel(start + timedelta(days=3, minutes=1), tick=False):
+        assert remind_waiting() == 1
+        assert remind_waiting() == 0  # once
+        work()
+    reminder = smtp.messages[-1]
+    assert reminder["Subject"] == "[GT-2026-000001] waiting for your answer: SIP trunk down at Site B"
+    assert "Which site exactly?" in reminder.get_content() and reminder["Auto-Submitted"] == "auto-generated"
+    with time_machine.travel(start + timedelta(days=10), tick=False):
+        assert remind_waiting() == 0  # the same silence: no second reminder
