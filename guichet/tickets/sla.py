@@ -197,3 +197,34 @@ def _not_before(row: SlaClock, at: datetime) -> datetime:
     if last is not None and at < datetime.fromisoformat(last):
         return datetime.fromisoformat(last)
     return at
+
+
+def recompute_calendar(calendar_id: int, now: datetime | None = None, batch: int = 500) -> int:
+    """After a calendar's hours or closed dates changed: every clock still counting on it gets its due,
+    warning and raise instants again, and its ticket its next due instant (queues and sweeps read those).
+    In batches, each in its transaction; returns how many clocks."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    done, last = 0, 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                SlaClock.objects.select_for_update(of=("self",))
+                .select_related("calendar", "ticket__plan")
+                .filter(calendar_id=calendar_id, stopped=False, pk__gt=last)
+                .order_by("pk")[:batch]
+            )
+            if not rows:
+                return done
+            for row in rows:
+                _apply(row, now)
+            _save(rows)
+            for ticket in Ticket.objects.filter(pk__in={r.ticket_id for r in rows}).prefetch_related(
+                "clocks"
+            ):
+                refresh_next_due(ticket)
+                ticket.save(update_fields=["next_due_at"])
+        done += len(rows)
+        last = rows[-1].pk

@@ -7,3 +7,11 @@ from .escalation import sweep
 def escalation_sweep() -> dict[str, int]:
     """Run by the scheduler every minute (guichet/jobs/schedule.py)."""
     return sweep()
+
+
+@task()
+def recompute_calendar(calendar_id: int) -> int:
+    """Enqueued when a calendar or one of its closed dates changes (tickets/apps.py)."""
+    from . import sla
+
+    return sla.recompute_calendar(calendar_id)

@@ -251,3 +251,22 @@ def test_a_read_counts_the_time_used_as_a_full_evaluation_would(world):
             checked += 1
     assert checked > 50
     assert {sla.live(r, lu(2026, 12, 8, 18))[0] for r in rows if not r.stopped} == {"breached"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_closed_date_added_to_a_calendar_moves_the_due_instants_of_running_clocks(world):
+    from django.core.management import call_command
+
+    from guichet.plans.models import ClosedDate
+
+    with time_machine.travel(lu(2026, 11, 30, 17), tick=False):
+        ticket = open_ticket(world, lu(2026, 11, 30, 16), category=Category.REQUEST, priority="low")
+        before = clocks(ticket)["resolution"].due_at
+        calendar = clocks(ticket)["resolution"].calendar
+        ClosedDate.objects.create(calendar=calendar, date=before.astimezone(LU).date(), label="Staff party")
+        calendar.save()  # as the admin does: the calendar's version moves with its closed dates
+        call_command("worker", batch=True, no_scheduler=True, interval=0)
+    after = clocks(ticket)["resolution"].due_at
+    assert after.astimezone(LU).date() > before.astimezone(LU).date()  # the closed day is skipped
+    ticket.refresh_from_db()
+    assert ticket.next_due_at == min(c.due_at for c in clocks(ticket).values() if not c.stopped)
