@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -97,14 +99,6 @@ def test_the_pure_core_imports_nothing_of_django(module):
     assert result.stdout.strip() == "[]"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both(tmp_path):
     import signal
     import time
@@ -113,7 +107,7 @@ def test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both(tmp_path
     env = {"DEBUG": "1", "GUICHET_VAR_DIR": str(tmp_path), "GUICHET_SCHEDULER_INTERVAL": "1"}
     guichet("migrate", "-v0", env=env, check=True)
     guichet("load_demo", env=env, check=True)
-    port = _free_port()
+    port = free_port()
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}}
     proc = subprocess.Popen(
         [sys.executable, "-m", "guichet.cli", "serve", f"127.0.0.1:{port}"],

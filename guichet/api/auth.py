@@ -30,3 +30,13 @@ class WebSession(SessionAuth):
 def can_import(request) -> bool:
     token = getattr(request, "api_token", None)
     return bool(token and token.can_import)
+
+
+def staff_only(request, why: str):
+    """The caller, when it is provider staff; 403 with ``why`` for customers."""
+    from guichet.customers.models import User
+    from guichet.tickets.errors import PermissionDenied
+
+    if request.user.kind == User.Kind.CUSTOMER:
+        raise PermissionDenied(why)
+    return request.user

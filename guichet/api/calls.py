@@ -5,22 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from guichet.channels import phone
 from guichet.customers.models import User
-from guichet.tickets.errors import PermissionDenied, ValidationError
+from guichet.tickets.errors import ValidationError
 from guichet.tickets.selectors import ticket_get
 
+from .auth import staff_only
+from .tickets import STRICT
+
 router = Router(tags=["calls"])
-STRICT = ConfigDict(extra="forbid")
 
 
 def _staff(request) -> User:
-    user: User = request.user
-    if user.kind == User.Kind.CUSTOMER:
-        raise PermissionDenied("Only provider staff see callers and log calls.")
-    return user
+    return staff_only(request, "Only provider staff see callers and log calls.")
 
 
 class CallerOut(Schema):

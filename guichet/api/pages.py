@@ -10,7 +10,9 @@ from ninja import Router, Schema
 from guichet.channels import oncall
 from guichet.channels.models import Page
 from guichet.customers.models import User
-from guichet.tickets.errors import NotFound, PermissionDenied
+from guichet.tickets.errors import NotFound
+
+from .auth import staff_only
 
 router = Router(tags=["on call"])
 
@@ -53,8 +55,7 @@ def _page(request, page_id: int) -> Page:
 
 @router.get("", response=list[PageOut], summary="Emergencies waiting for an acknowledgement (staff)")
 def waiting(request):
-    if request.user.kind == User.Kind.CUSTOMER:
-        raise PermissionDenied("Pages are for provider staff.")
+    staff_only(request, "Pages are for provider staff.")
     rows = Page.objects.select_related("ticket", "paged", "acknowledged_by").filter(
         acknowledged_at__isnull=True, false_alarm=False
     )
@@ -75,6 +76,5 @@ def false_alarm(request, page_id: int):
 
 @router.get("/false-alarms", response=dict[int, int], summary="False alarms per organisation, last 90 days")
 def false_alarms(request):
-    if request.user.kind == User.Kind.CUSTOMER:
-        raise PermissionDenied("Pages are for provider staff.")
+    staff_only(request, "Pages are for provider staff.")
     return oncall.false_alarms(since=timezone.now() - timedelta(days=90))

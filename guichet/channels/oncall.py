@@ -11,8 +11,6 @@ marked as false alarms and counted per organisation.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,6 +27,7 @@ from guichet.plans.selectors import business_calendar
 from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Category, Priority, Ticket
 
+from .http import post_json
 from .models import OnCallRota, OnCallShift, Page, PageAttempt
 
 
@@ -68,16 +67,21 @@ def open_page(ticket: Ticket, reason: str, now: datetime) -> Page | None:
         return None
     page = Page.objects.create(ticket=ticket, rota=rota, reason=reason, created_at=now)
     _page_next(page, now)
+    _audit(page, None, "system", "ticket.emergency_paged", reason=reason)
+    return page
+
+
+def _audit(page: Page, actor: User | None, door: str, action: str, **changes) -> None:
+    """An internal event of the paged ticket's history (customers do not see their pages)."""
     record(
-        actor=None,
-        door="system",
-        action="ticket.emergency_paged",
-        target=ticket,
-        organisation_id=ticket.organisation_id,
-        changes={"reason": reason, "page_id": page.pk},
+        actor=actor,
+        door=door,
+        action=action,
+        target=page.ticket,
+        organisation_id=page.ticket.organisation_id,
+        changes={"page_id": page.pk, **changes},
         internal=True,
     )
-    return page
 
 
 def _page_next(page: Page, now: datetime) -> None:
@@ -131,15 +135,7 @@ def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
     page.acknowledged_by = user
     page.next_page_at = None
     page.save(update_fields=["acknowledged_at", "acknowledged_by", "next_page_at"])
-    record(
-        actor=user,
-        door="api",
-        action="ticket.emergency_acknowledged",
-        target=page.ticket,
-        organisation_id=page.ticket.organisation_id,
-        changes={"page_id": page.pk},
-        internal=True,
-    )
+    _audit(page, user, "api", "ticket.emergency_acknowledged")
     return page
 
 
@@ -150,15 +146,7 @@ def mark_false_alarm(*, page: Page, user: User) -> Page:
     page.false_alarm = True
     page.next_page_at = None
     page.save(update_fields=["false_alarm", "next_page_at"])
-    record(
-        actor=user,
-        door="api",
-        action="ticket.emergency_false_alarm",
-        target=page.ticket,
-        organisation_id=page.ticket.organisation_id,
-        changes={"page_id": page.pk},
-        internal=True,
-    )
+    _audit(page, user, "api", "ticket.emergency_false_alarm")
     return page
 
 
@@ -187,14 +175,7 @@ def send_page(attempt_pk: int) -> bool:
         attempt.mailed_at = timezone.now()
         attempt.save(update_fields=["mailed_at"])
     if attempt.texted_at is None and page.rota.webhook_url and attempt.phone:
-        body = json.dumps({"to": attempt.phone, "text": text[:480]}).encode()
-        if not page.rota.webhook_url.startswith(("https://", "http://")):
-            raise ValueError("the rota's webhook must be an http(s) URL")
-        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
-            page.rota.webhook_url, data=body, headers={"Content-Type": "application/json"}, method="POST"
-        )
-        with urllib.request.urlopen(request, timeout=20):  # noqa: S310 - http(s) only
-            pass
+        post_json(page.rota.webhook_url, {"to": attempt.phone, "text": text[:480]})
         attempt.texted_at = timezone.now()
         attempt.save(update_fields=["texted_at"])
     return True

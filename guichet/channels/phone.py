@@ -9,7 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from guichet.customers.models import Contact, User, phone_digits
+from guichet.customers.models import User, phone_digits
+from guichet.customers.selectors import contact_for_number
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import PermissionDenied, ValidationError
@@ -21,15 +22,7 @@ from .models import PhoneCall
 def caller(number: str) -> dict[str, Any] | None:
     """What the agent sees when the phone rings: the contact with that number, its organisation, its plan
     and the plan's phone-queue priority, and its open tickets (newest first). None for an unknown number."""
-    digits = phone_digits(number)
-    if not digits:
-        return None
-    contact = (
-        Contact.objects.select_related("user", "organisation")
-        .filter(phone_digits=digits, is_active=True)
-        .order_by("pk")
-        .first()
-    )
+    contact = contact_for_number(number)
     if contact is None:
         return None
     plan = plan_for_organisation(contact.organisation)
@@ -77,7 +70,7 @@ def log_call(
         errors["number"] = "Give the caller's number."
     if errors:
         raise ValidationError(errors)
-    contact = Contact.objects.filter(phone_digits=digits, is_active=True).select_related("user").first()
+    contact = contact_for_number(digits)
     started = at or timezone.now()
     minutes = max(1, round(duration_seconds / 60))
     who = contact.user.display_name if contact else f"+{digits}"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,11 +22,13 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, phone_digits
+from guichet.customers.selectors import contact_for_number
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket, TicketMessage
 
+from .http import post_json
 from .models import WhatsAppMessage
 
 THREAD_DAYS = 7
@@ -110,12 +111,7 @@ def receive_message(message: dict[str, Any], profile_name: str = "") -> WhatsApp
 
 
 def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> WhatsAppMessage:
-    contact = (
-        Contact.objects.select_related("user", "organisation")
-        .filter(phone_digits=row.phone, is_active=True, user__is_active=True)
-        .order_by("pk")
-        .first()
-    )
+    contact = contact_for_number(row.phone)
     if contact is None:
         row.reason = f"unknown number +{row.phone} ({profile_name or 'no name'})"
         row.save(update_fields=["reason"])
@@ -193,19 +189,7 @@ def send_reply(message_pk: int) -> str:
         "text": {"body": f"[{message.ticket.reference}] {message.body}"[:4096]},
     }
     url = f"{settings.WHATSAPP_API_URL.rstrip('/')}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(f"WHATSAPP_API_URL must be an http(s) URL, not {settings.WHATSAPP_API_URL!r}")
-    request = urllib.request.Request(  # noqa: S310 - checked just above: http(s) only
-        url,
-        data=json.dumps(payload).encode(),
-        headers={
-            "Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}",
-            "Content-Type": "application/json",
-        },
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - http(s) only
-        answer = json.loads(response.read())
+    answer = post_json(url, payload, headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"})
     wamid = str(answer["messages"][0]["id"])
     WhatsAppMessage.objects.create(
         wamid=wamid,

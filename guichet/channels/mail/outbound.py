@@ -54,7 +54,6 @@ TEXTS = {
         ),
         "due": "Our commitments for it:",
         "due_line": "- {clock} by {due}",
-        "no_due": "",
     },
     "fr": {
         "received": (
@@ -79,7 +78,6 @@ TEXTS = {
         ),
         "due": "Nos engagements :",
         "due_line": "- {clock} avant le {due}",
-        "no_due": "",
     },
 }
 

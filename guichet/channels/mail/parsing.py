@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 import nh3
 
 REFERENCE = re.compile(r"\bGT-(\d{4})-(\d{6})\b")
 _MSGID = re.compile(r"<([^<>\s]+)>")
-# Headers only Guichet sets on the mail it sends: never trusted from outside.
-CONTROL_HEADERS = ("X-Guichet-Ticket", "X-Guichet-Notification")
 
 
 class Unparseable(Exception):
@@ -273,11 +271,3 @@ def safe_header_value(value: str) -> str:
     """A value taken from a customer (a name, a subject) made safe for an outbound header: line breaks,
     which could start a new header, become spaces."""
     return " ".join(str(value).replace("\r", " ").replace("\n", " ").split())
-
-
-def new_message(**headers: str) -> EmailMessage:
-    """An outbound message whose headers cannot be injected into."""
-    msg = EmailMessage()
-    for name, value in headers.items():
-        msg[name.replace("_", "-")] = safe_header_value(value)
-    return msg

@@ -1,6 +1,5 @@
 """Mail to customers, through a real SMTP server (aiosmtpd) and the worker, threaded back into tickets."""
 
-import socket
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -15,16 +14,11 @@ from guichet.channels.mail.services import receive
 from guichet.channels.models import InboundMail, Mailbox, MailThread
 from guichet.tickets import services as tickets
 from guichet.tickets.models import Status
+from tests.helpers import free_port
 
 CORPUS = Path(__file__).parent / "corpus"
 LU = ZoneInfo("Europe/Luxembourg")
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker and the SMTP server run for real
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Sink:

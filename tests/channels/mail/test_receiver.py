@@ -1,7 +1,6 @@
 """The SMTP/LMTP receiver, for real: aiosmtpd on a free port, mail sent with smtplib."""
 
 import smtplib
-import socket
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,10 @@ from django.db import OperationalError
 from guichet.channels.mail import receiver
 from guichet.channels.models import InboundMail, Mailbox
 from guichet.tickets.models import Ticket
+from tests.helpers import free_port
 
 CORPUS = Path(__file__).parent / "corpus"
 pytestmark = pytest.mark.django_db(transaction=True)  # the receiver's threads have their own connections
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
