@@ -32,10 +32,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import businesstimedelta as btd
 import holidays
 import pytz
+from benchkit import cpu_model
 
 from guichet.businesstime import BusinessCalendar
 
@@ -65,16 +65,6 @@ def make_peer(closed_dates: set[dt.date]):
     )
     holiday_rule = btd.HolidayRule(closed_dates, tz=tz)
     return btd.Rules([workday, holiday_rule]), tz
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def timed(fn: Callable[[object, object], object], firsts: Sequence, seconds: Sequence) -> float:

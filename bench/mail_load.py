@@ -30,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchkit import free_port  # noqa: E402 - bench/ is first on sys.path
+
 MAILBOX = "support@guichet.example"
 CONTACTS = 50
 EXISTING = 200
@@ -195,12 +197,6 @@ def check(batch: Batch, existing: int = EXISTING) -> dict[str, tuple[int, int]]:
         ),
         "refusals queued": (0, DBTaskResult.objects.filter(task_path__endswith="send_refusal").count()),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main(argv=None) -> int:
