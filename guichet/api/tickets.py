@@ -135,34 +135,33 @@ CLOCK_COLUMNS = ("ticket_id", "clock", "calendar_id", "target_seconds", "segment
 CLOCK_COLUMNS += ("used_seconds", "due_at")
 
 
+def _person_in(row: dict, rel: str) -> dict | None:
+    """The person ``rel`` (requester, assignee) of a values() row, as PersonRef."""
+    if row[f"{rel}_id"] is None:
+        return None
+    username = row[f"{rel}__username"]
+    return {
+        "id": row[f"{rel}_id"],
+        "username": username,
+        "name": _name(username, row[f"{rel}__first_name"], row[f"{rel}__last_name"]),
+    }
+
+
 def _render(
     row: dict, clocks: list[ClockRow], watchers: list[dict], merged: str | None, now: datetime
 ) -> dict:
-    assignee = None
-    if row["assignee_id"] is not None:
-        assignee = {
-            "id": row["assignee_id"],
-            "username": row["assignee__username"],
-            "name": _name(row["assignee__username"], row["assignee__first_name"], row["assignee__last_name"]),
-        }
     return {
         "id": row["id"],
         "reference": row["reference"],
         "organisation": {"id": row["organisation_id"], "name": row["organisation__name"]},
-        "requester": {
-            "id": row["requester_id"],
-            "username": row["requester__username"],
-            "name": _name(
-                row["requester__username"], row["requester__first_name"], row["requester__last_name"]
-            ),
-        },
+        "requester": _person_in(row, "requester"),
         "subject": row["subject"],
         "category": row["category"],
         "priority": row["priority"],
         "status": row["status"],
         "channel": row["channel"],
         "team": row["team__name"],
-        "assignee": assignee,
+        "assignee": _person_in(row, "assignee"),
         "opened_at": _utc(row["opened_at"]),
         "first_response_at": _utc(row["first_response_at"]),
         "intervention_started_at": _utc(row["intervention_started_at"]),

@@ -221,10 +221,11 @@ def recompute_calendar(calendar_id: int, now: datetime | None = None, batch: int
             for row in rows:
                 _apply(row, now)
             _save(rows)
-            for ticket in Ticket.objects.filter(pk__in={r.ticket_id for r in rows}).prefetch_related(
-                "clocks"
-            ):
+            tickets = list(
+                Ticket.objects.filter(pk__in={r.ticket_id for r in rows}).prefetch_related("clocks")
+            )
+            for ticket in tickets:
                 refresh_next_due(ticket)
-                ticket.save(update_fields=["next_due_at"])
+            Ticket.objects.bulk_update(tickets, ["next_due_at"])
         done += len(rows)
         last = rows[-1].pk
