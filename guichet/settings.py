@@ -120,6 +120,8 @@ GUICHET_MAIL_DOMAIN = env_str("GUICHET_MAIL_DOMAIN", "guichet.localhost")
 GUICHET_MAIL_SIGNATURE = env_str("GUICHET_MAIL_SIGNATURE", "Support")
 # A ticket waiting for its customer this many days after our last message gets a reminder (once).
 GUICHET_PENDING_REMINDER_DAYS = env_int("GUICHET_PENDING_REMINDER_DAYS", 3)
+# IMAP polling: at most this many messages per mailbox per poll (polls run every minute).
+GUICHET_IMAP_BATCH = env_int("GUICHET_IMAP_BATCH", 200)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.
 WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN", "")
 WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET", "")

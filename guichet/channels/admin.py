@@ -11,13 +11,34 @@ from .models import DeadLetter, InboundMail, Mailbox, OnCallRota, OnCallShift, P
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin):
-    list_display = ("name", "address", "kind", "unknown_senders", "new_tickets_per_hour", "is_active")
+    list_display = (
+        "name",
+        "address",
+        "kind",
+        "unknown_senders",
+        "new_tickets_per_hour",
+        "is_active",
+        "last_polled_at",
+        "last_poll_error",
+    )
+    readonly_fields = ("last_polled_at", "last_poll_error")
     fieldsets = (
         (None, {"fields": ("name", "address", "kind", "is_active")}),
         ("Senders", {"fields": ("unknown_senders", "new_tickets_per_hour")}),
         (
             "IMAP (polled mailboxes only)",
-            {"fields": ("imap_host", "imap_port", "imap_ssl", "imap_user", "imap_password", "imap_folder")},
+            {
+                "fields": (
+                    "imap_host",
+                    "imap_port",
+                    "imap_ssl",
+                    "imap_user",
+                    "imap_password",
+                    "imap_folder",
+                    "last_polled_at",
+                    "last_poll_error",
+                )
+            },
         ),
     )
 

@@ -34,6 +34,10 @@ class Mailbox(models.Model):
     imap_password = models.CharField(max_length=255, blank=True)
     imap_folder = models.CharField(max_length=255, default="INBOX")
     is_active = models.BooleanField(default=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_poll_error = models.TextField(
+        blank=True, editable=False, help_text="Why the last IMAP poll stopped; empty when it went through."
+    )
 
     class Meta:
         verbose_name_plural = "mailboxes"

@@ -33,6 +33,7 @@ class Periodic:
 
 
 def _schedule() -> list[Periodic]:
+    from guichet.channels.mail.imap import poll_mailboxes
     from guichet.channels.mail.outbound import pending_reminders
     from guichet.channels.oncall import oncall_sweep
     from guichet.tickets.tasks import escalation_sweep
@@ -41,6 +42,7 @@ def _schedule() -> list[Periodic]:
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
         Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
         Periodic("oncall-sweep", oncall_sweep, timedelta(minutes=1)),
+        Periodic("mail-poll", poll_mailboxes, timedelta(minutes=1)),
         Periodic("pending-reminders", pending_reminders, timedelta(hours=1)),
     ]
 
