@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
     "guichet.audit",
     "guichet.customers",
     "guichet.plans",
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "guichet.urls"
@@ -120,6 +122,11 @@ GUICHET_MAIL_DOMAIN = env_str("GUICHET_MAIL_DOMAIN", "guichet.localhost")
 GUICHET_MAIL_SIGNATURE = env_str("GUICHET_MAIL_SIGNATURE", "Support")
 # A ticket waiting for its customer this many days after our last message gets a reminder (once).
 GUICHET_PENDING_REMINDER_DAYS = env_int("GUICHET_PENDING_REMINDER_DAYS", 3)
+# Web chat: a conversation becomes a ticket after this many lines or minutes; it ends after this many idle
+# minutes.
+GUICHET_CHAT_TICKET_AFTER_MESSAGES = env_int("GUICHET_CHAT_TICKET_AFTER_MESSAGES", 10)
+GUICHET_CHAT_TICKET_AFTER_MINUTES = env_int("GUICHET_CHAT_TICKET_AFTER_MINUTES", 15)
+GUICHET_CHAT_IDLE_MINUTES = env_int("GUICHET_CHAT_IDLE_MINUTES", 30)
 # IMAP polling: at most this many messages per mailbox per poll (polls run every minute).
 GUICHET_IMAP_BATCH = env_int("GUICHET_IMAP_BATCH", 200)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from guichet.api.main import api, openapi_json
+from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
 from guichet.customers.views import home
 
@@ -16,5 +17,15 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi"),
     path("channels/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
+    path("extranet/chat/", chat.panel, name="chat-panel"),
+    path("extranet/chat/<int:pk>/", chat.customer_conversation, name="chat-conversation"),
+    path("extranet/chat/<int:pk>/transcript", chat.customer_transcript, name="chat-transcript"),
+    path("extranet/chat/<int:pk>/end", chat.customer_end, name="chat-end"),
+    path("console/chat/", chat.console_queue, name="chat-queue"),
+    path("console/chat/<int:pk>/", chat.console_conversation, name="chat-console"),
+    path("console/chat/<int:pk>/transcript", chat.console_transcript, name="chat-console-transcript"),
+    path("console/chat/<int:pk>/reply", chat.console_reply, name="chat-reply"),
+    path("console/chat/<int:pk>/convert", chat.console_convert, name="chat-convert"),
+    path("console/chat/<int:pk>/end", chat.console_end, name="chat-console-end"),
     path("", home, name="home"),
 ]

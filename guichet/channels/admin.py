@@ -6,7 +6,16 @@ from django.contrib import admin, messages
 from guichet.tickets.admin import ReadOnly
 
 from .mail.services import replay
-from .models import DeadLetter, InboundMail, Mailbox, OnCallRota, OnCallShift, Page
+from .models import (
+    ChatConversation,
+    ChatMessage,
+    DeadLetter,
+    InboundMail,
+    Mailbox,
+    OnCallRota,
+    OnCallShift,
+    Page,
+)
 
 
 @admin.register(Mailbox)
@@ -89,3 +98,24 @@ class PageAdmin(ReadOnly):
     list_display = ("created_at", "ticket", "reason", "paged", "step", "acknowledged_at", "false_alarm")
     list_filter = ("false_alarm",)
     list_select_related = ("ticket", "paged")
+
+
+class ChatLines(admin.TabularInline):
+    model = ChatMessage
+    fields = ("sent_at", "author", "body", "ticket_message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ChatConversation)
+class ChatConversationAdmin(ReadOnly):
+    """Chat transcripts, kept whatever became of the chat (answered from the console, not here)."""
+
+    list_display = ("started_at", "contact", "organisation", "status", "agent", "ticket", "end_reason")
+    list_filter = ("status",)
+    list_select_related = ("contact", "organisation", "agent", "ticket")
+    inlines = [ChatLines]

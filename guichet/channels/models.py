@@ -273,3 +273,76 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for {self.ticket_id} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class ChatConversation(models.Model):
+    """A web chat between a customer contact (the extranet's chat panel) and the provider's agents (the
+    console). It becomes one ticket — never two — when an agent converts it or when it outlives a short
+    exchange; from then on each line is also a message of that ticket. Its transcript is kept either way."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Ended"
+
+    organisation = models.ForeignKey("customers.Organisation", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("customers.User", on_delete=models.PROTECT, related_name="chats")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField()
+    last_message_at = models.DateTimeField()
+    message_count = models.PositiveIntegerField(default=0)
+    waiting_for_staff = models.BooleanField(
+        default=True, help_text="The last message is the customer's: an agent should answer."
+    )
+    agent = models.ForeignKey(
+        "customers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="chat"
+    )
+    converted_at = models.DateTimeField(null=True, blank=True)
+    converted_by = models.ForeignKey(
+        "customers.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agent who made it a ticket; empty when it became one automatically.",
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        "customers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["status", "started_at"], name="chat_status_started"),
+            models.Index(fields=["contact", "started_at"], name="chat_contact_started"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"], condition=models.Q(status="open"), name="one_open_chat_per_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Chat {self.pk} ({self.get_status_display()})"
+
+
+class ChatMessage(models.Model):
+    """One line of a chat's transcript. Once the chat is a ticket, each line also lives in the ticket."""
+
+    conversation = models.ForeignKey(ChatConversation, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey("customers.User", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    sent_at = models.DateTimeField()
+    ticket_message = models.ForeignKey(
+        "tickets.TicketMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} at {self.sent_at:%H:%M}: {self.body[:60]}"

@@ -33,6 +33,7 @@ class Periodic:
 
 
 def _schedule() -> list[Periodic]:
+    from guichet.channels.chat import chat_sweep
     from guichet.channels.mail.imap import poll_mailboxes
     from guichet.channels.mail.outbound import pending_reminders
     from guichet.channels.oncall import oncall_sweep
@@ -43,6 +44,7 @@ def _schedule() -> list[Periodic]:
         Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
         Periodic("oncall-sweep", oncall_sweep, timedelta(minutes=1)),
         Periodic("mail-poll", poll_mailboxes, timedelta(minutes=1)),
+        Periodic("chat-sweep", chat_sweep, timedelta(minutes=1)),
         Periodic("pending-reminders", pending_reminders, timedelta(hours=1)),
     ]
 

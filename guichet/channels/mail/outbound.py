@@ -21,7 +21,7 @@ from django_tasks import task
 
 from guichet.customers.models import User
 from guichet.jobs.enqueue import enqueue_with_commit
-from guichet.tickets.models import SlaClock, Ticket, TicketMessage
+from guichet.tickets.models import Channel, SlaClock, Ticket, TicketMessage
 
 from ..models import Mailbox, MailThread
 from .parsing import safe_header_value
@@ -205,7 +205,8 @@ def on_opened(sender, ticket: Ticket, door: str, **kwargs) -> None:
 
 
 def on_staff_reply(sender, message: TicketMessage, **kwargs) -> None:
-    enqueue_with_commit(send_ticket_mail, message.ticket_id, "reply", message.pk)
+    if message.channel != Channel.CHAT:  # a chat line reaches the customer in the chat panel, not by mail
+        enqueue_with_commit(send_ticket_mail, message.ticket_id, "reply", message.pk)
 
 
 def on_resolved(sender, ticket: Ticket, **kwargs) -> None:
