@@ -112,3 +112,39 @@ def fresh_fingerprints():
     yield
     fingerprints.clear()
     forget_calendar_rows()
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Debian's Chromium, driven by Playwright (tests/browser.py), for one test (half a second to start)."""
+    from tests import browser
+
+    playwright, chromium = browser.launch()
+    # Playwright's sync API keeps an event loop in this thread while it runs; Django would then refuse the
+    # test's database calls as if they were async code. They are not: tell Django so, for this test only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def signed_in(chromium, live_server):
+    """signed_in(user, password) -> a page of a new browser context, signed in through the login form."""
+    contexts = []
+
+    def sign_in(user, password="pw"):
+        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()

@@ -332,3 +332,17 @@ def test_admins_read_transcripts_in_the_admin(world, clock):
     assert "carla" in admin.get("/admin/channels/chatconversation/").text
     page = admin.get(f"/admin/channels/chatconversation/{conversation.pk}/change/")
     assert page.status_code == 200 and "Hello from the console" in page.text
+
+
+def test_times_are_shown_in_the_viewers_time_zone(world, clock):
+    world.customer.time_zone = "Europe/Luxembourg"
+    world.customer.save()
+    world.agent.time_zone = "America/New_York"
+    world.agent.save()
+    conversation = chat.customer_send(world.customer, "Hello").conversation  # 10:00 in Luxembourg
+    assert (
+        '<time datetime="2026-11-30T10:00:00+01:00">10:00</time>'
+        in browser(world.customer).get(reverse("chat-panel")).text
+    )
+    console = browser(world.agent).get(reverse("chat-console", args=[conversation.pk])).text
+    assert ">04:00</time>" in console
