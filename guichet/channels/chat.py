@@ -102,7 +102,7 @@ def customer_send(user: User, body: str, *, _retry: bool = True) -> ChatMessage:
     try:
         with transaction.atomic():
             conversation = (
-                ChatConversation.objects.select_for_update()
+                ChatConversation.objects.select_for_update(of=("self",))
                 .filter(contact=user, status=Status.OPEN)
                 .select_related("ticket")
                 .first()
@@ -137,7 +137,7 @@ def staff_send(conversation: ChatConversation, agent: User, body: str) -> ChatMe
 
 def _locked(conversation: ChatConversation) -> ChatConversation:
     return (
-        ChatConversation.objects.select_for_update()
+        ChatConversation.objects.select_for_update(of=("self",))
         .select_related("ticket", "contact", "organisation")
         .get(pk=conversation.pk)
     )
