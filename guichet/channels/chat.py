@@ -56,7 +56,7 @@ def check_allowed(user: User) -> None:
     if not plan.includes_channel(Channel.CHAT):
         raise ValidationError(
             {
-                "channel": f"The {plan.name} plan does not include support by chat: use "
+                "channel": f"The {plan.name} plan does not include support by {Channel.CHAT.label}: use "
                 f"{', '.join(plan.channel_names())}."
             }
         )

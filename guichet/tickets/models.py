@@ -39,6 +39,9 @@ class Channel(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
     CHAT = "chat", "Chat"
     PHONE = "phone", "Phone"
+    # No door of Guichet's own: staff log what reached them there (POST /api/v1/tickets with this channel).
+    MATRIX = "matrix", "Matrix"
+    SKYPE = "skype", "Skype"
 
 
 class TicketCounter(models.Model):

@@ -276,3 +276,21 @@ def test_a_channel_the_plan_does_not_include_is_refused_naming_those_it_does(wor
     }
     ok = alice.post("/tickets", {**body, "requester_id": world.customer.pk, "channel": "email"})
     assert ok.status_code == 201
+
+
+def test_staff_log_requests_from_matrix_only_for_plans_that_include_it(world, as_user):
+    """004: Matrix from Enterprise up. Guichet has no Matrix door: agents log what reached them there."""
+    alice = as_user(world.agent)
+    body = {"subject": "Asked on Matrix", "description": "?", "requester_id": world.customer.pk}
+    refused = alice.post("/tickets", {**body, "organisation_id": world.org.pk, "channel": "matrix"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [
+        {
+            "field": "channel",
+            "message": "The Office plan does not include support by Matrix: use Portal, the API, Email, "
+            "Phone, Live chat.",
+        }
+    ]
+    world.use_plan("enterprise")
+    ok = alice.post("/tickets", {**body, "organisation_id": world.org.pk, "channel": "matrix"})
+    assert ok.status_code == 201 and ok.json()["channel"] == "matrix"

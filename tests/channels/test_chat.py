@@ -75,7 +75,7 @@ def test_a_plan_without_chat_is_refused_naming_the_channels_it_includes(world, c
     with pytest.raises(ValidationError) as err:
         chat.customer_send(world.customer, "Hello")
     assert err.value.message_dict["channel"] == [
-        "The Basic plan does not include support by chat: use Portal, the API, Email."
+        "The Basic plan does not include support by Chat: use Portal, the API, Email."
     ]
     assert ChatConversation.objects.count() == 0
 
@@ -238,7 +238,7 @@ def test_bad_lines_get_a_400_naming_the_field(world, clock):
     assert page.status_code == 400 and "body: Write a message first." in page.text
     world.use_plan("basic")
     page = browser(world.customer).get(reverse("chat-panel"))
-    assert "does not include support by chat" in page.text and "Start the chat" not in page.text
+    assert "does not include support by Chat" in page.text and "Start the chat" not in page.text
     page = browser(world.customer).post(reverse("chat-panel"), {"body": "Hello"})
     assert page.status_code == 400 and "channel: The Basic plan does not include" in page.text
 
