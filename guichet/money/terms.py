@@ -1,0 +1,124 @@
+"""Contract terms and claim windows: month arithmetic on dates, the earliest termination, claimable months.
+
+Policy 000: "initial minimum commitment of 12 months; at its expiry the service renews automatically every
+year on the same terms, unless terminated with 30 days' notice", and claims are accepted only within the
+first days of the month, in the provider's time zone, for the month before.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["Termination", "add_months", "claim_month", "earliest_termination"]
+
+ONE_DAY = timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months (may be negative), clamped to the target month's last day.
+
+    2026-01-31 + 1 month is 2026-02-28, 2028-01-31 + 1 month is 2028-02-29: a contract started on the
+    31st has its anniversaries on the last day of the shorter months.
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    month = month0 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Termination:
+    """The earliest end of a contract for a termination requested on ``requested_on``.
+
+    ``term_end`` is the (exclusive) end of the term with which the service ends, ``last_day`` the last day
+    of service (``term_end`` - 1 day), ``notice_deadline`` the last day a request could have been made to end
+    with that term (``term_end`` - notice).
+    """
+
+    requested_on: date
+    notice_deadline: date
+    term_end: date
+    last_day: date
+    explanation: str
+
+
+def _days_notice(days: int) -> str:
+    # English possessive: "1 day's notice", "30 days' notice".
+    return "1 day's notice" if days == 1 else f"{days} days' notice"
+
+
+def earliest_termination(
+    *,
+    start: date,
+    requested_on: date,
+    commitment_months: int = 12,
+    renewal_months: int = 12,
+    notice_days: int = 30,
+) -> Termination:
+    """The earliest end of a service started on ``start`` for a termination requested on ``requested_on``.
+
+    Rule (policy 000): terms end, exclusive, at ``start`` + ``commitment_months``, then every
+    ``renewal_months`` after it. Each end is computed from ``start`` (``add_months(start, commitment +
+    k * renewal)``), never by adding to the previous end, so a start on the 31st does not drift to the 28th
+    after a February. The service ends with the first term end ``E`` such that ``requested_on +
+    notice_days <= E`` (notice given exactly on the deadline is in time); its last day is ``E - 1 day``. A
+    request before the start follows the same rule.
+    """
+    if commitment_months < 1 or renewal_months < 1:
+        raise ValueError(
+            f"commitment_months and renewal_months must be at least 1, got {commitment_months} and "
+            f"{renewal_months}"
+        )
+    if notice_days < 0:
+        raise ValueError(f"notice_days must not be negative, got {notice_days}")
+    notice_end = requested_on + timedelta(days=notice_days)
+
+    def term_end(k: int) -> date:
+        return add_months(start, commitment_months + k * renewal_months)
+
+    # Jump close to the answer instead of walking years: the term whose end month is at least
+    # `renewal_months` before the notice's month ends before the notice does, so the answer is after it.
+    months_ahead = (notice_end.year - start.year) * 12 + notice_end.month - start.month
+    k = max(0, (months_ahead - commitment_months) // renewal_months - 1)
+    while term_end(k) < notice_end:
+        k += 1
+    end = term_end(k)
+
+    commitment = f"{commitment_months}-month commitment renewed every "
+    commitment += "month" if renewal_months == 1 else f"{renewal_months} months"
+    request = (
+        f"Started {start} with a {commitment}; a request on {requested_on} gives "
+        f"{_days_notice(notice_days)} by {notice_end}"
+    )
+    if k == 0:
+        reason = f"within the commitment ending {end}, so the service ends with it"
+    else:
+        reason = f"after the term ending {term_end(k - 1)}, so the service ends with the next term"
+    return Termination(
+        requested_on=requested_on,
+        notice_deadline=end - timedelta(days=notice_days),
+        term_end=end,
+        last_day=end - ONE_DAY,
+        explanation=f"{request}, {reason}: last day {end - ONE_DAY}.",
+    )
+
+
+def claim_month(*, at: datetime, tz: ZoneInfo, window_days: int = 7) -> tuple[int, int] | None:
+    """The ``(year, month)`` a claim made at ``at`` may be about, or None outside the claim window.
+
+    Rule (policy 000): claims are accepted only within the first ``window_days`` days of the month in the
+    provider's time zone ``tz``, and then for the month before. Day 7 at 23:59:59 local is in the window,
+    day 8 at 00:00 is not. In January the month before is December of the previous year. A naive ``at``
+    raises ``ValueError`` (its time zone would be a guess).
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"at must be timezone-aware (got naive {at.isoformat()})")
+    if window_days < 0:
+        raise ValueError(f"window_days must not be negative, got {window_days}")
+    local = at.astimezone(tz)
+    if local.day > window_days:
+        return None
+    return (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
