@@ -62,4 +62,55 @@ def load_demo() -> int:
         changed += created
         _, created = contact_ensure(user=users[contact], organisation=org, roles=roles)
         changed += created
+    changed += _load_subscriptions(users["admin"])
+    return changed
+
+
+# code, name; then organisation slug, service code, identifier, monthly fee, start date
+DEMO_SERVICES = [
+    ("sip-trunk", "SIP trunk"),
+    ("fibre-1g", "Fibre internet 1 Gbit/s"),
+    ("mobile-line", "Mobile line"),
+]
+DEMO_SUBSCRIPTIONS = [
+    ("acme", "sip-trunk", "+352 20 30 40 50", "100.00", (2026, 1, 15)),
+    ("acme", "mobile-line", "+352 621 123 456", "25.00", (2026, 3, 1)),
+    ("globex", "fibre-1g", "LU-FIB-00042", "1000.00", (2025, 6, 1)),
+]
+
+
+def _load_subscriptions(admin) -> int:
+    from datetime import date
+    from decimal import Decimal
+
+    from guichet.contracts.models import Milestone, Service, Subscription
+    from guichet.contracts.services import milestone_record, subscription_create
+    from guichet.customers.models import Organisation
+
+    changed = 0
+    services = {}
+    for code, name in DEMO_SERVICES:
+        services[code], created = Service.objects.get_or_create(code=code, defaults={"name": name})
+        changed += created
+    for slug, code, identifier, fee, start in DEMO_SUBSCRIPTIONS:
+        if Subscription.objects.filter(service__code=code, identifier=identifier).exists():
+            continue
+        subscription = subscription_create(
+            actor=admin,
+            door="cli",
+            organisation=Organisation.objects.get(slug=slug),
+            service=services[code],
+            identifier=identifier,
+            monthly_fee=Decimal(fee),
+            start_date=date(*start),
+        )
+        for kind in (Milestone.Kind.INSTALLED, Milestone.Kind.VERIFIED, Milestone.Kind.ACTIVE):
+            milestone_record(
+                actor=admin,
+                door="cli",
+                subscription=subscription,
+                kind=kind,
+                check_passed=True if kind == Milestone.Kind.VERIFIED else None,
+            )
+        changed += 1
     return changed

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "guichet.plans",
     "guichet.tickets",
     "guichet.channels",
+    "guichet.contracts",
+    "guichet.availability",
     "guichet.jobs",
 ]
 
@@ -128,6 +130,8 @@ GUICHET_PENDING_REMINDER_DAYS = env_int("GUICHET_PENDING_REMINDER_DAYS", 3)
 GUICHET_CHAT_TICKET_AFTER_MESSAGES = env_int("GUICHET_CHAT_TICKET_AFTER_MESSAGES", 10)
 GUICHET_CHAT_TICKET_AFTER_MINUTES = env_int("GUICHET_CHAT_TICKET_AFTER_MINUTES", 15)
 GUICHET_CHAT_IDLE_MINUTES = env_int("GUICHET_CHAT_IDLE_MINUTES", 30)
+# A maintenance window announced to the customers' contacts at least this many hours ahead is not downtime.
+GUICHET_MAINTENANCE_NOTICE_HOURS = env_int("GUICHET_MAINTENANCE_NOTICE_HOURS", 48)
 # IMAP polling: at most this many messages per mailbox per poll (polls run every minute).
 GUICHET_IMAP_BATCH = env_int("GUICHET_IMAP_BATCH", 200)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.

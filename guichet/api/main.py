@@ -75,7 +75,9 @@ def openapi_json(request):
 
 
 def _register():
+    from .availability import router as availability_router
     from .calls import router as calls_router
+    from .contracts import router as contracts_router
     from .customers import router as customers_router
     from .pages import router as pages_router
     from .plans import router as plans_router
@@ -86,6 +88,8 @@ def _register():
     api.add_router("/tickets", tickets_router)
     api.add_router("/calls", calls_router)
     api.add_router("/pages", pages_router)
+    api.add_router("/", contracts_router)
+    api.add_router("/", availability_router)
 
 
 _register()

@@ -37,10 +37,12 @@ def _schedule() -> list[Periodic]:
     from guichet.channels.mail.imap import poll_mailboxes
     from guichet.channels.mail.outbound import pending_reminders
     from guichet.channels.oncall import oncall_sweep
+    from guichet.contracts.tasks import end_terminated_subscriptions
     from guichet.tickets.tasks import escalation_sweep
 
     return [
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
+        Periodic("end-terminated-subscriptions", end_terminated_subscriptions, timedelta(hours=1)),
         Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
         Periodic("oncall-sweep", oncall_sweep, timedelta(minutes=1)),
         Periodic("mail-poll", poll_mailboxes, timedelta(minutes=1)),

@@ -20,6 +20,10 @@ BODIES = {
     "/api/v1/organisations/{org_id}/contacts": {"email": "spy@example.com"},
     "/api/v1/tickets/{ref}/watchers": {"user_id": 1},
     "/api/v1/tickets/{ref}/watchers/remove": {"user_id": 1},
+    "/api/v1/subscriptions/{subscription_id}/milestones": {"kind": "survey"},
+    "/api/v1/outages/{outage_id}/end": {"ended_at": "2026-11-01T10:00:00+01:00"},
+    "/api/v1/subscriptions/{subscription_id}/suspend": {"reason": "loss"},
+    "/api/v1/subscriptions/{subscription_id}/fees": {"monthly_fee": "1.00", "effective_on": "2026-01-01"},
 }
 
 
@@ -43,7 +47,15 @@ def test_every_endpoint_on_a_foreign_object_answers_404(world, as_user, client):
     page = Page.objects.create(
         ticket_id=ticket["id"], rota=rota, reason="test", created_at=ticket["opened_at"]
     )
+    from guichet.availability.models import Outage
+    from tests.contracts.factories import SubscriptionFactory
+
+    subscription = SubscriptionFactory(organisation=world.org, identifier="Secret line")
+    outage = Outage.objects.create(title="Secret outage", started_at=ticket["opened_at"])
+    outage.subscriptions.add(subscription)
     values = {
+        "subscription_id": subscription.pk,
+        "outage_id": outage.pk,
         "ref": ticket["reference"],
         "org_id": world.org.pk,
         "quote_id": quote.pk,

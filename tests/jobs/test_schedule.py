@@ -20,7 +20,14 @@ def test_each_job_is_enqueued_once_per_period():
     assert enqueue_due(NOON) == [job.name for job in SCHEDULE]
     assert enqueue_due(NOON + timedelta(seconds=30)) == []  # a second scheduler, within the same periods
     frequent = [job.name for job in SCHEDULE if job.every < timedelta(days=1)]
-    assert frequent == ["escalation-sweep", "oncall-sweep", "mail-poll", "chat-sweep", "pending-reminders"]
+    assert frequent == [
+        "end-terminated-subscriptions",
+        "escalation-sweep",
+        "oncall-sweep",
+        "mail-poll",
+        "chat-sweep",
+        "pending-reminders",
+    ]
     assert enqueue_due(NOON + timedelta(hours=3)) == frequent  # not the daily one
     assert DBTaskResult.objects.count() == len(SCHEDULE) + len(frequent)
 

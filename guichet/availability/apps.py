@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AvailabilityConfig(AppConfig):
+    name = "guichet.availability"
+    label = "availability"
+    verbose_name = "Outages and availability"

@@ -1,0 +1,236 @@
+"""Outages in: declared by the NOC, posted by monitoring (Prometheus Alertmanager's webhook), ended,
+maintenance announced to the customers' contacts. Availability out: ``monthly`` for one subscription."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from guichet.audit.services import record
+from guichet.contracts.models import Subscription
+from guichet.customers.models import User
+from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.money.availability import Availability, monthly_availability
+from guichet.tickets.errors import PermissionDenied, ValidationError
+
+from .models import Cause, Outage, Source
+
+
+def _staff(actor: User) -> None:
+    if actor.kind == User.Kind.CUSTOMER:
+        raise PermissionDenied("Only the provider's staff declare outages.")
+
+
+def _audit(actor: User | None, door: str, action: str, outage: Outage, **changes: Any) -> None:
+    record(actor=actor, door=door, action=action, target=outage, changes=changes, internal=False)
+
+
+def _check_period(started_at: datetime, ended_at: datetime | None) -> dict[str, str]:
+    errors = {}
+    for name, value in (("started_at", started_at), ("ended_at", ended_at)):
+        if value is not None and value.tzinfo is None:
+            errors[name] = "Instants must carry a time zone offset."
+    if not errors and ended_at is not None and ended_at <= started_at:
+        errors["ended_at"] = "An outage ends after it starts."
+    return errors
+
+
+@transaction.atomic
+def outage_declare(
+    *,
+    actor: User,
+    door: str,
+    subscriptions: Iterable[Subscription],
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    cause: str = Cause.INCIDENT,
+    title: str,
+    description: str = "",
+    ticket=None,
+) -> Outage:
+    """Declare an outage of one or more subscriptions (or plan a maintenance window, then announce it)."""
+    _staff(actor)
+    subscriptions = list(subscriptions)
+    errors = _check_period(started_at, ended_at)
+    if cause not in Cause.values:
+        errors["cause"] = f"Unknown cause {cause!r}: use {', '.join(Cause.values)}."
+    if not subscriptions:
+        errors["subscription_ids"] = "Name the subscriptions that were down."
+    if not title.strip():
+        errors["title"] = "Give the outage a title."
+    if cause != Cause.MAINTENANCE and started_at > timezone.now():
+        errors["started_at"] = "Only maintenance can be declared ahead."
+    if cause == Cause.MAINTENANCE and ended_at is None:
+        errors["ended_at"] = "A maintenance window has a planned end."
+    if errors:
+        raise ValidationError(errors)
+    outage = Outage.objects.create(
+        cause=cause,
+        title=title.strip(),
+        description=description,
+        started_at=started_at,
+        ended_at=ended_at,
+        ticket=ticket,
+        declared_by=actor,
+    )
+    outage.subscriptions.set(subscriptions)
+    _audit(
+        actor,
+        door,
+        "outage.declared",
+        outage,
+        cause=cause,
+        started_at=started_at,
+        ended_at=ended_at,
+        subscriptions=[s.pk for s in subscriptions],
+        ticket=getattr(ticket, "reference", None),
+    )
+    return outage
+
+
+@transaction.atomic
+def outage_end(*, actor: User, door: str, outage: Outage, ended_at: datetime) -> Outage:
+    _staff(actor)
+    outage = Outage.objects.select_for_update().get(pk=outage.pk)
+    errors = _check_period(outage.started_at, ended_at)
+    if errors:
+        raise ValidationError(errors)
+    outage.ended_at = ended_at
+    outage.save(update_fields=["ended_at"])
+    _audit(actor, door, "outage.ended", outage, ended_at=ended_at)
+    return outage
+
+
+@transaction.atomic
+def maintenance_announce(*, actor: User, door: str, outage: Outage) -> Outage:
+    """Tell the affected organisations' admin and technical contacts of a planned maintenance. Announced at
+    least ``GUICHET_MAINTENANCE_NOTICE_HOURS`` before it starts, its window is not downtime."""
+    _staff(actor)
+    outage = Outage.objects.select_for_update().get(pk=outage.pk)
+    if outage.cause != Cause.MAINTENANCE:
+        raise ValidationError({"cause": "Only planned maintenance is announced."})
+    if outage.announced_at is not None:
+        return outage
+    outage.announced_at = timezone.now()
+    outage.save(update_fields=["announced_at"])
+    _audit(actor, door, "outage.maintenance_announced", outage, announced_at=outage.announced_at)
+    from .tasks import send_maintenance_notice
+
+    enqueue_with_commit(send_maintenance_notice, outage.pk)
+    return outage
+
+
+def excluded(outage: Outage) -> bool:
+    """Whether an outage's window is not downtime: force majeure, or maintenance announced in time."""
+    if outage.cause == Cause.FORCE_MAJEURE:
+        return True
+    if outage.cause == Cause.MAINTENANCE and outage.announced_at is not None:
+        notice = timedelta(hours=settings.GUICHET_MAINTENANCE_NOTICE_HOURS)
+        return outage.announced_at <= outage.started_at - notice
+    return False
+
+
+def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Availability:
+    """The subscription's availability over a calendar month of the provider's time zone, on the days it was
+    subscribed; an outage still going counts until now."""
+    tz = ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
+    now = now or timezone.now()
+    first = subscription.start_date
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    until = None
+    if subscription.end_date is not None:
+        last = subscription.end_date + timedelta(days=1)
+        until = datetime(last.year, last.month, last.day, tzinfo=tz)
+    month_start = datetime(year, month, 1, tzinfo=tz)
+    next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    rows = subscription.outages.filter(started_at__lt=next_month).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=month_start)
+    )
+    down, holes = [], []
+    for outage in rows:
+        window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
+        (holes if excluded(outage) else down).append(window)
+    return monthly_availability(
+        year=year,
+        month=month,
+        tz=tz,
+        outages=down,
+        excluded=holes,
+        active_from=start,
+        active_until=min(until, now) if until else now,
+        guarantee=subscription.plan.availability_guarantee,
+    )
+
+
+# ------------------------------------------------------------------------------------ monitoring
+
+
+def _subscription_for(labels: dict[str, str]) -> Subscription | None:
+    key = labels.get("guichet_subscription") or labels.get("subscription") or ""
+    qs = Subscription.objects.exclude(status="terminated")
+    if key.isdigit():
+        found = qs.filter(pk=int(key)).first()
+        if found is not None:
+            return found
+    return qs.filter(identifier=key).first() if key else None
+
+
+def _instant(value: str | None) -> datetime | None:
+    if not value or value.startswith("0001-01-01"):  # Alertmanager's "no end yet"
+        return None
+    parsed = parse_datetime(value)
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def alertmanager_ingest(payload: dict[str, Any]) -> dict[str, int]:
+    """Prometheus Alertmanager's webhook (version 4): a firing alert opens an outage of the subscription named
+    by its ``guichet_subscription`` (or ``subscription``) label — an id or an identifier — and its resolution
+    ends it. Idempotent: Alertmanager resends alerts; each is one outage, keyed by fingerprint and start."""
+    alerts = payload.get("alerts")
+    if not isinstance(alerts, list):
+        raise ValidationError({"alerts": "Expected Alertmanager's webhook payload with a list of alerts."})
+    counts = {"opened": 0, "ended": 0, "ignored": 0}
+    for alert in alerts:
+        labels = alert.get("labels") or {}
+        annotations = alert.get("annotations") or {}
+        started = _instant(alert.get("startsAt"))
+        subscription = _subscription_for(labels)
+        if subscription is None or started is None:
+            counts["ignored"] += 1
+            continue
+        key = f"alertmanager:{alert.get('fingerprint') or labels.get('alertname', '')}:{started.isoformat()}"
+        ended = _instant(alert.get("endsAt")) if alert.get("status") == "resolved" else None
+        with transaction.atomic():
+            outage = Outage.objects.select_for_update().filter(external_key=key).first()
+            if outage is None:
+                try:
+                    with transaction.atomic():
+                        outage = Outage.objects.create(
+                            cause=Cause.INCIDENT,
+                            source=Source.MONITORING,
+                            title=annotations.get("summary") or labels.get("alertname", "Alert"),
+                            description=annotations.get("description", ""),
+                            started_at=started,
+                            ended_at=ended,
+                            external_key=key,
+                        )
+                except IntegrityError:  # the same alert posted twice at once
+                    counts["ignored"] += 1
+                    continue
+                outage.subscriptions.add(subscription)
+                _audit(None, "system", "outage.declared", outage, source="monitoring", started_at=started)
+                counts["opened"] += 1
+            if ended is not None and outage.ended_at is None and ended > outage.started_at:
+                outage.ended_at = ended
+                outage.save(update_fields=["ended_at"])
+                _audit(None, "system", "outage.ended", outage, ended_at=ended)
+                counts["ended"] += 1
+    return counts

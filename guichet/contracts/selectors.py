@@ -1,0 +1,53 @@
+"""Reads of subscriptions, scoped to who asks: a contact sees their organisation's, staff see all."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from guichet.customers.models import User
+from guichet.tickets.errors import NotFound
+
+from .models import FeeChange, Milestone, Subscription
+
+
+def subscriptions_visible_to(user: User) -> QuerySet[Subscription]:
+    qs = Subscription.objects.select_related("service", "plan", "organisation")
+    if user.kind == User.Kind.CUSTOMER:
+        contact = getattr(user, "contact", None)
+        return qs.filter(organisation_id=contact.organisation_id) if contact else qs.none()
+    return qs
+
+
+def subscription_get(user: User, pk: int, *, details: bool = False) -> Subscription:
+    qs = subscriptions_visible_to(user)
+    if details:
+        qs = qs.prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("at", "pk")),
+            "fee_changes",
+        )
+    subscription = qs.filter(pk=pk).first()
+    if subscription is None:
+        raise NotFound(f"subscription {pk} not found")
+    return subscription
+
+
+def fee_periods(
+    subscription: Subscription, first_day: date, last_day: date
+) -> list[tuple[date, date, Decimal]]:
+    """The monthly fee in force over [first_day, last_day], as (from, to inclusive, fee) pieces: a fee change
+    mid-month splits the month. Days before the contract's start are not in any piece."""
+    changes = list(FeeChange.objects.filter(subscription=subscription).order_by("effective_on"))
+    pieces: list[tuple[date, date, Decimal]] = []
+    for i, change in enumerate(changes):
+        start = max(change.effective_on, first_day)
+        end = (
+            min(changes[i + 1].effective_on - timedelta(days=1), last_day)
+            if i + 1 < len(changes)
+            else last_day
+        )
+        if start <= end:
+            pieces.append((start, end, change.monthly_fee))
+    return pieces

@@ -1,0 +1,79 @@
+"""Background work of contracts: the termination confirmation mail and the daily end of terminated lines."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django_tasks import task
+
+from guichet.customers.models import ContactRole, User
+
+from .models import TerminationRequest
+
+CONFIRMATION = {
+    "en": (
+        "Termination request for {service} {identifier}",
+        "Hello {name},\n\nWe have recorded the request made on {requested_on} by {requester} to end "
+        "{service} {identifier} ({organisation}).\n\nThe contract's terms allow it to end at the earliest "
+        "on {last_day}, its last day of service.\n{explanation}\n\nYour account manager: {manager}.\n",
+    ),
+    "fr": (
+        "Demande de résiliation de {service} {identifier}",
+        "Bonjour {name},\n\nNous avons enregistré la demande de résiliation faite le {requested_on} par "
+        "{requester} pour {service} {identifier} ({organisation}).\n\nLes conditions du contrat permettent "
+        "d'y mettre fin au plus tôt le {last_day}, dernier jour de service.\n{explanation}\n\n"
+        "Votre gestionnaire de compte : {manager}.\n",
+    ),
+}
+
+
+def _recipients(request: TerminationRequest) -> list[User]:
+    organisation = request.subscription.organisation
+    people = {request.requested_by.pk: request.requested_by}
+    for contact in organisation.contacts.filter(is_active=True).select_related("user"):
+        if contact.has_role(ContactRole.ADMIN):
+            people.setdefault(contact.user.pk, contact.user)
+    if organisation.account_manager is not None:
+        people.setdefault(organisation.account_manager.pk, organisation.account_manager)
+    return [person for person in people.values() if person.email and person.is_active]
+
+
+@task()
+def send_termination_confirmation(request_pk: int) -> int:
+    """Mail the confirmation of a termination request; returns how many mails left. A failure raises, and
+    the task's result shows it (the request itself stays recorded)."""
+    request = TerminationRequest.objects.select_related(
+        "subscription__service", "subscription__organisation__account_manager", "requested_by"
+    ).get(pk=request_pk)
+    subscription = request.subscription
+    manager = subscription.organisation.account_manager
+    sent = 0
+    for person in _recipients(request):
+        subject, body = CONFIRMATION.get(person.language, CONFIRMATION["en"])
+        values = {
+            "name": person.display_name,
+            "service": subscription.service.name,
+            "identifier": subscription.identifier,
+            "organisation": subscription.organisation.name,
+            "requested_on": request.requested_on.isoformat(),
+            "requester": request.requested_by.display_name,
+            "last_day": request.last_day.isoformat(),
+            "explanation": request.explanation,
+            "manager": f"{manager.display_name} <{manager.email}>" if manager else "-",
+        }
+        EmailMessage(
+            subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
+            body=body.format(**values),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[person.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        ).send()
+        sent += 1
+    return sent
+
+
+@task()
+def end_terminated_subscriptions() -> int:
+    from .services import terminate_ended
+
+    return terminate_ended()
