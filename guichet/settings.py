@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "guichet.channels",
     "guichet.contracts",
     "guichet.availability",
+    "guichet.billing",
     "guichet.jobs",
 ]
 
@@ -132,6 +133,9 @@ GUICHET_CHAT_TICKET_AFTER_MINUTES = env_int("GUICHET_CHAT_TICKET_AFTER_MINUTES",
 GUICHET_CHAT_IDLE_MINUTES = env_int("GUICHET_CHAT_IDLE_MINUTES", 30)
 # A maintenance window announced to the customers' contacts at least this many hours ahead is not downtime.
 GUICHET_MAINTENANCE_NOTICE_HOURS = env_int("GUICHET_MAINTENANCE_NOTICE_HOURS", 48)
+# SLA claims are accepted during the first this-many days of a month (provider's time zone), for the month
+# before (policy 000).
+GUICHET_CLAIM_WINDOW_DAYS = env_int("GUICHET_CLAIM_WINDOW_DAYS", 7)
 # IMAP polling: at most this many messages per mailbox per poll (polls run every minute).
 GUICHET_IMAP_BATCH = env_int("GUICHET_IMAP_BATCH", 200)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.

@@ -76,6 +76,7 @@ def openapi_json(request):
 
 def _register():
     from .availability import router as availability_router
+    from .billing import router as billing_router
     from .calls import router as calls_router
     from .contracts import router as contracts_router
     from .customers import router as customers_router
@@ -90,6 +91,7 @@ def _register():
     api.add_router("/pages", pages_router)
     api.add_router("/", contracts_router)
     api.add_router("/", availability_router)
+    api.add_router("/", billing_router)
 
 
 _register()

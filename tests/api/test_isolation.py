@@ -21,6 +21,7 @@ BODIES = {
     "/api/v1/tickets/{ref}/watchers": {"user_id": 1},
     "/api/v1/tickets/{ref}/watchers/remove": {"user_id": 1},
     "/api/v1/subscriptions/{subscription_id}/milestones": {"kind": "survey"},
+    "/api/v1/claims/{claim_id}/decision": {"decision": "approve"},
     "/api/v1/outages/{outage_id}/end": {"ended_at": "2026-11-01T10:00:00+01:00"},
     "/api/v1/subscriptions/{subscription_id}/suspend": {"reason": "loss"},
     "/api/v1/subscriptions/{subscription_id}/fees": {"monthly_fee": "1.00", "effective_on": "2026-01-01"},
@@ -53,7 +54,29 @@ def test_every_endpoint_on_a_foreign_object_answers_404(world, as_user, client):
     subscription = SubscriptionFactory(organisation=world.org, identifier="Secret line")
     outage = Outage.objects.create(title="Secret outage", started_at=ticket["opened_at"])
     outage.subscriptions.add(subscription)
+    from guichet.billing.models import Claim
+
+    claim = Claim.objects.create(
+        organisation=world.org,
+        subscription=subscription,
+        ticket_id=ticket["id"],
+        year=2026,
+        month=10,
+        customer_name="Secret",
+        customer_contact="secret@example.com",
+        outage_start=ticket["opened_at"],
+        outage_end=ticket["opened_at"],
+        description="our private problem",
+        filed_by=world.customer,
+        filed_at=ticket["opened_at"],
+        door="api",
+        verified_seconds=0,
+        proposed_amount=0,
+        currency="EUR",
+        computation="",
+    )
     values = {
+        "claim_id": claim.pk,
         "subscription_id": subscription.pk,
         "outage_id": outage.pk,
         "ref": ticket["reference"],

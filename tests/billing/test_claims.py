@@ -1,0 +1,344 @@
+"""SLA claims: the 7-day window, the parts a claim must carry, the check against the records, the credit
+proposed by the plan's rate and cap, the account manager's decision and the mail that tells the customer."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from guichet.availability import services as availability
+from guichet.billing.models import Claim, Credit
+from guichet.billing.tasks import send_claim_decision
+from guichet.contracts import services as contracts
+from guichet.customers.models import User
+from guichet.tickets import services as tickets
+from guichet.tickets.models import Clock
+from tests.contracts.factories import SubscriptionFactory
+from tests.customers.factories import StaffFactory
+
+LU = ZoneInfo("Europe/Luxembourg")
+FILING = datetime(2026, 12, 3, 10, tzinfo=LU)
+
+
+def at(day, hour, minute=0, month=11, year=2026):
+    return datetime(year, month, day, hour, minute, tzinfo=LU)
+
+
+@pytest.fixture
+def line(world):
+    return SubscriptionFactory(
+        organisation=world.org, identifier="+352 20 00 0001"
+    )  # Office: 20 %/h, cap 50 %
+
+
+@pytest.fixture
+def ticket(world):
+    with time_machine.travel(at(3, 10, 5), tick=False):
+        return tickets.ticket_create(
+            actor=world.customer,
+            door="api",
+            organisation=world.org,
+            requester=world.customer,
+            subject="Trunk down",
+            description="No calls",
+            category="incident",
+        )
+
+
+@pytest.fixture
+def manager(world):
+    return StaffFactory(username="max", kind=User.Kind.ACCOUNT_MANAGER)
+
+
+def outage(world, line, start, end, **kw):
+    with time_machine.travel(FILING - timedelta(days=20), tick=False):
+        return availability.outage_declare(
+            actor=world.noc_agent,
+            door="api",
+            subscriptions=[line],
+            started_at=start,
+            ended_at=end,
+            title="Down",
+            **kw,
+        )
+
+
+def claim(carla, line, ticket, start="2026-11-03T09:00:00+01:00", end="2026-11-03T13:00:00+01:00", **extra):
+    body = {
+        "subscription_id": line.pk,
+        "customer_name": "Acme Telecom",
+        "customer_contact": "carla@example.com",
+        "outage_start": start,
+        "outage_end": end,
+        "ticket": ticket.reference,
+        "description": "No calls on the SIP trunk",
+        **extra,
+    }
+    return carla.post("/claims", body)
+
+
+def test_a_claim_is_checked_against_the_recorded_outages(world, line, ticket, as_user):
+    outage(world, line, at(3, 10), at(3, 12))  # recorded: two hours of the four claimed
+    with time_machine.travel(FILING, tick=False):
+        response = claim(as_user(world.customer), line, ticket)
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["month"], body["status"], body["verified_seconds"], body["proposed_amount"]) == (
+        "2026-11",
+        "filed",
+        7200,
+        "40.00",
+    )
+    assert body["computation"] == (
+        "The records confirm 2 h 00 min of the claimed time. "
+        "20 % of 100.00 EUR per hour \N{MULTIPLICATION SIGN} 2 h 00 min = 40.00 EUR"
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "accepted"),
+    [
+        (datetime(2026, 12, 7, 23, 59, 59, tzinfo=LU), True),
+        (datetime(2026, 12, 8, 0, 0, tzinfo=LU), False),
+        (datetime(2026, 12, 1, 0, 0, tzinfo=LU), True),
+        (datetime(2026, 11, 30, 23, 59, tzinfo=LU), False),
+    ],
+)
+def test_claims_are_accepted_only_in_the_first_seven_days_of_the_month(
+    world, line, ticket, as_user, moment, accepted
+):
+    with time_machine.travel(moment, tick=False):
+        response = claim(as_user(world.customer), line, ticket)
+    if accepted:
+        assert response.status_code == 201 and response.json()["month"] == "2026-11"
+    else:
+        assert response.status_code == 422
+        assert response.json()["detail"] == [
+            {
+                "field": "filed_at",
+                "message": "Claims are accepted during the first 7 days of a month (Europe/Luxembourg time), "
+                "for the month before.",
+            }
+        ]
+
+
+def test_a_january_claim_is_for_the_december_before(world, line, as_user):
+    with time_machine.travel(at(15, 10, month=12), tick=False):
+        december = tickets.ticket_create(
+            actor=world.customer,
+            door="api",
+            organisation=world.org,
+            requester=world.customer,
+            subject="Down",
+            description="x",
+        )
+    with time_machine.travel(datetime(2027, 1, 4, 9, tzinfo=LU), tick=False):
+        response = claim(
+            as_user(world.customer), line, december, "2026-12-15T10:00:00+01:00", "2026-12-15T11:00:00+01:00"
+        )
+    assert response.status_code == 201 and response.json()["month"] == "2026-12"
+
+
+def test_each_missing_part_of_a_claim_gets_its_own_message(world, line, as_user):
+    with time_machine.travel(FILING, tick=False):
+        response = as_user(world.customer).post("/claims", {"subscription_id": line.pk})
+    assert response.status_code == 422
+    assert {e["field"]: e["message"] for e in response.json()["detail"]} == {
+        "customer_name": "Give the customer's name.",
+        "customer_contact": "Give a contact (mail address or phone number) for the answer.",
+        "outage_start": "Give the start of the outage.",
+        "outage_end": "Give the end of the outage.",
+        "ticket": "Give the number of the ticket of the outage.",
+        "description": "Describe the outage briefly.",
+    }
+    assert Claim.objects.count() == 0
+
+
+def test_a_claim_must_name_its_own_ticket_and_an_outage_in_the_month(world, line, ticket, as_user):
+    with time_machine.travel(at(3, 10), tick=False):
+        foreign = tickets.ticket_create(
+            actor=world.foreigner,
+            door="api",
+            organisation=world.other_org,
+            requester=world.foreigner,
+            subject="Theirs",
+            description="x",
+        )
+    carla = as_user(world.customer)
+    with time_machine.travel(FILING, tick=False):
+        theirs = claim(carla, line, foreign)
+        assert theirs.json()["detail"][0] == {
+            "field": "ticket",
+            "message": f"{foreign.reference} is not a ticket of Acme.",
+        }
+        october = claim(carla, line, ticket, "2026-10-03T09:00:00+02:00", "2026-10-03T13:00:00+02:00")
+        assert october.json()["detail"][0]["field"] == "outage_start"
+        backwards = claim(carla, line, ticket, "2026-11-03T13:00:00+01:00", "2026-11-03T09:00:00+01:00")
+        assert backwards.json()["detail"][0] == {
+            "field": "outage_end",
+            "message": "The outage ends after it starts.",
+        }
+        assert claim(carla, line, ticket).status_code == 201
+        twice = claim(carla, line, ticket)
+        assert twice.status_code == 422 and "exists already" in twice.json()["detail"][0]["message"]
+    assert as_user(world.foreigner).post("/claims", {"subscription_id": line.pk}).status_code == 404
+
+
+def test_only_the_claimed_months_part_of_an_outage_across_months_counts(world, line, ticket, as_user):
+    outage(world, line, datetime(2026, 10, 31, 23, tzinfo=LU), at(1, 1))
+    with time_machine.travel(FILING, tick=False):
+        body = claim(
+            as_user(world.customer), line, ticket, "2026-10-31T22:00:00+01:00", "2026-11-01T02:00:00+01:00"
+        )
+    assert body.json()["verified_seconds"] == 3600 and body.json()["proposed_amount"] == "20.00"
+
+
+def test_maintenance_announced_in_time_is_not_credited(world, line, ticket, as_user):
+    window = outage(world, line, at(3, 10), at(3, 12), cause="maintenance")
+    window.announced_at = at(1, 9)
+    window.save()
+    with time_machine.travel(FILING, tick=False):
+        body = claim(as_user(world.customer), line, ticket).json()
+    assert (body["verified_seconds"], body["proposed_amount"]) == (0, "0.00")
+
+
+def test_the_monthly_cap_limits_the_credits_of_a_service(world, line, ticket, manager, as_user):
+    outage(world, line, at(3, 8), at(3, 13))  # five hours: 100 % of the fee, capped at 50 %
+    with time_machine.travel(FILING, tick=False):
+        body = claim(as_user(world.customer), line, ticket, "2026-11-03T08:00:00+01:00").json()
+        assert (
+            body["proposed_amount"] == "50.00" and "capped at 50 % of the monthly fee" in body["computation"]
+        )
+        as_user(manager).post(f"/claims/{body['id']}/decision", {"decision": "approve"})
+        with time_machine.travel(at(10, 9), tick=False):
+            second = tickets.ticket_create(
+                actor=world.customer,
+                door="api",
+                organisation=world.org,
+                requester=world.customer,
+                subject="Again",
+                description="x",
+            )
+        outage(world, line, at(10, 9), at(10, 10))
+        again = claim(
+            as_user(world.customer), line, second, "2026-11-10T09:00:00+01:00", "2026-11-10T10:00:00+01:00"
+        )
+    assert again.json()["proposed_amount"] == "0.00"  # the cap is used up for November
+    assert "50.00 EUR already credited this month" in again.json()["computation"]
+
+
+def test_the_fee_in_force_when_the_outage_began_is_credited(world, line, ticket, as_user):
+    with time_machine.travel(at(20, 9), tick=False):
+        contracts.fee_change(
+            actor=world.billing_agent,
+            door="api",
+            subscription=line,
+            monthly_fee=Decimal("200.00"),
+            effective_on=date(2026, 11, 16),
+        )
+    outage(world, line, at(3, 10), at(3, 11))
+    with time_machine.travel(FILING, tick=False):
+        body = claim(as_user(world.customer), line, ticket).json()
+    assert body["proposed_amount"] == "20.00"  # 20 % of the 100.00 fee of November 3rd
+
+
+def test_an_account_manager_approves_and_the_customer_is_told(world, line, ticket, manager, as_user):
+    world.customer.language = "fr"
+    world.customer.save()
+    outage(world, line, at(3, 10), at(3, 12))
+    with time_machine.travel(FILING, tick=False):
+        pk = claim(as_user(world.customer), line, ticket).json()["id"]
+        assert (
+            as_user(world.customer).post(f"/claims/{pk}/decision", {"decision": "approve"}).status_code == 403
+        )
+        decided = as_user(manager).post(f"/claims/{pk}/decision", {"decision": "approve"})
+    assert decided.status_code == 200
+    assert (decided.json()["status"], decided.json()["approved_amount"]) == ("approved", "40.00")
+    credit = Credit.objects.get()
+    assert (credit.amount, credit.remaining, credit.year, credit.month) == (
+        Decimal("40.00"),
+        Decimal("40.00"),
+        2026,
+        11,
+    )
+    assert as_user(world.customer).get("/credits").json()[0]["amount"] == "40.00"
+    again = as_user(manager).post(f"/claims/{pk}/decision", {"decision": "reject", "reason": "no"})
+    assert again.status_code == 422 and "already decided" in again.json()["detail"][0]["message"]
+
+    assert send_claim_decision.call(pk) == 1
+    [message] = mail.outbox
+    assert message.to == ["carla@example.com"]
+    assert message.subject == "Votre réclamation SLA pour 2026-11 : approuvée"
+    assert "Crédit : 40.00 EUR" in message.body and "pas remboursés en espèces" in message.body
+
+
+def test_partial_approval_and_rejection_need_a_reason(world, line, ticket, manager, as_user):
+    outage(world, line, at(3, 10), at(3, 12))
+    max_ = as_user(manager)
+    with time_machine.travel(FILING, tick=False):
+        pk = claim(as_user(world.customer), line, ticket).json()["id"]
+    path = f"/claims/{pk}/decision"
+    assert max_.post(path, {"decision": "reject"}).json()["detail"][0]["field"] == "reason"
+    too_much = max_.post(path, {"decision": "partial", "amount": "40.00", "reason": "x"}).json()
+    assert too_much["detail"][0]["field"] == "amount"
+    assert (
+        max_.post(path, {"decision": "partial", "amount": "1.005", "reason": "x"}).json()["detail"][0][
+            "field"
+        ]
+        == "amount"
+    )
+    partial = max_.post(path, {"decision": "partial", "amount": "25", "reason": "One hour was planned work."})
+    assert (partial.json()["status"], partial.json()["approved_amount"]) == ("partial", "25.00")
+    assert Credit.objects.get().amount == Decimal("25.00")
+
+
+def test_a_rejected_claim_gives_no_credit(world, line, ticket, manager, as_user):
+    with time_machine.travel(FILING, tick=False):
+        pk = claim(as_user(world.customer), line, ticket).json()["id"]
+    rejected = as_user(manager).post(
+        f"/claims/{pk}/decision", {"decision": "reject", "reason": "No outage recorded."}
+    )
+    assert rejected.json()["status"] == "rejected" and rejected.json()["approved_amount"] is None
+    assert Credit.objects.count() == 0
+    send_claim_decision.call(pk)
+    assert "No outage recorded." in mail.outbox[0].body
+
+
+def test_a_late_resolution_of_an_incident_can_be_credited(world, line, ticket, as_user):
+    clock = ticket.clocks.get(clock=Clock.RESOLUTION)
+    clock.breached_at = at(4, 12)
+    clock.save()
+    ticket.resolved_at = at(4, 14)  # two hours late
+    ticket.save()
+    with time_machine.travel(FILING, tick=False):
+        body = claim(
+            as_user(world.customer),
+            line,
+            ticket,
+            "2026-11-03T10:00:00+01:00",
+            "2026-11-04T16:00:00+01:00",
+            kind="resolution",
+        ).json()
+    assert (body["kind"], body["verified_seconds"], body["proposed_amount"]) == (
+        "resolution",
+        2 * 3600,
+        "40.00",
+    )
+
+
+def test_a_plan_without_credits_proposes_nothing_and_says_why(world, line, ticket, as_user):
+    world.use_plan("basic")
+    from guichet.plans.models import SlaPlan
+
+    line.plan = SlaPlan.objects.get(code="basic")
+    line.save()
+    outage(world, line, at(3, 10), at(3, 12))
+    with time_machine.travel(FILING, tick=False):
+        body = claim(as_user(world.customer), line, ticket).json()
+    assert (
+        body["proposed_amount"] == "0.00"
+        and "The Basic plan carries no service credit." in body["computation"]
+    )
