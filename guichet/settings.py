@@ -136,6 +136,8 @@ GUICHET_MAINTENANCE_NOTICE_HOURS = env_int("GUICHET_MAINTENANCE_NOTICE_HOURS", 4
 # SLA claims are accepted during the first this-many days of a month (provider's time zone), for the month
 # before (policy 000).
 GUICHET_CLAIM_WINDOW_DAYS = env_int("GUICHET_CLAIM_WINDOW_DAYS", 7)
+# The VAT rate of an organisation without a billing profile (percent; Luxembourg's standard rate).
+GUICHET_DEFAULT_VAT_RATE = env_str("GUICHET_DEFAULT_VAT_RATE", "17.00")
 # IMAP polling: at most this many messages per mailbox per poll (polls run every minute).
 GUICHET_IMAP_BATCH = env_int("GUICHET_IMAP_BATCH", 200)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.

@@ -3,17 +3,26 @@ computation that reached them. Amounts are strings with the currency's decimals.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from guichet.billing import claims as services
-from guichet.billing.models import Claim, Credit
-from guichet.billing.selectors import claim_get, claims_visible_to, credits_visible_to
+from guichet.billing import documents, invoicing
+from guichet.billing.models import Claim, Credit, Invoice
+from guichet.billing.selectors import (
+    claim_get,
+    claims_visible_to,
+    credits_visible_to,
+    invoice_get,
+    invoices_visible_to,
+)
 from guichet.contracts.selectors import subscription_get
 from guichet.money.amounts import Money
+from guichet.tickets.errors import PermissionDenied
 
 from .tickets import STRICT
 
@@ -156,3 +165,139 @@ def _credit(c: Credit) -> dict:
 @router.get("/credits", response=list[CreditOut], summary="Credits owed to you, with how they were computed")
 def list_credits(request):
     return [_credit(c) for c in credits_visible_to(request.user)[:500]]
+
+
+# ------------------------------------------------------------------------------------------- invoices
+
+
+class InvoiceLineOut(Schema):
+    position: int
+    description: str
+    subscription_id: int | None
+    credit_id: int | None
+    first_day: date | None
+    last_day: date | None
+    amount: str
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    kind: str
+    organisation_id: int
+    period: str
+    currency: str
+    billing_date: date
+    issue_date: date
+    due_date: date
+    subtotal: str
+    vat_rate: str
+    vat_amount: str
+    total: str
+    corrects: str | None = Field(None, description="A credit note: the number of the invoice it corrects.")
+    reason: str
+
+
+class InvoiceDetailOut(InvoiceOut):
+    lines: list[InvoiceLineOut]
+
+
+def _invoice(i: Invoice) -> dict:
+    return {
+        "id": i.pk,
+        "number": i.number,
+        "kind": i.kind,
+        "organisation_id": i.organisation_id,
+        "period": f"{i.year}-{i.month:02d}",
+        "currency": i.currency,
+        "billing_date": i.billing_date,
+        "issue_date": i.issue_date,
+        "due_date": i.due_date,
+        "subtotal": _money(i.subtotal, i.currency),
+        "vat_rate": str(i.vat_rate),
+        "vat_amount": _money(i.vat_amount, i.currency),
+        "total": _money(i.total, i.currency),
+        "corrects": i.corrects.number if i.corrects else None,
+        "reason": i.reason,
+    }
+
+
+@router.get("/invoices", response=list[InvoiceOut], summary="Invoices and credit notes you can see")
+def list_invoices(request, organisation_id: int | None = None):
+    qs = invoices_visible_to(request.user)
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    return [_invoice(i) for i in qs[:500]]
+
+
+@router.get("/invoices/{invoice_id}", response=InvoiceDetailOut, summary="An invoice with its lines")
+def get_invoice(request, invoice_id: int):
+    invoice = invoice_get(request.user, invoice_id)
+    lines = [
+        {
+            "position": line.position,
+            "description": line.description,
+            "subscription_id": line.subscription_id,
+            "credit_id": line.credit_id,
+            "first_day": line.first_day,
+            "last_day": line.last_day,
+            "amount": _money(line.amount, invoice.currency),
+        }
+        for line in invoice.lines.all()
+    ]
+    return {**_invoice(invoice), "lines": lines}
+
+
+@router.get("/invoices/{invoice_id}/pdf", response={200: None}, summary="The invoice as a PDF (a duplicate)")
+def invoice_pdf(request, invoice_id: int, language: str | None = None):
+    invoice = invoice_get(request.user, invoice_id)
+    body = documents.pdf(invoice, language or request.user.language)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+@router.get("/invoices/{invoice_id}/csv", response={200: None}, summary="The invoice's lines as CSV")
+def invoice_csv(request, invoice_id: int):
+    invoice = invoice_get(request.user, invoice_id)
+    response = HttpResponse(documents.csv_text(invoice), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.csv"'
+    return response
+
+
+class CreditNoteIn(Schema):
+    model_config = STRICT
+    reason: str = ""
+    amount: Decimal | None = Field(None, description="Excluding VAT; by default all the invoice still bills.")
+
+
+@router.post(
+    "/invoices/{invoice_id}/credit-notes",
+    response={201: InvoiceDetailOut},
+    summary="Correct an invoice with a credit note (billing staff)",
+)
+def issue_credit_note(request, invoice_id: int, payload: CreditNoteIn):
+    invoice = invoice_get(request.user, invoice_id)
+    note = invoicing.credit_note_issue(actor=request.user, door="api", invoice=invoice, **payload.dict())
+    return Status(201, get_invoice(request, note.pk))
+
+
+class RunIn(Schema):
+    model_config = STRICT
+    year: int = Field(ge=2000, le=2100)
+    month: int = Field(ge=1, le=12)
+
+
+class RunOut(Schema):
+    issued: int
+    already: int
+    empty: int
+
+
+@router.post(
+    "/billing-runs", response=RunOut, summary="Bill a month that has ended (billing staff); safe to repeat"
+)
+def billing_run(request, payload: RunIn):
+    if request.user.kind not in invoicing.BILLING_STAFF:
+        raise PermissionDenied("Only billing staff, supervisors and admins run billing.")
+    return invoicing.billing_run(payload.year, payload.month)

@@ -103,3 +103,111 @@ class Credit(models.Model):
     @property
     def remaining(self) -> Decimal:
         return self.amount - self.applied
+
+
+class BillingProfile(models.Model):
+    """How an organisation is invoiced: its VAT rate (VAT per organisation) and where invoices go."""
+
+    organisation = models.OneToOneField(
+        "customers.Organisation", on_delete=models.CASCADE, related_name="billing_profile"
+    )
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent, e.g. 17.00.")
+    vat_number = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    invoice_email = models.EmailField(blank=True, help_text="Else the organisation's billing contacts.")
+    payment_days = models.PositiveSmallIntegerField(default=30)
+
+    def __str__(self) -> str:
+        return f"Billing of {self.organisation}"
+
+
+class InvoiceCounter(models.Model):
+    """The last number of a series in a year (F-2026-000123): one row, locked while a number is taken in the
+    same transaction as the invoice, so a rolled-back invoice gives its number back: no gaps."""
+
+    series = models.CharField(max_length=4)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="one_counter_per_series_year")]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"
+
+
+class Invoice(models.Model):
+    """An issued invoice or credit note. Never edited once issued: a correction is a credit note that refers
+    to it (``corrects``)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    number = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    organisation = models.ForeignKey(
+        "customers.Organisation", on_delete=models.PROTECT, related_name="invoices"
+    )
+    year = models.PositiveSmallIntegerField(help_text="The month billed.")
+    month = models.PositiveSmallIntegerField()
+    currency = models.CharField(max_length=3)
+    billing_date = models.DateField()
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    subtotal = models.DecimalField(**AMOUNT)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(**AMOUNT)
+    total = models.DecimalField(**AMOUNT)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    reason = models.TextField(blank=True, help_text="A credit note's reason.")
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "currency", "year", "month"],
+                condition=models.Q(kind="invoice"),
+                name="one_invoice_per_organisation_month",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "issued_at"], name="invoice_org_issued")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class InvoiceLine(models.Model):
+    """One charge: a subscription's fee for (part of) the month, or a credit as its own negative line."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=300)
+    subscription = models.ForeignKey(
+        "contracts.Subscription", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    credit = models.ForeignKey(Credit, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
+    amount = models.DecimalField(**AMOUNT, help_text="Excluding VAT; negative for a credit.")
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="one_line_per_position")]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class InvoiceDelivery(models.Model):
+    """An invoice mailed to its recipients, once."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="delivery")
+    sent_at = models.DateTimeField()
+    recipients = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.invoice} sent {self.sent_at:%Y-%m-%d}"

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from guichet.customers.models import User
 from guichet.tickets.errors import NotFound
 
-from .models import Claim, Credit
+from .models import Claim, Credit, Invoice
 
 
 def _scoped(qs: QuerySet, user: User) -> QuerySet:
@@ -30,3 +30,20 @@ def claim_get(user: User, pk: int) -> Claim:
 
 def credits_visible_to(user: User) -> QuerySet[Credit]:
     return _scoped(Credit.objects.select_related("subscription__service"), user)
+
+
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+    return _scoped(Invoice.objects.select_related("organisation", "corrects"), user)
+
+
+def invoice_get(user: User, pk: int) -> Invoice:
+    invoice = (
+        invoices_visible_to(user)
+        .select_related("organisation__billing_profile")
+        .prefetch_related("lines")
+        .filter(pk=pk)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound(f"invoice {pk} not found")
+    return invoice

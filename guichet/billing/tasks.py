@@ -69,3 +69,97 @@ def send_claim_decision(claim_pk: int) -> int:
             headers={"Auto-Submitted": "auto-generated"},
         ).send()
     return len(recipients)
+
+
+INVOICE_MAIL = {
+    "en": (
+        "{title} {number}",
+        "Hello,\n\nPlease find attached {title_lower} {number} of {issue_date} for {organisation}, period "
+        "{period}: {total} including VAT, due on {due_date}.\n\nIts details and duplicates are in your "
+        "extranet and through the API (GET /api/v1/invoices).\n",
+    ),
+    "fr": (
+        "{title} {number}",
+        "Bonjour,\n\nVeuillez trouver ci-joint {title_lower} {number} du {issue_date} pour {organisation}, "
+        "période {period} : {total} TTC, à régler avant le {due_date}.\n\nSon détail et ses duplicatas sont "
+        "dans votre extranet et par l'API (GET /api/v1/invoices).\n",
+    ),
+}
+
+
+def invoice_recipients(invoice) -> list[tuple[str, str]]:
+    """(address, language): the billing profile's address, else the billing contacts, else the admin ones."""
+    from guichet.customers.models import ContactRole
+
+    organisation = invoice.organisation
+    contacts = list(organisation.contacts.filter(is_active=True).select_related("user"))
+    profile = getattr(organisation, "billing_profile", None)
+    if profile is not None and profile.invoice_email:
+        language = next((c.user.language for c in contacts if c.has_role(ContactRole.BILLING)), "en")
+        return [(profile.invoice_email, language)]
+    for role in (ContactRole.BILLING, ContactRole.ADMIN):
+        chosen = [(c.user.email, c.user.language) for c in contacts if c.has_role(role) and c.user.email]
+        if chosen:
+            return chosen
+    return []
+
+
+@task()
+def send_invoice(invoice_pk: int) -> int:
+    """Mail an issued invoice or credit note, with its PDF, once (``InvoiceDelivery``); returns how many
+    recipients. A failure to send rolls the delivery back and raises: the task's result shows it."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from . import documents
+    from .models import Invoice, InvoiceDelivery
+
+    invoice = Invoice.objects.select_related("organisation").get(pk=invoice_pk)
+    recipients = invoice_recipients(invoice)
+    if not recipients:
+        return 0
+    with transaction.atomic():
+        _, created = InvoiceDelivery.objects.get_or_create(
+            invoice=invoice,
+            defaults={"sent_at": timezone.now(), "recipients": ", ".join(a for a, _ in recipients)},
+        )
+        if not created:
+            return 0
+        for address, language in recipients:
+            language = language if language in INVOICE_MAIL else "en"
+            labels = documents.LABELS[language]
+            title = labels[invoice.kind]
+            subject, body = INVOICE_MAIL[language]
+            values = {
+                "title": title,
+                "title_lower": title.lower()
+                if language == "en"
+                else ("la facture" if invoice.kind == "invoice" else "l'avoir"),
+                "number": invoice.number,
+                "issue_date": invoice.issue_date.isoformat(),
+                "organisation": invoice.organisation.name,
+                "period": f"{invoice.year}-{invoice.month:02d}",
+                "total": str(Money.of(invoice.total, invoice.currency)),
+                "due_date": invoice.due_date.isoformat(),
+            }
+            message = EmailMessage(
+                subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
+                body=body.format(**values),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[address],
+                headers={"Auto-Submitted": "auto-generated"},
+            )
+            message.attach(f"{invoice.number}.pdf", documents.pdf(invoice, language), "application/pdf")
+            message.send()
+    return len(recipients)
+
+
+@task()
+def monthly_billing() -> dict[str, int]:
+    """The daily job: bill the month that ended, if not done yet (a run is idempotent). It runs on the 1st,
+    well within the 4 business days after the billing date that policy 002 allows."""
+    from .invoicing import billing_run, provider_today
+
+    today = provider_today()
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return billing_run(year, month)

@@ -33,6 +33,7 @@ class Periodic:
 
 
 def _schedule() -> list[Periodic]:
+    from guichet.billing.tasks import monthly_billing
     from guichet.channels.chat import chat_sweep
     from guichet.channels.mail.imap import poll_mailboxes
     from guichet.channels.mail.outbound import pending_reminders
@@ -42,6 +43,7 @@ def _schedule() -> list[Periodic]:
 
     return [
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
+        Periodic("monthly-billing", monthly_billing, timedelta(hours=6)),
         Periodic("end-terminated-subscriptions", end_terminated_subscriptions, timedelta(hours=1)),
         Periodic("escalation-sweep", escalation_sweep, timedelta(minutes=1)),
         Periodic("oncall-sweep", oncall_sweep, timedelta(minutes=1)),

@@ -75,7 +75,26 @@ def test_every_endpoint_on_a_foreign_object_answers_404(world, as_user, client):
         currency="EUR",
         computation="",
     )
+    from guichet.billing.models import Invoice
+
+    invoice = Invoice.objects.create(
+        number="F-2026-000999",
+        organisation=world.org,
+        year=2026,
+        month=10,
+        currency="EUR",
+        billing_date="2026-11-01",
+        issue_date="2026-11-01",
+        due_date="2026-12-01",
+        subtotal=1,
+        vat_rate=17,
+        vat_amount=0,
+        total=1,
+        issued_at=ticket["opened_at"],
+        reason="Secret",
+    )
     values = {
+        "invoice_id": invoice.pk,
         "claim_id": claim.pk,
         "subscription_id": subscription.pk,
         "outage_id": outage.pk,
