@@ -8,9 +8,12 @@ VAT at the organisation's rate on what remains. Amounts are rounded once per lin
 unit (``guichet.money``), and VAT once on the subtotal.
 
 Safe to run again: an organisation's month is invoiced once (a unique constraint), so a second run, or two
-runs at once, bill nothing twice. Numbers are sequential per series and year with no gaps: a number is taken
-from a counter row locked in the same transaction as the invoice it numbers, so a rolled-back invoice gives
-its number back. An issued invoice is never edited; a correction is a credit note that refers to it.
+runs at once, bill nothing twice. Numbers are sequential per series and year with no gaps: they come from a
+counter row locked in the same transaction as the invoices they number, so a rollback gives them back. A run
+writes ``CHUNK`` organisations per transaction (one commit, one lock of the counter), each invoice in a
+savepoint: an invoice that clashes with a concurrent run is skipped without its number; any other failure
+rolls back the chunk, and the next run bills it. An issued invoice is never edited; a correction is a
+credit note that refers to it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 BILLED_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED, SubscriptionStatus.TERMINATED)
 BILLING_STAFF = (User.Kind.BILLING, User.Kind.SUPERVISOR, User.Kind.ADMIN)
 SERIES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "AV"}
+CHUNK = 100  # organisations per transaction of a billing run
 
 
 def provider_today() -> date:
@@ -53,16 +57,24 @@ def month_days(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
-def next_number(kind: str, year: int) -> str:
-    """The next number of the series, taken under a lock: call it inside the transaction that writes the
-    document, so that a rollback gives the number back."""
+def locked_counter(kind: str, year: int) -> InvoiceCounter:
+    """The series' counter for the year, locked until the end of the current transaction: numbers taken
+    from it and written in the same transaction are given back by a rollback."""
     series = SERIES[kind]
     InvoiceCounter.objects.get_or_create(series=series, year=year)  # first of the year: may race, harmless
-    counter = InvoiceCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last = F("last") + 1
+    return InvoiceCounter.objects.select_for_update().get(series=series, year=year)
+
+
+def number(counter: InvoiceCounter, n: int) -> str:
+    return f"{counter.series}-{counter.year}-{n:06d}"
+
+
+def next_number(kind: str, year: int) -> str:
+    """The next number of the series; call it inside the transaction that writes the document."""
+    counter = locked_counter(kind, year)
+    counter.last += 1
     counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"{series}-{year}-{counter.last:06d}"
+    return number(counter, counter.last)
 
 
 @dataclass
@@ -159,6 +171,7 @@ def billing_run(year: int, month: int, *, organisation_ids: list[int] | None = N
         for p in BillingProfile.objects.filter(organisation_id__in={o for o, _ in groups})
     }
     counts = {"issued": 0, "already": 0, "empty": 0}
+    pending = []
     for (org_id, currency), subs in groups.items():
         if (org_id, currency) in done:
             counts["already"] += 1
@@ -167,27 +180,37 @@ def billing_run(year: int, month: int, *, organisation_ids: list[int] | None = N
         if not lines:
             counts["empty"] += 1
             continue
-        try:
-            _issue(
-                org_id,
-                currency,
-                year,
-                month,
-                billing_date,
-                today,
-                lines,
-                open_credits[(org_id, currency)],
-                profiles.get(org_id),
-            )
-        except IntegrityError:  # another run invoiced this organisation's month at the same time
-            counts["already"] += 1
-            continue
-        counts["issued"] += 1
+        pending.append((org_id, currency, lines))
+    # A transaction per CHUNK organisations (one commit, one lock of the counter), a savepoint per invoice.
+    for start in range(0, len(pending), CHUNK):
+        with transaction.atomic():
+            counter = locked_counter(Invoice.Kind.INVOICE, today.year)
+            for org_id, currency, lines in pending[start : start + CHUNK]:
+                try:
+                    with transaction.atomic():
+                        _issue(
+                            number(counter, counter.last + 1),
+                            org_id,
+                            currency,
+                            year,
+                            month,
+                            billing_date,
+                            today,
+                            lines,
+                            open_credits[(org_id, currency)],
+                            profiles.get(org_id),
+                        )
+                except IntegrityError:  # another run invoiced this organisation's month at the same time
+                    counts["already"] += 1
+                    continue
+                counter.last += 1
+                counts["issued"] += 1
+            counter.save(update_fields=["last"])
     return counts
 
 
-@transaction.atomic
 def _issue(
+    invoice_number: str,
     org_id: int,
     currency: str,
     year: int,
@@ -228,7 +251,7 @@ def _issue(
     vat_rate = profile.vat_rate if profile else Decimal(settings.GUICHET_DEFAULT_VAT_RATE)
     vat = quantize(subtotal * vat_rate / 100, currency)
     invoice = Invoice.objects.create(
-        number=next_number(Invoice.Kind.INVOICE, today.year),
+        number=invoice_number,
         kind=Invoice.Kind.INVOICE,
         organisation_id=org_id,
         year=year,
