@@ -4,6 +4,7 @@ reads the monthly availability of the subscriptions they can see."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from ninja import Body, Query, Router, Schema, Status
@@ -198,3 +199,76 @@ def availability(
         "met": result.met,
         "explanation": result.explain(),
     }
+
+
+class MeasurementIn(Schema):
+    model_config = STRICT
+    metric: str = Field(min_length=1, max_length=40)
+    year: int = Field(ge=2000, le=2100)
+    month: int = Field(ge=1, le=12)
+    value: Decimal
+
+
+class QualityOut(Schema):
+    subscription_id: int
+    metric: str
+    unit: str
+    month: str
+    objective: str
+    measured: str | None
+    discount: str | None = Field(description="The share of the month's fee credited if claimed.")
+    currency: str
+    explanation: str
+
+
+def _quality(subscription, metric: str, year: int, month: int) -> dict[str, Any]:
+    objective, measure, discount = services.quality(subscription, metric, year, month)
+    return {
+        "subscription_id": subscription.pk,
+        "metric": metric,
+        "unit": objective.unit,
+        "month": f"{year}-{month:02d}",
+        "objective": f"{objective.objective.normalize():f}",
+        "measured": f"{measure.value.normalize():f}" if measure else None,
+        "discount": str(discount.amount) if discount else None,
+        "currency": subscription.currency,
+        "explanation": discount.explanation
+        if discount
+        else f"No measure of {metric} for {year}-{month:02d} yet.",
+    }
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/measurements",
+    response={201: QualityOut},
+    summary="Record a month's measure of a quality metric (staff, monitoring)",
+)
+def record_measurement(request, subscription_id: int, payload: MeasurementIn):
+    subscription = subscription_get(request.user, subscription_id)
+    services.measurement_record(actor=request.user, door="api", subscription=subscription, **payload.dict())
+    return Status(201, _quality(subscription, payload.metric, payload.year, payload.month))
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/quality",
+    response=QualityOut,
+    summary="A month's measure of a metric against the plan's objective, and the discount it gives",
+)
+def get_quality(
+    request,
+    subscription_id: int,
+    metric: str | None = None,
+    year: int | None = Query(None, ge=2000, le=2100),
+    month: int | None = Query(None, ge=1, le=12),
+):
+    """By default the plan's first objective and the current month."""
+    subscription = subscription_get(request.user, subscription_id)
+    if metric is None:
+        first = subscription.plan.quality_objectives.first()
+        if first is None:
+            raise ValidationError({"metric": f"The {subscription.plan.name} plan has no quality objective."})
+        metric = first.metric
+    if year is None or month is None:
+        today = provider_today()
+        year, month = today.year, today.month
+    return _quality(subscription, metric, year, month)

@@ -40,6 +40,7 @@ class ClaimOut(Schema):
     identifier: str
     ticket: str
     kind: str
+    metric: str
     month: str = Field(description="The month claimed, YYYY-MM.")
     customer_name: str
     customer_contact: str
@@ -65,6 +66,7 @@ def _claim(c: Claim) -> dict:
         "identifier": c.subscription.identifier,
         "ticket": c.ticket.reference,
         "kind": c.kind,
+        "metric": c.metric,
         "month": f"{c.year}-{c.month:02d}",
         "customer_name": c.customer_name,
         "customer_contact": c.customer_contact,
@@ -95,6 +97,7 @@ class ClaimIn(Schema):
     outage_end: datetime | None = None
     ticket: str | None = Field(None, description="The reference of the outage's ticket.")
     description: str | None = None
+    metric: str | None = Field(None, description="A quality claim: the objective missed (e.g. latency).")
 
 
 @router.get("/claims", response=list[ClaimOut], summary="Claims you can see, newest first")

@@ -48,3 +48,31 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_cause_display()}: {self.title} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class QualityMeasurement(models.Model):
+    """A subscription's measure of a metric over a calendar month (posted by monitoring or the NOC), read
+    against its plan's quality objective."""
+
+    subscription = models.ForeignKey(
+        "contracts.Subscription", on_delete=models.CASCADE, related_name="measurements"
+    )
+    metric = models.SlugField(max_length=40)
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=12, decimal_places=3)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["subscription", "metric", "year", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "metric", "year", "month"], name="one_measure_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} {self.metric} {self.year}-{self.month:02d}: {self.value}"

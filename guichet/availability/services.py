@@ -4,7 +4,8 @@ maintenance announced to the customers' contacts. Availability out: ``monthly`` 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,12 +17,15 @@ from django.utils.dateparse import parse_datetime
 
 from guichet.audit.services import record
 from guichet.contracts.models import Subscription
+from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.availability import Availability, monthly_availability
+from guichet.money.credits import Credit, DiscountTier, quality_discount
+from guichet.plans.models import QualityObjective
 from guichet.tickets.errors import PermissionDenied, ValidationError
 
-from .models import Cause, Outage, Source
+from .models import Cause, Outage, QualityMeasurement, Source
 
 
 def _staff(actor: User) -> None:
@@ -234,3 +238,61 @@ def alertmanager_ingest(payload: dict[str, Any]) -> dict[str, int]:
                 _audit(None, "system", "outage.ended", outage, ended_at=ended)
                 counts["ended"] += 1
     return counts
+
+
+# ------------------------------------------------------------------------------------------- quality
+
+
+@transaction.atomic
+def measurement_record(
+    *, actor: User, door: str, subscription: Subscription, metric: str, year: int, month: int, value: Decimal
+) -> QualityMeasurement:
+    """Record (or correct) a subscription's measure of a metric for a month; the plan must have an objective
+    for that metric."""
+    _staff(actor)
+    objective = subscription.plan.quality_objectives.filter(metric=metric).first()
+    if objective is None:
+        names = ", ".join(subscription.plan.quality_objectives.values_list("metric", flat=True)) or "none"
+        raise ValidationError(
+            {"metric": f"The {subscription.plan.name} plan has no {metric!r} objective: {names}."}
+        )
+    if not 1 <= month <= 12:
+        raise ValidationError({"month": "A month is 1 to 12."})
+    measurement, _ = QualityMeasurement.objects.update_or_create(
+        subscription=subscription,
+        metric=metric,
+        year=year,
+        month=month,
+        defaults={"value": value, "recorded_by": actor, "recorded_at": timezone.now()},
+    )
+    record(
+        actor=actor,
+        door=door,
+        action="quality.measured",
+        target=subscription,
+        organisation_id=subscription.organisation_id,
+        changes={"metric": metric, "month": f"{year}-{month:02d}", "value": str(value)},
+    )
+    return measurement
+
+
+def quality(
+    subscription: Subscription, metric: str, year: int, month: int
+) -> tuple[QualityObjective, QualityMeasurement | None, Credit | None]:
+    """The plan's objective for ``metric``, the month's measure (if any) and the discount it gives."""
+    objective = subscription.plan.quality_objectives.filter(metric=metric).first()
+    if objective is None:
+        raise ValidationError({"metric": f"The {subscription.plan.name} plan has no {metric!r} objective."})
+    measure = subscription.measurements.filter(metric=metric, year=year, month=month).first()
+    if measure is None:
+        return objective, None, None
+    discount = quality_discount(
+        monthly_fee=fee_on_day(subscription, date(year, month, 1)),
+        currency=subscription.currency,
+        objective=objective.objective,
+        measured=measure.value,
+        tiers=[DiscountTier(Decimal(str(a)), Decimal(str(b))) for a, b in objective.tiers],
+        higher_is_worse=objective.higher_is_worse,
+        unit=objective.unit,
+    )
+    return objective, measure, discount

@@ -23,8 +23,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from guichet.audit.services import record
-from guichet.availability.services import excluded
-from guichet.contracts.models import FeeChange, Subscription
+from guichet.availability.services import excluded, quality
+from guichet.contracts.models import Subscription
+from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import minor_unit, quantize
@@ -54,13 +55,7 @@ def window_message() -> str:
 
 
 def _fee_on(subscription: Subscription, moment: datetime) -> Decimal:
-    day = moment.astimezone(_tz()).date()
-    change = (
-        FeeChange.objects.filter(subscription=subscription, effective_on__lte=day)
-        .order_by("-effective_on")
-        .first()
-    )
-    return change.monthly_fee if change else subscription.monthly_fee
+    return fee_on_day(subscription, moment.astimezone(_tz()).date())
 
 
 def credited(subscription: Subscription, year: int, month: int) -> Decimal:
@@ -130,6 +125,7 @@ def claim_file(
     outage_end: datetime | None,
     ticket: str | None,
     description: str | None,
+    metric: str | None = None,
 ) -> Claim:
     """File a claim for ``subscription`` (see the module's docstring). Staff may file one on a customer's
     behalf (a claim received by mail); the window applies to them too."""
@@ -149,6 +145,15 @@ def claim_file(
     )
     if kind not in CreditKind.values:
         errors["kind"] = f"Unknown kind {kind!r}: use {', '.join(CreditKind.values)}."
+    metric = (metric or "").strip()
+    if kind == CreditKind.QUALITY:
+        metrics = list(subscription.plan.quality_objectives.values_list("metric", flat=True))
+        if not metrics:
+            errors["kind"] = f"The {subscription.plan.name} plan has no quality objective."
+        elif not metric and len(metrics) == 1:
+            metric = metrics[0]
+        elif metric not in metrics:
+            errors["metric"] = f"Say which objective was missed: {', '.join(metrics)}."
     claimed = claim_month(at=now, tz=_tz(), window_days=settings.GUICHET_CLAIM_WINDOW_DAYS)
     if claimed is None:
         errors["filed_at"] = window_message()
@@ -185,11 +190,15 @@ def claim_file(
     start, end = max(outage_start, month_start), min(outage_end, month_end)
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=subscription.pk)
-        if kind == CreditKind.DOWNTIME:
-            verified = _verified_downtime(subscription, start, end)
+        if kind == CreditKind.QUALITY:
+            verified = 0
+            proposal = _quality_proposal(subscription, metric, year, month)
         else:
-            verified = _verified_lateness(found, start, end)
-        proposal = _proposal(subscription, year, month, verified, start)
+            if kind == CreditKind.DOWNTIME:
+                verified = _verified_downtime(subscription, start, end)
+            else:
+                verified = _verified_lateness(found, start, end)
+            proposal = _proposal(subscription, year, month, verified, start)
         try:
             with transaction.atomic():
                 claim = Claim.objects.create(
@@ -197,6 +206,7 @@ def claim_file(
                     subscription=subscription,
                     ticket=found,
                     kind=kind,
+                    metric=metric,
                     year=year,
                     month=month,
                     customer_name=(customer_name or "").strip(),
@@ -256,6 +266,16 @@ def _proposal(
         already_credited=credited(subscription, year, month),
     )
     return {"amount": credit.amount, "explanation": f"{confirmed} {credit.explanation}"}
+
+
+def _quality_proposal(subscription: Subscription, metric: str, year: int, month: int) -> dict[str, Any]:
+    _, measure, discount = quality(subscription, metric, year, month)
+    if measure is None or discount is None:
+        return {
+            "amount": Decimal(0),
+            "explanation": f"No measure of {metric} is recorded for {year}-{month:02d}.",
+        }
+    return {"amount": discount.amount, "explanation": f"{year}-{month:02d}: {discount.explanation}"}
 
 
 def claim_decide(

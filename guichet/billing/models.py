@@ -13,6 +13,7 @@ AMOUNT = {"max_digits": 14, "decimal_places": 3}
 class CreditKind(models.TextChoices):
     DOWNTIME = "downtime", "Downtime credit"
     RESOLUTION = "resolution", "Late resolution of an incident"
+    QUALITY = "quality", "Quality objective missed"
 
 
 class Claim(models.Model):
@@ -34,6 +35,7 @@ class Claim(models.Model):
     )
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="claims")
     kind = models.CharField(max_length=12, choices=CreditKind.choices, default=CreditKind.DOWNTIME)
+    metric = models.SlugField(max_length=40, blank=True, help_text="A quality claim: the metric missed.")
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     customer_name = models.CharField(max_length=200)

@@ -51,3 +51,13 @@ def fee_periods(
         if start <= end:
             pieces.append((start, end, change.monthly_fee))
     return pieces
+
+
+def fee_on_day(subscription: Subscription, day: date) -> Decimal:
+    """The monthly fee in force on ``day`` (the first fee before the contract's start)."""
+    change = (
+        FeeChange.objects.filter(subscription=subscription, effective_on__lte=day)
+        .order_by("-effective_on")
+        .first()
+    )
+    return change.monthly_fee if change else subscription.monthly_fee

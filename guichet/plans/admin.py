@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from .models import Calendar, ClosedDate, PlanTarget, SlaPlan
+from .models import Calendar, ClosedDate, PlanTarget, QualityObjective, SlaPlan
 from .selectors import business_calendar
 
 
@@ -44,6 +44,11 @@ class PlanTargetInline(admin.TabularInline):
     extra = 0
 
 
+class QualityObjectiveInline(admin.TabularInline):
+    model = QualityObjective
+    extra = 0
+
+
 @admin.register(SlaPlan)
 class SlaPlanAdmin(admin.ModelAdmin):
     list_display = (
@@ -58,4 +63,4 @@ class SlaPlanAdmin(admin.ModelAdmin):
     )
     list_select_related = ("support_calendar", "fault_calendar")
     search_fields = ("name", "code")
-    inlines = [PlanTargetInline]
+    inlines = [PlanTargetInline, QualityObjectiveInline]

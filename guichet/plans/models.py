@@ -343,3 +343,43 @@ class OrganisationPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.plan}"
+
+
+def validate_tiers(value) -> None:
+    """[[miss_at_least, discount_percent], ...]: numbers as strings or numbers, misses distinct, discounts
+    between 0 and 100."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Give at least one tier: [[miss from, discount %], ...].")
+    seen = set()
+    for tier in value:
+        if not (isinstance(tier, list | tuple) and len(tier) == 2):
+            raise ValidationError(f"{tier!r}: a tier is [miss from, discount %].")
+        try:
+            miss, discount = Decimal(str(tier[0])), Decimal(str(tier[1]))
+        except ArithmeticError:
+            raise ValidationError(f"{tier!r}: numbers only.") from None
+        if miss < 0 or not 0 <= discount <= 100 or miss in seen:
+            raise ValidationError(f"{tier!r}: a miss of 0 or more, once, and a discount from 0 to 100 %.")
+        seen.add(miss)
+
+
+class QualityObjective(models.Model):
+    """A measured objective of a plan (000: a latency objective) with tiers of discount: the further the
+    measure misses it in a month, the bigger the share of that month's fee credited."""
+
+    plan = models.ForeignKey(SlaPlan, on_delete=models.CASCADE, related_name="quality_objectives")
+    metric = models.SlugField(max_length=40, help_text="e.g. latency, jitter, packet-loss")
+    unit = models.CharField(max_length=10, blank=True, help_text="e.g. ms, %")
+    objective = models.DecimalField(max_digits=10, decimal_places=3)
+    higher_is_worse = models.BooleanField(default=True)
+    tiers = models.JSONField(
+        validators=[validate_tiers],
+        help_text='[[miss from, discount %], ...], e.g. [["1", "5"], ["10", "10"], ["25", "25"]]',
+    )
+
+    class Meta:
+        ordering = ["plan", "metric"]
+        constraints = [models.UniqueConstraint(fields=["plan", "metric"], name="one_objective_per_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.metric} {self.objective.normalize():f} {self.unit}".strip()

@@ -22,6 +22,12 @@ BODIES = {
     "/api/v1/tickets/{ref}/watchers/remove": {"user_id": 1},
     "/api/v1/subscriptions/{subscription_id}/milestones": {"kind": "survey"},
     "/api/v1/claims/{claim_id}/decision": {"decision": "approve"},
+    "/api/v1/subscriptions/{subscription_id}/measurements": {
+        "metric": "latency",
+        "year": 2026,
+        "month": 10,
+        "value": 1,
+    },
     "/api/v1/outages/{outage_id}/end": {"ended_at": "2026-11-01T10:00:00+01:00"},
     "/api/v1/subscriptions/{subscription_id}/suspend": {"reason": "loss"},
     "/api/v1/subscriptions/{subscription_id}/fees": {"monthly_fee": "1.00", "effective_on": "2026-01-01"},
