@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet.audit.selectors import history_of
 from guichet.businesstime.clocks import Segment, explain
+from guichet.contracts.models import Subscription
 from guichet.customers.models import Organisation, Team, User
 from guichet.plans.models import Calendar, Clock
 from guichet.plans.selectors import business_calendar, calendars_by_id
@@ -53,6 +54,7 @@ class TicketOut(BaseModel):
     id: int
     reference: str
     organisation: OrgRef
+    subscription_id: int | None = Field(description="The service the ticket is about, if any.")
     requester: PersonRef
     subject: str
     category: str
@@ -129,7 +131,7 @@ COLUMNS = (
     *("resolved_at", "closed_at", "merged_into_id", "customer_flagged_urgent", "over_quota", "outside_sla"),
     *("next_due_at", "version", "requester_id", "requester__username", "requester__first_name"),
     *("requester__last_name", "assignee_id", "assignee__username", "assignee__first_name"),
-    "assignee__last_name",
+    *("assignee__last_name", "subscription_id"),
 )
 CLOCK_COLUMNS = ("ticket_id", "clock", "calendar_id", "target_seconds", "segments", "stopped", "state")
 CLOCK_COLUMNS += ("used_seconds", "due_at")
@@ -154,6 +156,7 @@ def _render(
         "id": row["id"],
         "reference": row["reference"],
         "organisation": {"id": row["organisation_id"], "name": row["organisation__name"]},
+        "subscription_id": row["subscription_id"],
         "requester": _person_in(row, "requester"),
         "subject": row["subject"],
         "category": row["category"],
@@ -257,6 +260,9 @@ class TicketIn(Schema):
     channel: str = "api"
     organisation_id: int | None = None
     requester_id: int | None = None
+    subscription_id: int | None = Field(
+        None, description="The service it is about: its plan sets the clocks."
+    )
     opened_at: datetime | None = Field(None, description="Imports only: when the ticket was really opened.")
 
 
@@ -384,7 +390,13 @@ def list_tickets(request, filters: Query[TicketFilters]):
     return [by_id[pk] for pk in ids]
 
 
-def _duplicates(organisation_id: int, subject: str, description: str, exclude_id: int | None = None):
+def _duplicates(
+    organisation_id: int,
+    subject: str,
+    description: str,
+    exclude_id: int | None = None,
+    subscription_id: int | None = None,
+):
     return [
         {
             "reference": t.reference,
@@ -393,12 +405,20 @@ def _duplicates(organisation_id: int, subject: str, description: str, exclude_id
             "opened_at": _utc(t.opened_at),
             "score": score,
         }
-        for t, score in similar_open_tickets(organisation_id, subject, description, exclude_id=exclude_id)
+        for t, score in similar_open_tickets(
+            organisation_id, subject, description, exclude_id=exclude_id, subscription_id=subscription_id
+        )
     ]
 
 
 @router.get("/similar", response=list[DuplicateOut], summary="Open tickets like this one (as you type)")
-def similar(request, subject: str = "", description: str = "", organisation_id: int | None = None):
+def similar(
+    request,
+    subject: str = "",
+    description: str = "",
+    organisation_id: int | None = None,
+    subscription_id: int | None = None,
+):
     user: User = request.user
     if user.kind == User.Kind.CUSTOMER:
         contact = getattr(user, "contact", None)
@@ -407,7 +427,7 @@ def similar(request, subject: str = "", description: str = "", organisation_id: 
         organisation_id = contact.organisation_id
     elif organisation_id is None:
         raise ValidationError({"organisation_id": "Say which organisation to look in."})
-    return _duplicates(organisation_id, subject, description)
+    return _duplicates(organisation_id, subject, description, subscription_id=subscription_id)
 
 
 @router.post("", response={201: TicketCreatedOut}, summary="Open a ticket")
@@ -432,6 +452,11 @@ def create_ticket(request, payload: TicketIn):
             raise ValidationError({"requester_id": "No such contact."})
     elif user.kind != User.Kind.CUSTOMER:
         raise ValidationError({"requester_id": "Staff must say which contact reported the ticket."})
+    subscription = None
+    if payload.subscription_id is not None:
+        subscription = Subscription.objects.select_related("plan").filter(pk=payload.subscription_id).first()
+        if subscription is None or subscription.organisation_id != organisation.pk:
+            raise ValidationError({"subscription_id": f"{organisation.name} has no such subscription."})
     ticket = services.ticket_create(
         actor=user,
         door="import" if payload.opened_at else "api",
@@ -444,13 +469,18 @@ def create_ticket(request, payload: TicketIn):
         channel=payload.channel,
         opened_at=payload.opened_at,
         can_import=can_import(request),
+        subscription=subscription,
     )
     # The new ticket as it is in memory (its relations were loaded to create it): only its clocks are read
     # back, in one query.
     clocks = list(ticket.clocks.select_related("calendar"))
     created = ticket_json(ticket, clocks=clocks, watchers=[requester])
     created["possible_duplicates"] = _duplicates(
-        ticket.organisation_id, ticket.subject, payload.description, exclude_id=ticket.pk
+        ticket.organisation_id,
+        ticket.subject,
+        payload.description,
+        exclude_id=ticket.pk,
+        subscription_id=ticket.subscription_id,
     )
     return Status(201, created)
 

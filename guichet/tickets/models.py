@@ -62,6 +62,14 @@ class Ticket(models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
     )
+    subscription = models.ForeignKey(
+        "contracts.Subscription",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        help_text="The service the ticket is about: its plan sets the clocks.",
+    )
     plan = models.ForeignKey(
         "plans.SlaPlan",
         on_delete=models.PROTECT,

@@ -192,9 +192,17 @@ class Candidate(NamedTuple):
 
 
 def similar_open_tickets(
-    organisation_id: int, subject: str, description: str, *, exclude_id: int | None = None, limit: int = 5
+    organisation_id: int,
+    subject: str,
+    description: str,
+    *,
+    exclude_id: int | None = None,
+    subscription_id: int | None = None,
+    limit: int = 5,
 ) -> list[tuple[Candidate, float]]:
-    """The organisation's recent open tickets that look like the same problem, best first.
+    """The organisation's recent open tickets that look like the same problem, best first. With a
+    ``subscription_id``, only tickets about that service (or about none in particular): the same words about
+    another line are another problem.
 
     Scores the 100 most recent open tickets of the last 30 days: one query for them, one more for the first
     message of those whose fingerprint this worker has not seen yet; ``guichet.text.similarity`` does the
@@ -207,15 +215,17 @@ def similar_open_tickets(
 
     from .models import OPEN_STATUSES, TicketMessage
 
+    recent = Ticket.objects.filter(
+        organisation_id=organisation_id,
+        status__in=OPEN_STATUSES,
+        merged_into__isnull=True,
+        opened_at__gte=timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS),
+    )
+    if subscription_id is not None:
+        recent = recent.filter(Q(subscription_id=subscription_id) | Q(subscription__isnull=True))
     candidates = [
         Candidate(*row)
-        for row in Ticket.objects.filter(
-            organisation_id=organisation_id,
-            status__in=OPEN_STATUSES,
-            merged_into__isnull=True,
-            opened_at__gte=timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS),
-        )
-        .exclude(pk=exclude_id)
+        for row in recent.exclude(pk=exclude_id)
         .order_by("-opened_at")
         .values_list("id", "reference", "subject", "status", "opened_at")[:DUPLICATE_CANDIDATES]
     ]

@@ -138,9 +138,11 @@ def ticket_create(
     channel: str = Channel.PORTAL,
     opened_at: datetime | None = None,
     can_import: bool = False,
+    subscription=None,
 ) -> Ticket:
     """Open a ticket. ``opened_at`` in the past is an import (from another helpdesk): only for admins or
-    tokens with the import permission; the clocks then run from that instant."""
+    tokens with the import permission; the clocks then run from that instant. A ticket about one of the
+    organisation's subscriptions runs on that subscription's plan; otherwise on the organisation's plan."""
     now = timezone.now()
     errors: dict[str, str] = {}
     if not subject.strip():
@@ -171,7 +173,10 @@ def ticket_create(
             errors["opened_at"] = "opened_at must carry a time zone offset."
         elif opened_at > now:
             errors["opened_at"] = "opened_at cannot be in the future."
-    plan = plan_for_organisation(organisation)
+    if subscription is not None and subscription.organisation_id != organisation.pk:
+        errors["subscription_id"] = f"{organisation.name} has no such subscription."
+        subscription = None
+    plan = subscription.plan if subscription is not None else plan_for_organisation(organisation)
     if plan is None:
         errors["organisation"] = "This organisation has no SLA plan yet."
     elif channel in Channel.values and not plan.includes_channel(channel):
@@ -191,6 +196,7 @@ def ticket_create(
     ticket = Ticket(
         organisation=organisation,
         requester=requester,
+        subscription=subscription,
         plan=plan,
         category=category,
         priority=priority,
@@ -245,6 +251,7 @@ def ticket_create(
                 "opened_at": opened,
                 "over_quota": ticket.over_quota,
                 "team": team.name if team else None,
+                "subscription": subscription.pk if subscription is not None else None,
             },
         )
         events.ticket_opened.send(sender=Ticket, ticket=ticket, door=door)
