@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "guichet.contracts",
     "guichet.availability",
     "guichet.billing",
+    "guichet.portal",
+    "guichet.console",
     "guichet.jobs",
 ]
 
@@ -65,7 +67,7 @@ AUTH_USER_MODEL = "customers.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "guichet" / "templates"],  # the layout every page extends (base.html)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -115,6 +117,7 @@ USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "guichet" / "locale"]
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "guichet" / "static"]  # the style sheet every page uses
 STATIC_ROOT = VAR_DIR / "static"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root otherwise

@@ -5,7 +5,9 @@ from django.urls import path
 from guichet.api.main import api, openapi_json
 from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
+from guichet.console import views as console
 from guichet.customers.views import home
+from guichet.portal import views as portal
 
 admin.site.site_header = "Guichet administration"
 admin.site.site_title = "Guichet"
@@ -17,6 +19,19 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi"),
     path("channels/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
+    path("extranet/", portal.home, name="portal-home"),
+    path("extranet/services/", portal.services, name="portal-services"),
+    path("extranet/services/<int:pk>/", portal.service, name="portal-service"),
+    path("extranet/services/<int:pk>/suspend", portal.suspend, name="portal-suspend"),
+    path("extranet/services/<int:pk>/resume", portal.resume, name="portal-resume"),
+    path("extranet/services/<int:pk>/terminate", portal.terminate, name="portal-terminate"),
+    path("extranet/invoices/", portal.invoices, name="portal-invoices"),
+    path("extranet/invoices/<int:pk>/", portal.invoice, name="portal-invoice"),
+    path("extranet/claims/", portal.claims, name="portal-claims"),
+    path("extranet/claims/new", portal.claim_new, name="portal-claim-new"),
+    path("console/claims/", console.claims, name="console-claims"),
+    path("console/claims/<int:pk>/", console.claim, name="console-claim"),
+    path("console/claims/<int:pk>/decide", console.decide, name="console-claim-decide"),
     path("extranet/chat/", chat.panel, name="chat-panel"),
     path("extranet/chat/<int:pk>/", chat.customer_conversation, name="chat-conversation"),
     path("extranet/chat/<int:pk>/transcript", chat.customer_transcript, name="chat-transcript"),

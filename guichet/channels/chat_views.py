@@ -7,15 +7,12 @@ Contacts reach only their own conversations (anything else is 404); the console 
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.customers.access import customer_only, staff_only
 from guichet.tickets.errors import PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import Category, Priority
 
@@ -31,28 +28,6 @@ def _errors(exc: ValidationError) -> list[str]:
     if hasattr(exc, "message_dict"):
         return [f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()]
     return list(exc.messages)
-
-
-def customer_only(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if request.user.is_provider_staff:
-            raise DjangoPermissionDenied("The extranet's chat is for customer contacts.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def staff_only(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_provider_staff:
-            raise DjangoPermissionDenied("The console is for the provider's staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _own(request, pk: int) -> ChatConversation:

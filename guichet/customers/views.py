@@ -4,8 +4,13 @@ from django.shortcuts import redirect
 
 @login_required
 def home(request):
-    """Where a login lands until the extranet and the console exist: staff go to the admin, customers to
-    their API description."""
-    if request.user.is_staff:
+    """Where a login lands: contacts on the extranet's home, account managers on the claims to decide,
+    admins in the Django admin, other staff on the chat queue (the rest of the console is to come)."""
+    user = request.user
+    if not user.is_provider_staff:
+        return redirect("portal-home")
+    if user.is_staff:
         return redirect("admin:index")
-    return redirect("/api/v1/docs")
+    if user.kind == user.Kind.ACCOUNT_MANAGER:
+        return redirect("console-claims")
+    return redirect("chat-queue")

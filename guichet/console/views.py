@@ -1,0 +1,86 @@
+"""The agents' console: claims waiting for an account manager's decision (the rest of the console — queues,
+ticket view, dashboards — is issue 6). Staff only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from guichet.billing import claims as claim_services
+from guichet.billing.models import Claim
+from guichet.billing.selectors import claims_visible_to
+from guichet.customers.access import staff_only
+from guichet.money.amounts import Money
+from guichet.money.intervals import format_duration
+from guichet.tickets.errors import PermissionDenied, ValidationError
+
+
+@staff_only
+def claims(request):
+    status = request.GET.get("status", Claim.Status.FILED)
+    rows = claims_visible_to(request.user).select_related("organisation")
+    if status:
+        rows = rows.filter(status=status)
+    return render(
+        request,
+        "console/claims.html",
+        {"claims": rows.order_by("filed_at")[:200], "status": status, "statuses": Claim.Status.choices},
+    )
+
+
+def _claim(request, pk: int) -> Claim:
+    claim = claims_visible_to(request.user).select_related("organisation").filter(pk=pk).first()
+    if claim is None:
+        raise Http404("No such claim.")
+    return claim
+
+
+def _page(request, claim: Claim, errors: list[str], status: int = 200):
+    return render(
+        request,
+        "console/claim.html",
+        {
+            "claim": claim,
+            "proposed": Money.of(claim.proposed_amount, claim.currency),
+            "approved": Money.of(claim.approved_amount, claim.currency)
+            if claim.approved_amount is not None
+            else None,
+            "verified": format_duration(claim.verified_seconds),
+            "errors": errors,
+            "values": request.POST,
+        },
+        status=status,
+    )
+
+
+@staff_only
+def claim(request, pk: int):
+    return _page(request, _claim(request, pk), [])
+
+
+@staff_only
+@require_POST
+def decide(request, pk: int):
+    found = _claim(request, pk)
+    try:
+        claim_services.claim_decide(
+            actor=request.user,
+            door="web",
+            claim=found,
+            decision=request.POST.get("decision", ""),
+            amount=request.POST.get("amount") or None,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        lines = (
+            [f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()]
+            if hasattr(exc, "error_dict")
+            else exc.messages
+        )
+        return _page(request, found, lines, 400)
+    except PermissionDenied as exc:
+        return _page(request, found, [str(exc)], 403)
+    messages.success(request, "Decision recorded; the customer is told by mail.")
+    return redirect("console-claim", pk=pk)

@@ -1,0 +1,31 @@
+"""Who may reach a page: the extranet is for customer contacts, the console for the provider's staff.
+Anonymous visitors are sent to the sign-in page; the wrong kind of user gets 403."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+
+def customer_only(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_provider_staff or getattr(request.user, "contact", None) is None:
+            raise PermissionDenied("The extranet is for the contacts of client organisations.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def staff_only(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_provider_staff:
+            raise PermissionDenied("The console is for the provider's staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,261 @@
+"""The customer extranet: a thin door onto the services and selectors of contracts, availability and
+billing. Every page starts from the signed-in contact's organisation; anything else is 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from guichet.availability.services import monthly
+from guichet.billing import claims as claim_services
+from guichet.billing.models import Claim, CreditKind
+from guichet.billing.selectors import claims_visible_to, invoices_visible_to
+from guichet.contracts import services as contract_services
+from guichet.contracts.models import Suspension
+from guichet.contracts.selectors import subscriptions_visible_to
+from guichet.customers.access import customer_only
+from guichet.money.amounts import Money
+from guichet.money.terms import claim_month
+from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
+from guichet.tickets.models import OPEN_STATUSES
+from guichet.tickets.selectors import tickets_visible_to
+
+DOOR = "web"
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+    return list(exc.messages)
+
+
+def _months_back(today, n: int) -> list[tuple[int, int]]:
+    year, month, out = today.year, today.month, []
+    for _ in range(n):
+        out.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return out
+
+
+def _money(amount, currency: str) -> str:
+    return str(Money.of(amount, currency))
+
+
+@customer_only
+def home(request):
+    user = request.user
+    organisation = user.contact.organisation
+    today = contract_services.provider_today()
+    tickets = list(
+        tickets_visible_to(user).filter(status__in=OPEN_STATUSES).order_by("next_due_at", "pk")[:10]
+    )
+    services = [
+        (s, monthly(s, today.year, today.month))
+        for s in subscriptions_visible_to(user).exclude(status="terminated").order_by("pk")[:20]
+    ]
+    invoices = list(invoices_visible_to(user)[:5])
+    claims = list(claims_visible_to(user).filter(status=Claim.Status.FILED)[:5])
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "organisation": organisation,
+            "manager": organisation.account_manager,
+            "tickets": tickets,
+            "now": timezone.now(),
+            "services": services,
+            "invoices": [(i, _money(i.total, i.currency)) for i in invoices],
+            "claims": claims,
+        },
+    )
+
+
+@customer_only
+def services(request):
+    rows = subscriptions_visible_to(request.user).order_by("status", "service__name", "identifier")
+    return render(request, "portal/services.html", {"subscriptions": rows})
+
+
+def _subscription(request, pk: int):
+    subscription = subscriptions_visible_to(request.user).filter(pk=pk).first()
+    if subscription is None:
+        raise Http404("No such service.")
+    return subscription
+
+
+@customer_only
+def service(request, pk: int):
+    subscription = _subscription(request, pk)
+    today = contract_services.provider_today()
+    months = [(f"{y}-{m:02d}", monthly(subscription, y, m)) for y, m in _months_back(today, 6)]
+    return render(
+        request,
+        "portal/service.html",
+        {
+            "s": subscription,
+            "fee": _money(subscription.monthly_fee, subscription.currency),
+            "milestones": subscription.milestones.order_by("at", "pk"),
+            "months": months,
+            "suspension": subscription.suspensions.filter(resumed_at__isnull=True).first(),
+            "termination": subscription.terminations.filter(withdrawn_at__isnull=True).first(),
+            "reasons": Suspension.Reason.choices,
+        },
+    )
+
+
+def _act(request, pk: int, action, done: str):
+    subscription = _subscription(request, pk)
+    try:
+        action(subscription)
+    except ValidationError as exc:
+        for line in _errors(exc):
+            messages.error(request, line)
+        return redirect("portal-service", pk=pk)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(str(exc)) from None
+    messages.success(request, done)
+    return redirect("portal-service", pk=pk)
+
+
+@customer_only
+@require_POST
+def suspend(request, pk: int):
+    reason, note = request.POST.get("reason", ""), request.POST.get("note", "")
+    return _act(
+        request,
+        pk,
+        lambda s: contract_services.subscription_suspend(
+            actor=request.user, door=DOOR, subscription=s, reason=reason, note=note
+        ),
+        "The line is suspended.",
+    )
+
+
+@customer_only
+@require_POST
+def resume(request, pk: int):
+    return _act(
+        request,
+        pk,
+        lambda s: contract_services.subscription_resume(actor=request.user, door=DOOR, subscription=s),
+        "The line is back in service.",
+    )
+
+
+@customer_only
+def terminate(request, pk: int):
+    """GET: the earliest end the terms allow, before confirming. POST: the request."""
+    subscription = _subscription(request, pk)
+    if request.method == "POST":
+        return _act(
+            request,
+            pk,
+            lambda s: contract_services.termination_request(actor=request.user, door=DOOR, subscription=s),
+            "Your termination request is recorded; a confirmation is on its way by mail.",
+        )
+    return render(
+        request,
+        "portal/terminate.html",
+        {"s": subscription, "termination": contract_services.termination_preview(subscription)},
+    )
+
+
+@customer_only
+def invoices(request):
+    rows = [(i, _money(i.total, i.currency)) for i in invoices_visible_to(request.user)[:200]]
+    return render(request, "portal/invoices.html", {"invoices": rows})
+
+
+@customer_only
+def invoice(request, pk: int):
+    found = invoices_visible_to(request.user).prefetch_related("lines").filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such invoice.")
+    lines = [(line.description, _money(line.amount, found.currency)) for line in found.lines.all()]
+    totals = {
+        "subtotal": _money(found.subtotal, found.currency),
+        "vat": _money(found.vat_amount, found.currency),
+        "total": _money(found.total, found.currency),
+    }
+    return render(request, "portal/invoice.html", {"invoice": found, "lines": lines, **totals})
+
+
+@customer_only
+def claims(request):
+    rows = claims_visible_to(request.user)[:200]
+    return render(request, "portal/claims.html", {"claims": rows, "money": _money})
+
+
+def _instant(value: str, tz: ZoneInfo) -> datetime | None:
+    """A datetime-local field's value (no zone) in the viewer's time zone."""
+    parsed = parse_datetime(value) if value else None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+@customer_only
+def claim_new(request):
+    """The guided claim form: each part the policy asks for, marked required, and the window shown; what is
+    still missing is named, part by part, when it is sent."""
+    user = request.user
+    tz = ZoneInfo(user.time_zone or "UTC")
+    subscriptions = subscriptions_visible_to(user).order_by("service__name", "identifier")
+    tickets = tickets_visible_to(user).order_by("-opened_at")[:50]
+    window = claim_month(at=timezone.now(), tz=ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE))
+    values = {
+        "customer_name": user.contact.organisation.name,
+        "customer_contact": user.email,
+        **{k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"},
+    }
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            subscription = subscriptions.filter(pk=int(values.get("subscription_id") or 0)).first()
+            if subscription is None:
+                raise ValidationError({"subscription_id": "Choose the service the claim is about."})
+            claim = claim_services.claim_file(
+                actor=user,
+                door=DOOR,
+                subscription=subscription,
+                kind=values.get("kind") or CreditKind.DOWNTIME,
+                customer_name=values.get("customer_name"),
+                customer_contact=values.get("customer_contact"),
+                outage_start=_instant(values.get("outage_start", ""), tz),
+                outage_end=_instant(values.get("outage_end", ""), tz),
+                ticket=values.get("ticket"),
+                description=values.get("description"),
+                metric=values.get("metric") or None,
+            )
+        except ValidationError as exc:
+            errors, status = _errors(exc), 400
+        except (NotFound, ValueError):
+            errors, status = ["subscription_id: Choose the service the claim is about."], 400
+        else:
+            messages.success(request, f"Claim {claim.pk} is filed; you will get the decision by mail.")
+            return redirect("portal-claims")
+    return render(
+        request,
+        "portal/claim_new.html",
+        {
+            "subscriptions": subscriptions,
+            "tickets": tickets,
+            "kinds": CreditKind.choices,
+            "window": window,
+            "window_text": claim_services.window_message(),
+            "values": values,
+            "errors": errors,
+            "tz": tz.key,
+        },
+        status=status,
+    )
