@@ -211,3 +211,27 @@ def test_a_claim_filed_in_the_extranet_is_decided_in_the_console(world, line, ca
     assert carla.get("/console/claims/").status_code == 403
     assert carla.post(f"/console/claims/{claim.pk}/decide", {"decision": "approve"}).status_code == 403
     assert claim.ticket == ticket and timedelta(0) == claim.outage_end - datetime(2026, 11, 3, 12, tzinfo=LU)
+
+
+def test_the_admin_lists_what_the_services_record(world, line):
+    root = world.admin
+    root.is_staff = root.is_superuser = True
+    root.save()
+    admin = Client()
+    admin.force_login(root)
+    invoicing.billing_run(2026, 11)
+    for path in (
+        "contracts/subscription",
+        "contracts/service",
+        "availability/outage",
+        "availability/qualitymeasurement",
+        "billing/claim",
+        "billing/credit",
+        "billing/invoice",
+        "billing/billingprofile",
+    ):
+        assert admin.get(f"/admin/{path}/").status_code == 200, path
+    invoice = world.org.invoices.get()
+    page = admin.get(f"/admin/billing/invoice/{invoice.pk}/change/")
+    assert page.status_code == 200 and invoice.number in page.text
+    assert admin.get(f"/admin/contracts/subscription/{line.pk}/change/").status_code == 200
