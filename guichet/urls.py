@@ -7,6 +7,7 @@ from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
 from guichet.console import views as console
 from guichet.customers.views import home
+from guichet.portal import tickets as portal_tickets
 from guichet.portal import views as portal
 
 admin.site.site_header = "Guichet administration"
@@ -20,6 +21,13 @@ urlpatterns = [
     path("api/openapi.json", openapi_json, name="openapi"),
     path("channels/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
     path("extranet/", portal.home, name="portal-home"),
+    path("extranet/tickets/", portal_tickets.tickets, name="portal-tickets"),
+    path("extranet/tickets/new", portal_tickets.new, name="portal-ticket-new"),
+    path("extranet/tickets/similar", portal_tickets.similar, name="portal-ticket-similar"),
+    path("extranet/tickets/<str:ref>/", portal_tickets.ticket, name="portal-ticket"),
+    path("extranet/tickets/<str:ref>/reply", portal_tickets.reply, name="portal-ticket-reply"),
+    path("extranet/tickets/<str:ref>/attach", portal_tickets.attach, name="portal-ticket-attach"),
+    path("extranet/tickets/<str:ref>/urgent", portal_tickets.urgent, name="portal-ticket-urgent"),
     path("extranet/services/", portal.services, name="portal-services"),
     path("extranet/services/<int:pk>/", portal.service, name="portal-service"),
     path("extranet/services/<int:pk>/suspend", portal.suspend, name="portal-suspend"),

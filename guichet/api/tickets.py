@@ -11,15 +11,21 @@ from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from guichet.audit.selectors import history_of
-from guichet.businesstime.clocks import Segment, explain
 from guichet.contracts.models import Subscription
 from guichet.customers.models import Organisation, Team, User
 from guichet.plans.models import Calendar, Clock
-from guichet.plans.selectors import business_calendar, calendars_by_id
+from guichet.plans.selectors import calendars_by_id
 from guichet.tickets import services, sla
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
-from guichet.tickets.selectors import queue_page, similar_open_tickets, ticket_get, tickets_visible_to
+from guichet.tickets.selectors import (
+    conversation,
+    queue_page,
+    similar_open_tickets,
+    sla_explained,
+    ticket_get,
+    tickets_visible_to,
+)
 
 from .auth import can_import
 from .customers import PersonOut
@@ -553,11 +559,7 @@ def note(request, ref: str, payload: MessageIn):
 
 @router.get("/{ref}/messages", response=list[MessageOut], summary="The conversation (customers: public only)")
 def messages(request, ref: str):
-    ticket = ticket_get(request.user, ref)
-    qs = ticket.messages.select_related("author")
-    if request.user.kind == User.Kind.CUSTOMER:
-        qs = qs.filter(kind=MessageKind.PUBLIC)
-    return list(qs)
+    return list(conversation(ticket_get(request.user, ref), request.user))
 
 
 @router.post("/{ref}/intervention", response=TicketOut, summary="Start the intervention (meets its clock)")
@@ -656,45 +658,7 @@ def history(request, ref: str):
 
 @router.get("/{ref}/sla", response=list[ClockExplained], summary="How each due instant came to be")
 def explain_sla(request, ref: str):
-    ticket = ticket_get(request.user, ref)
-    now = timezone.now()
-    out = []
-    for row in ticket.clocks.select_related("calendar"):
-        cal = business_calendar(row.calendar)
-        segments = [
-            Segment(datetime.fromisoformat(a), None if b is None else datetime.fromisoformat(b))
-            for a, b in row.segments
-        ]
-        state, due, used = sla.live(row, now)
-        parts = explain(cal, segments, now)
-        pauses = [
-            {"opens": segments[i].end, "closes": segments[i + 1].start}
-            for i in range(len(segments) - 1)
-            if segments[i].end is not None
-        ]
-        out.append(
-            {
-                "clock": row.clock,
-                "calendar": row.calendar.name,
-                "hours": row.calendar.hours,
-                "time_zone": row.calendar.time_zone,
-                "target_seconds": row.target_seconds,
-                "state": state,
-                "used_seconds": used,
-                "due": due,
-                "segments": [
-                    {
-                        "start": p.start,
-                        "end": p.end,
-                        "counted_seconds": int(p.counted.total_seconds()),
-                        "open_periods": [{"opens": a, "closes": b} for a, b in p.open_periods],
-                    }
-                    for p in parts
-                ],
-                "pauses": pauses,
-            }
-        )
-    return out
+    return sla_explained(ticket_get(request.user, ref), timezone.now())
 
 
 @router.post("/{ref}/quotes", response={201: QuoteOut}, summary="Send a quote (technical service requests)")

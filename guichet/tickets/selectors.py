@@ -253,3 +253,60 @@ def similar_open_tickets(
             scored.append((t, s))
     scored.sort(key=lambda pair: (-pair[1], -pair[0].opened_at.timestamp()))
     return scored[:limit]
+
+
+def conversation(ticket: Ticket, user: User):
+    """The ticket's messages in order, with their authors; customers see the public ones only."""
+    from .models import MessageKind
+
+    qs = ticket.messages.select_related("author").order_by("created_at", "pk")
+    if user.kind == User.Kind.CUSTOMER:
+        qs = qs.filter(kind=MessageKind.PUBLIC)
+    return qs
+
+
+def sla_explained(ticket: Ticket, now: datetime) -> list[dict]:
+    """Each clock of the ticket with how its due instant came to be: the calendar, the counted segments and
+    the open periods inside them, the pauses."""
+    from guichet.businesstime.clocks import Segment, explain
+    from guichet.plans.selectors import business_calendar
+
+    from . import sla
+
+    out = []
+    for row in ticket.clocks.select_related("calendar"):
+        cal = business_calendar(row.calendar)
+        segments = [
+            Segment(datetime.fromisoformat(a), None if b is None else datetime.fromisoformat(b))
+            for a, b in row.segments
+        ]
+        state, due, used = sla.live(row, now)
+        parts = explain(cal, segments, now)
+        pauses = [
+            {"opens": segments[i].end, "closes": segments[i + 1].start}
+            for i in range(len(segments) - 1)
+            if segments[i].end is not None
+        ]
+        out.append(
+            {
+                "clock": row.clock,
+                "calendar": row.calendar.name,
+                "hours": row.calendar.hours,
+                "time_zone": row.calendar.time_zone,
+                "target_seconds": row.target_seconds,
+                "state": state,
+                "used_seconds": used,
+                "due": due,
+                "segments": [
+                    {
+                        "start": p.start,
+                        "end": p.end,
+                        "counted_seconds": int(p.counted.total_seconds()),
+                        "open_periods": [{"opens": a, "closes": b} for a, b in p.open_periods],
+                    }
+                    for p in parts
+                ],
+                "pauses": pauses,
+            }
+        )
+    return out

@@ -1,0 +1,190 @@
+"""The extranet's tickets: list, open one (duplicates offered as the customer types, the month's quota
+shown), follow it (messages, clocks and how their due instants came to be), reply, attach, flag urgent."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from guichet.contracts.selectors import subscriptions_visible_to
+from guichet.customers.access import customer_only
+from guichet.tickets import services
+from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, QuotaExceeded, ValidationError
+from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
+from guichet.tickets.selectors import (
+    conversation,
+    similar_open_tickets,
+    sla_explained,
+    ticket_get,
+    tickets_visible_to,
+)
+
+DOOR = "web"
+CUSTOMER_CATEGORIES = Category.choices
+
+
+def _errors(exc) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+    return list(getattr(exc, "messages", [str(exc)]))
+
+
+@customer_only
+def tickets(request):
+    show = request.GET.get("show", "open")
+    rows = tickets_visible_to(request.user).select_related("subscription__service")
+    rows = rows.filter(status__in=OPEN_STATUSES) if show == "open" else rows.exclude(status__in=OPEN_STATUSES)
+    rows = rows.order_by("next_due_at", "-opened_at") if show == "open" else rows.order_by("-opened_at")
+    return render(
+        request, "portal/tickets.html", {"tickets": rows[:200], "show": show, "now": timezone.now()}
+    )
+
+
+@customer_only
+@require_GET
+def similar(request):
+    """The htmx fragment under the new-ticket form: open tickets like what is being typed."""
+    contact = request.user.contact
+    subject, description = request.GET.get("subject", ""), request.GET.get("description", "")
+    subscription_id = request.GET.get("subscription_id") or None
+    found = []
+    if len(subject.strip()) >= 3:
+        found = similar_open_tickets(
+            contact.organisation_id,
+            subject,
+            description,
+            subscription_id=int(subscription_id) if subscription_id and subscription_id.isdigit() else None,
+        )
+    return render(request, "portal/_similar.html", {"similar": found})
+
+
+@customer_only
+def new(request):
+    user = request.user
+    organisation = user.contact.organisation
+    subscriptions = subscriptions_visible_to(user).exclude(status="terminated").order_by("service__name")
+    values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            subscription = None
+            if values.get("subscription_id"):
+                subscription = subscriptions.filter(pk=int(values["subscription_id"])).first()
+                if subscription is None:
+                    raise ValidationError({"subscription_id": "Choose one of your services."})
+            ticket = services.ticket_create(
+                actor=user,
+                door=DOOR,
+                organisation=organisation,
+                requester=user,
+                subject=values.get("subject", ""),
+                description=values.get("description", ""),
+                category=values.get("category") or Category.REQUEST,
+                priority=Priority.URGENT
+                if values.get("urgent")
+                else (values.get("priority") or Priority.MEDIUM),
+                channel=Channel.PORTAL,
+                subscription=subscription,
+            )
+        except (ValidationError, QuotaExceeded) as exc:
+            errors, status = _errors(exc), 400
+        except ValueError:
+            errors, status = ["subscription_id: Choose one of your services."], 400
+        else:
+            messages.success(request, f"{ticket.reference} is open.")
+            return redirect("portal-ticket", ref=ticket.reference)
+    return render(
+        request,
+        "portal/ticket_new.html",
+        {
+            "subscriptions": subscriptions,
+            "categories": CUSTOMER_CATEGORIES,
+            "priorities": [p for p in Priority.choices if p[0] != Priority.URGENT],
+            "quota": services.quota_usage(organisation),
+            "values": values,
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+def _ticket(request, ref: str):
+    try:
+        return ticket_get(request.user, ref)
+    except NotFound:
+        raise Http404("No such ticket.") from None
+
+
+@customer_only
+def ticket(request, ref: str):
+    found = _ticket(request, ref)
+    return render(
+        request,
+        "portal/ticket.html",
+        {
+            "t": found,
+            "messages_": conversation(found, request.user).prefetch_related("attachments"),
+            "clocks": sla_explained(found, timezone.now()),
+            "open": found.status in OPEN_STATUSES,
+        },
+    )
+
+
+def _act(request, ref: str, action, done: str):
+    found = _ticket(request, ref)
+    try:
+        action(found)
+    except (ValidationError, Conflict) as exc:
+        for line in _errors(exc):
+            messages.error(request, line)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("portal-ticket", ref=found.reference)
+
+
+@customer_only
+@require_POST
+def reply(request, ref: str):
+    body = request.POST.get("body", "")
+    return _act(
+        request,
+        ref,
+        lambda t: services.ticket_reply(
+            actor=request.user, door=DOOR, ticket=t, body=body, channel=Channel.PORTAL
+        ),
+        "Your reply is added.",
+    )
+
+
+@customer_only
+@require_POST
+def attach(request, ref: str):
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "file: Choose a file to attach.")
+        return redirect("portal-ticket", ref=ref)
+    return _act(
+        request,
+        ref,
+        lambda t: services.ticket_attach(actor=request.user, door=DOOR, ticket=t, upload=upload),
+        f"{upload.name} is attached.",
+    )
+
+
+@customer_only
+@require_POST
+def urgent(request, ref: str):
+    return _act(
+        request,
+        ref,
+        lambda t: services.ticket_change(
+            actor=request.user, door=DOOR, ticket=t, expected_version=None, priority=Priority.URGENT
+        ),
+        "The ticket is flagged urgent.",
+    )
