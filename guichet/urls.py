@@ -5,6 +5,7 @@ from django.urls import path
 from guichet.api.main import api, openapi_json
 from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
+from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.customers.views import home
 from guichet.portal import tickets as portal_tickets
@@ -37,6 +38,13 @@ urlpatterns = [
     path("extranet/invoices/<int:pk>/", portal.invoice, name="portal-invoice"),
     path("extranet/claims/", portal.claims, name="portal-claims"),
     path("extranet/claims/new", portal.claim_new, name="portal-claim-new"),
+    path("console/", console_tickets.queue_view, name="console-queue"),
+    path("console/views", console_tickets.save_view, name="console-save-view"),
+    path("console/tickets/<str:ref>/", console_tickets.ticket_view, name="console-ticket"),
+    path("console/tickets/<str:ref>/reply", console_tickets.reply, name="console-reply"),
+    path("console/tickets/<str:ref>/change", console_tickets.change, name="console-change"),
+    path("console/tickets/<str:ref>/intervention", console_tickets.intervention, name="console-intervention"),
+    path("console/tickets/<str:ref>/merge", console_tickets.merge, name="console-merge"),
     path("console/claims/", console.claims, name="console-claims"),
     path("console/claims/<int:pk>/", console.claim, name="console-claim"),
     path("console/claims/<int:pk>/decide", console.decide, name="console-claim-decide"),

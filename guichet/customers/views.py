@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 @login_required
 def home(request):
     """Where a login lands: contacts on the extranet's home, account managers on the claims to decide,
-    admins in the Django admin, other staff on the chat queue (the rest of the console is to come)."""
+    admins in the Django admin, other staff on their queue."""
     user = request.user
     if not user.is_provider_staff:
         return redirect("portal-home")
@@ -13,4 +13,4 @@ def home(request):
         return redirect("admin:index")
     if user.kind == user.Kind.ACCOUNT_MANAGER:
         return redirect("console-claims")
-    return redirect("chat-queue")
+    return redirect("console-queue")

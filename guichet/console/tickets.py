@@ -1,0 +1,218 @@
+"""The console's queue and ticket view: agents work tickets by SLA urgency; every act goes through the
+ticket services (so the clocks, the audit trail and the customer's mail follow)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from guichet.customers.access import staff_only
+from guichet.customers.models import Organisation, Team, User
+from guichet.tickets import services
+from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
+from guichet.tickets.selectors import conversation, queue, queue_page, sla_explained, ticket_get
+
+DOOR = "web"
+PAGE = 50
+SOON = timedelta(hours=1)
+
+
+def _filters(params) -> dict:
+    def number(name):
+        value = params.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    breached = params.get("breached")
+    return {
+        "statuses": [s for s in params.getlist("status") if s in Status.values] or list(OPEN_STATUSES),
+        "team_id": number("team"),
+        "priority": params.get("priority") if params.get("priority") in Priority.values else None,
+        "category": params.get("category") if params.get("category") in Category.values else None,
+        "organisation_id": number("organisation"),
+        "breached": True if breached == "1" else (False if breached == "0" else None),
+        "mine": params.get("mine") == "1",
+    }
+
+
+@staff_only
+def queue_view(request):
+    """Tickets in the order they fall due (none first that has no deadline), 50 a page, with counts."""
+    filters = _filters(request.GET)
+    offset = int(request.GET.get("offset", "0") or 0) if request.GET.get("offset", "0").isdigit() else 0
+    ids = queue_page(request.user, offset=offset, limit=PAGE, **filters)
+    rows = Ticket.objects.filter(pk__in=ids).select_related("organisation", "team", "assignee", "requester")
+    by_id = {t.pk: t for t in rows}
+    now = timezone.now()
+    return render(
+        request,
+        "console/queue.html",
+        {
+            "tickets": [by_id[pk] for pk in ids],
+            "total": queue(request.user, **filters).count(),
+            "now": now,
+            "soon": now + SOON,
+            "offset": offset,
+            "next_offset": offset + PAGE,
+            "previous_offset": max(offset - PAGE, 0),
+            "page": PAGE,
+            "f": filters,
+            "query": request.GET.urlencode(),
+            "teams": Team.objects.order_by("name"),
+            "organisations": Organisation.objects.order_by("name"),
+            "priorities": Priority.choices,
+            "categories": Category.choices,
+            "statuses": Status.choices,
+            "views": request.user.saved_views.all() if hasattr(request.user, "saved_views") else [],
+        },
+    )
+
+
+@staff_only
+@require_POST
+def save_view(request):
+    from .models import SavedView
+
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:1000]
+    if not name:
+        messages.error(request, "name: Give the view a name.")
+    else:
+        SavedView.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, f"View “{name}” saved.")
+    return redirect(f"/console/?{query}")
+
+
+def _ticket(request, ref: str) -> Ticket:
+    try:
+        return ticket_get(request.user, ref)
+    except NotFound:
+        raise Http404("No such ticket.") from None
+
+
+@staff_only
+def ticket_view(request, ref: str):
+    t = _ticket(request, ref)
+    return render(
+        request,
+        "console/ticket.html",
+        {
+            "t": t,
+            "messages_": conversation(t, request.user).prefetch_related("attachments"),
+            "clocks": sla_explained(t, timezone.now()),
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+            "staff": User.objects.exclude(kind=User.Kind.CUSTOMER)
+            .filter(is_active=True)
+            .order_by("username"),
+            "teams": Team.objects.order_by("name"),
+            "canned": _canned(),
+        },
+    )
+
+
+def _canned():
+    from .models import CannedReply
+
+    return CannedReply.objects.order_by("title")
+
+
+def _act(request, ref: str, action, done: str):
+    t = _ticket(request, ref)
+    try:
+        action(t)
+    except (ValidationError, Conflict) as exc:
+        lines = (
+            [f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()]
+            if hasattr(exc, "error_dict")
+            else [str(exc)]
+            if isinstance(exc, Conflict)
+            else exc.messages
+        )
+        for line in lines:
+            messages.error(request, line)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect("console-ticket", ref=t.reference)
+
+
+def _version(request) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@staff_only
+@require_POST
+def reply(request, ref: str):
+    body, internal = request.POST.get("body", ""), request.POST.get("internal") == "1"
+    return _act(
+        request,
+        ref,
+        lambda t: services.ticket_reply(
+            actor=request.user, door=DOOR, ticket=t, body=body, internal=internal
+        ),
+        "Internal note added." if internal else "Reply sent.",
+    )
+
+
+@staff_only
+@require_POST
+def change(request, ref: str):
+    kwargs: dict = {}
+    for name in ("status", "priority"):
+        if request.POST.get(name):
+            kwargs[name] = request.POST[name]
+    if "assignee" in request.POST:
+        value = request.POST["assignee"]
+        kwargs["assignee"] = (
+            request.user
+            if value == "me"
+            else User.objects.filter(pk=int(value)).first()
+            if value.isdigit()
+            else None
+        )
+    if request.POST.get("team", "").isdigit():
+        kwargs["team"] = Team.objects.filter(pk=int(request.POST["team"])).first()
+    return _act(
+        request,
+        ref,
+        lambda t: services.ticket_change(
+            actor=request.user, door=DOOR, ticket=t, expected_version=_version(request), **kwargs
+        ),
+        "Ticket updated.",
+    )
+
+
+@staff_only
+@require_POST
+def intervention(request, ref: str):
+    return _act(
+        request,
+        ref,
+        lambda t: services.ticket_start_intervention(
+            actor=request.user, door=DOOR, ticket=t, expected_version=_version(request)
+        ),
+        "Intervention started.",
+    )
+
+
+@staff_only
+@require_POST
+def merge(request, ref: str):
+    into = request.POST.get("into", "").strip()
+
+    def act(t):
+        try:
+            target = ticket_get(request.user, into)
+        except NotFound:
+            raise ValidationError({"into": f"No ticket {into} you can see."}) from None
+        services.ticket_merge(actor=request.user, door=DOOR, ticket=t, into=target)
+
+    return _act(request, ref, act, f"Merged into {into}.")

@@ -1,0 +1,36 @@
+"""In a real browser: an agent opens the queue, answers a ticket with the keyboard, and the first-response
+clock stops."""
+
+import pytest
+from playwright.sync_api import expect
+
+from guichet.tickets import services
+from tests.browser import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_agent_answers_and_the_first_response_clock_stops(world, signed_in):
+    ticket = services.ticket_create(
+        actor=world.customer,
+        door="api",
+        organisation=world.org,
+        requester=world.customer,
+        subject="New user for Site B",
+        description="Please create a SIP account",
+    )
+    alice = signed_in(world.agent)  # the sign-in lands on her queue
+    expect(alice.locator("#queue")).to_contain_text(ticket.reference)
+    alice.get_by_role("link", name=ticket.reference).click()
+    expect(alice.locator("#clock-first_response")).to_contain_text("running")
+    status = alice.evaluate("fetch('/static/console.js').then(r => r.status)")  # served by the app
+    assert status == 200, status
+    alice.keyboard.press("r")  # the shortcut to the message box
+    expect(alice.get_by_label("Message")).to_be_focused()
+    alice.keyboard.type("Done: the account is created.")
+    alice.get_by_role("button", name="Send the reply").click()
+    expect(alice.locator("#clock-first_response")).to_contain_text("met")
+    expect(alice.locator(".transcript")).to_contain_text("Done: the account is created.")
+    screenshot(alice, "console-ticket")
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is not None
