@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test lint pytest install bench clean
+.PHONY: run test lint pytest install bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ pytest: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/businesstime.py
+
+## make messages: gather the pages' strings into guichet/locale/*/django.po, then compile the .mo files
+## (both are committed; needs GNU gettext: apt-get install gettext)
+messages: install
+	cd guichet && DEBUG=1 ../$(BIN)/django-admin makemessages -l fr --settings=guichet.settings --pythonpath=.. \
+		--ignore "locale/*"
+	cd guichet && DEBUG=1 ../$(BIN)/django-admin compilemessages -l fr --settings=guichet.settings --pythonpath=..
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

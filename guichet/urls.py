@@ -45,6 +45,7 @@ urlpatterns = [
     path("console/tickets/<str:ref>/change", console_tickets.change, name="console-change"),
     path("console/tickets/<str:ref>/intervention", console_tickets.intervention, name="console-intervention"),
     path("console/tickets/<str:ref>/merge", console_tickets.merge, name="console-merge"),
+    path("console/dashboard/", console.dashboard, name="console-dashboard"),
     path("console/claims/", console.claims, name="console-claims"),
     path("console/claims/<int:pk>/", console.claim, name="console-claim"),
     path("console/claims/<int:pk>/decide", console.decide, name="console-claim-decide"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from guichet.billing import claims as claim_services
@@ -84,3 +85,43 @@ def decide(request, pk: int):
         return _page(request, found, [str(exc)], 403)
     messages.success(request, "Decision recorded; the customer is told by mail.")
     return redirect("console-claim", pk=pk)
+
+
+SUPERVISORS = ("supervisor", "admin", "account_manager")
+
+
+@staff_only
+def dashboard(request):
+    """Charts of SLA compliance, breaches, backlog, availability and credits; ``?format=csv`` gives the same
+    figures as CSV."""
+    import csv
+
+    from django.core.exceptions import PermissionDenied as Forbidden
+    from django.http import HttpResponse
+
+    from . import reports
+
+    if request.user.kind not in SUPERVISORS:
+        raise Forbidden("The dashboard is for supervisors, account managers and admins.")
+    sla = reports.compliance()
+    charts = [
+        ("compliance", _("SLA compliance by month of opening"), sla["months"]),
+        ("breaches", _("Clocks breached by month of opening"), sla["breaches"]),
+        ("backlog", _("Open tickets by age"), reports.backlog()),
+        ("availability", _("Availability this month (services with an outage)"), reports.availability()),
+        ("credits", _("Credits issued by month"), reports.credits()),
+    ]
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["chart", "label", "value"])
+        for key, _title, bars in charts:
+            for bar in bars:
+                writer.writerow([key, bar.label, bar.text])
+        for row in sla["by_plan"]:
+            writer.writerow(
+                ["compliance_by_plan", f"{row['plan']} / {row['priority']}", f"{row['percent']} %"]
+            )
+        return response
+    return render(request, "console/dashboard.html", {"charts": charts, "by_plan": sla["by_plan"]})

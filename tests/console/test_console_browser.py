@@ -34,3 +34,21 @@ def test_an_agent_answers_and_the_first_response_clock_stops(world, signed_in):
     screenshot(alice, "console-ticket")
     ticket.refresh_from_db()
     assert ticket.first_response_at is not None
+
+
+def test_a_supervisor_opens_the_dashboard_and_sees_its_charts(world, signed_in):
+    services.ticket_create(
+        actor=world.customer,
+        door="api",
+        organisation=world.org,
+        requester=world.customer,
+        subject="Open",
+        description="x",
+    )
+    sue = signed_in(world.supervisor)
+    sue.goto("/console/dashboard/")
+    for chart in ("compliance", "breaches", "backlog", "availability", "credits"):
+        expect(sue.locator(f"#chart-{chart} h2")).to_be_visible()
+    expect(sue.locator("#chart-backlog svg rect")).to_have_count(5)
+    expect(sue.locator("#chart-backlog")).to_contain_text("< 1 day")
+    screenshot(sue, "console-dashboard")
