@@ -141,6 +141,10 @@ GUICHET_MAINTENANCE_NOTICE_HOURS = env_int("GUICHET_MAINTENANCE_NOTICE_HOURS", 4
 GUICHET_CLAIM_WINDOW_DAYS = env_int("GUICHET_CLAIM_WINDOW_DAYS", 7)
 # The VAT rate of an organisation without a billing profile (percent; Luxembourg's standard rate).
 GUICHET_DEFAULT_VAT_RATE = env_str("GUICHET_DEFAULT_VAT_RATE", "17.00")
+# The back office's hours (provider's time zone, its country's holidays): management acts are due the next of
+# its business days (002: "pris en compte au maximum à J+1").
+GUICHET_BACKOFFICE_HOURS = env_str("GUICHET_BACKOFFICE_HOURS", "Mon-Fri 09:00-17:00")
+GUICHET_BACKOFFICE_COUNTRY = env_str("GUICHET_BACKOFFICE_COUNTRY", "LU")
 # IMAP polling: at most this many messages per mailbox per poll (polls run every minute).
 GUICHET_IMAP_BATCH = env_int("GUICHET_IMAP_BATCH", 200)
 # WhatsApp Business Cloud API (docs/operations.md). Without an app secret every webhook call is refused.

@@ -8,6 +8,7 @@ from guichet.channels.views import whatsapp_webhook
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.customers.views import home
+from guichet.portal import account as portal_account
 from guichet.portal import tickets as portal_tickets
 from guichet.portal import views as portal
 
@@ -37,6 +38,11 @@ urlpatterns = [
     path("extranet/invoices/", portal.invoices, name="portal-invoices"),
     path("extranet/invoices/<int:pk>/", portal.invoice, name="portal-invoice"),
     path("extranet/claims/", portal.claims, name="portal-claims"),
+    path("extranet/contacts/", portal_account.contacts, name="portal-contacts"),
+    path("extranet/contacts/<int:pk>/", portal_account.contact_change, name="portal-contact-change"),
+    path("extranet/activity/", portal_account.activity, name="portal-activity"),
+    path("console/backoffice/", console.backoffice, name="console-backoffice"),
+    path("console/backoffice/<int:pk>/done", console.backoffice_done, name="console-backoffice-done"),
     path("extranet/claims/new", portal.claim_new, name="portal-claim-new"),
     path("console/", console_tickets.queue_view, name="console-queue"),
     path("console/views", console_tickets.save_view, name="console-save-view"),

@@ -125,3 +125,32 @@ def dashboard(request):
             )
         return response
     return render(request, "console/dashboard.html", {"charts": charts, "by_plan": sla["by_plan"]})
+
+
+@staff_only
+def backoffice(request):
+    """Management acts waiting for the back office, the first due first."""
+    from django.utils import timezone
+
+    from guichet.customers.models import BackOfficeRequest
+
+    pending = (
+        BackOfficeRequest.objects.filter(done_at__isnull=True)
+        .select_related("organisation", "requested_by")
+        .order_by("due_at")[:200]
+    )
+    return render(request, "console/backoffice.html", {"requests": pending, "now": timezone.now()})
+
+
+@staff_only
+@require_POST
+def backoffice_done(request, pk: int):
+    from guichet.customers.models import BackOfficeRequest
+    from guichet.customers.services import backoffice_done as done
+
+    found = BackOfficeRequest.objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404("No such request.")
+    done(actor=request.user, door="web", request=found)
+    messages.success(request, "Marked as done.")
+    return redirect("console-backoffice")

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from guichet.audit.services import record
-from guichet.customers.models import ContactRole, Organisation, User
+from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
+from guichet.customers.services import backoffice_open
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import UnknownCurrency, minor_unit
 from guichet.money.terms import Termination, earliest_termination
@@ -354,6 +355,14 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         subscription,
         last_day=termination.last_day,
         explanation=termination.explanation,
+    )
+    backoffice_open(
+        organisation=subscription.organisation,
+        kind=BackOfficeRequest.Kind.TERMINATION,
+        summary=f"Terminate {subscription.service.name} {subscription.identifier}: "
+        f"last day {termination.last_day}",
+        requested_by=actor,
+        door=door,
     )
     from .tasks import send_termination_confirmation
 

@@ -165,3 +165,40 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class BackOfficeRequest(models.Model):
+    """A management act the provider's back office must take into account — a contact added or changed, a
+    termination, a quote accepted — with its next-business-day target (002 §6.4: "pris en compte au maximum à
+    J+1"), tracked like a clock until someone marks it done."""
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", "Contact change"
+        TERMINATION = "termination", "Termination request"
+        QUOTE = "quote", "Quote decision"
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="backoffice_requests"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    door = models.CharField(max_length=10)
+    due_at = models.DateTimeField(help_text="The next business day, at the same time.")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["organisation", "requested_at"], name="backoffice_org"),
+            models.Index(
+                fields=["due_at"], condition=models.Q(done_at__isnull=True), name="backoffice_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary[:60]}"

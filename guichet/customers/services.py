@@ -8,7 +8,7 @@ from django.db import transaction
 
 from guichet.audit.services import record
 
-from .models import Contact, Organisation, Team, User
+from .models import BackOfficeRequest, Contact, Organisation, Team, User
 
 
 @transaction.atomic
@@ -191,5 +191,135 @@ def contact_create(
         target=contact,
         organisation_id=organisation.pk,
         changes={"email": email, "roles": list(roles)},
+    )
+    backoffice_open(
+        organisation=organisation,
+        kind=BackOfficeRequest.Kind.CONTACT,
+        summary=f"New contact {email} ({', '.join(roles)})",
+        requested_by=actor,
+        door=door,
+    )
+    return contact
+
+
+# ------------------------------------------------------------------------------- back-office requests
+
+
+def _backoffice_calendar():
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from guichet.businesstime import BusinessCalendar
+
+    tz = ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
+    return BusinessCalendar(
+        settings.GUICHET_BACKOFFICE_HOURS, tz.key, country=settings.GUICHET_BACKOFFICE_COUNTRY
+    )
+
+
+def backoffice_open(
+    *, organisation: Organisation, kind: str, summary: str, requested_by: User, door: str
+) -> BackOfficeRequest:
+    """Record a management act for the back office, due the next business day at the same time
+    (``GUICHET_BACKOFFICE_HOURS`` in the provider's zone). Call it inside the act's transaction."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    request = BackOfficeRequest.objects.create(
+        organisation=organisation,
+        kind=kind,
+        summary=summary[:300],
+        requested_by=requested_by,
+        requested_at=now,
+        door=door,
+        due_at=_backoffice_calendar().add_days(now, 1),
+    )
+    record(
+        actor=requested_by,
+        door=door,
+        action="backoffice.requested",
+        target=request,
+        organisation_id=organisation.pk,
+        changes={"kind": kind, "summary": request.summary, "due_at": request.due_at},
+    )
+    return request
+
+
+@transaction.atomic
+def backoffice_done(*, actor: User, door: str, request: BackOfficeRequest) -> BackOfficeRequest:
+    from django.utils import timezone
+
+    if not actor.is_provider_staff:
+        _deny("Only the provider's staff process back-office requests.")
+    request = BackOfficeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.done_at is None:
+        request.done_at, request.done_by = timezone.now(), actor
+        request.save(update_fields=["done_at", "done_by"])
+        record(
+            actor=actor,
+            door=door,
+            action="backoffice.done",
+            target=request,
+            organisation_id=request.organisation_id,
+            changes={"late": request.done_at > request.due_at},
+        )
+    return request
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    actor: User,
+    door: str,
+    contact: Contact,
+    roles: Sequence[str] | None = None,
+    phone: str | None = None,
+    is_active: bool | None = None,
+) -> Contact:
+    """Change a contact's roles, phone or whether it is active: by the organisation's admin contact, or staff.
+    Contacts keep the NOC's lists current (000), so each change goes to the back office too."""
+    from django.core.exceptions import ValidationError
+
+    if actor.kind == User.Kind.CUSTOMER:
+        own = getattr(actor, "contact", None)
+        if own is None or own.organisation_id != contact.organisation_id:
+            _deny("You can only manage your own organisation's contacts.")
+        if not own.has_role("admin"):
+            _deny("Only the organisation's admin contact manages contacts.")
+        if contact.pk == own.pk and is_active is False:
+            raise ValidationError({"is_active": "You cannot deactivate yourself; ask another admin contact."})
+    contact = Contact.objects.select_for_update().select_related("user").get(pk=contact.pk)
+    changes: dict = {}
+    if roles is not None and list(roles) != contact.roles:
+        changes["roles"] = list(roles)
+        contact.roles = list(roles)
+    if phone is not None and phone != contact.phone:
+        changes["phone"] = phone
+        contact.phone = phone
+    if is_active is not None and is_active != contact.is_active:
+        changes["is_active"] = is_active
+        contact.is_active = is_active
+    if not changes:
+        return contact
+    try:
+        contact.full_clean(exclude=["user"])
+    except ValidationError:
+        raise
+    contact.save()
+    record(
+        actor=actor,
+        door=door,
+        action="contact.changed",
+        target=contact,
+        organisation_id=contact.organisation_id,
+        changes=changes,
+    )
+    backoffice_open(
+        organisation=contact.organisation,
+        kind=BackOfficeRequest.Kind.CONTACT,
+        summary=f"{contact.user.email}: " + ", ".join(f"{k} → {v}" for k, v in changes.items()),
+        requested_by=actor,
+        door=door,
     )
     return contact

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from guichet.audit.services import record
-from guichet.customers.models import Organisation, Team, User
+from guichet.customers.models import BackOfficeRequest, Organisation, Team, User
+from guichet.customers.services import backoffice_open
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
 
@@ -540,6 +541,14 @@ def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote
         door,
         "quote.accepted" if accept else "quote.refused",
         changes={"quote_id": quote.pk},
+    )
+    backoffice_open(
+        organisation=ticket.organisation,
+        kind=BackOfficeRequest.Kind.QUOTE,
+        summary=f"{ticket.reference}: quote of {quote.amount} {quote.currency} "
+        + ("accepted: plan the work" if accept else "refused"),
+        requested_by=actor,
+        door=door,
     )
     return quote
 
