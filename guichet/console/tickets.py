@@ -216,3 +216,25 @@ def merge(request, ref: str):
         services.ticket_merge(actor=request.user, door=DOOR, ticket=t, into=target)
 
     return _act(request, ref, act, f"Merged into {into}.")
+
+
+@staff_only
+@require_POST
+def quote(request, ref: str):
+    from decimal import Decimal, InvalidOperation
+
+    def act(t):
+        try:
+            amount = Decimal(request.POST.get("amount", "").replace(",", "."))
+        except InvalidOperation:
+            raise ValidationError({"amount": "Give the price, e.g. 150.00."}) from None
+        services.quote_send(
+            actor=request.user,
+            door=DOOR,
+            ticket=t,
+            amount=amount,
+            currency=request.POST.get("currency") or "EUR",
+            description=request.POST.get("description", ""),
+        )
+
+    return _act(request, ref, act, "Quote sent; the ticket waits for the customer's answer.")

@@ -188,3 +188,17 @@ def urgent(request, ref: str):
         ),
         "The ticket is flagged urgent.",
     )
+
+
+@customer_only
+@require_POST
+def quote_decision(request, ref: str, pk: int):
+    accept = request.POST.get("decision") == "accept"
+
+    def act(t):
+        found = t.quotes.filter(pk=pk).first()
+        if found is None:
+            raise ValidationError({"quote": "No such quote on this ticket."})
+        services.quote_decide(actor=request.user, door=DOOR, quote=found, accept=accept)
+
+    return _act(request, ref, act, "Quote accepted: the work is planned." if accept else "Quote refused.")

@@ -136,3 +136,32 @@ def test_customers_cannot_reach_the_console(world):
         == 403
     )
     assert Ticket.objects.get().messages.count() == 1
+
+
+def test_a_quote_is_sent_from_the_console_and_accepted_in_the_extranet(world):
+    ticket = open_ticket(world, "Bulk import of 500 numbers", category="technical_service")
+    sue = browser(world.supervisor)
+    path = f"/console/tickets/{ticket.reference}/"
+    assert "Send the quote" in sue.get(path).text
+    bad = sue.post(path + "quote", {"amount": "lots"}, follow=True)
+    assert "amount: Give the price" in bad.text
+    sue.post(path + "quote", {"amount": "150,00", "currency": "EUR", "description": "Import and checks"})
+    quote = ticket.quotes.get()
+    assert str(quote.amount) == "150.00"
+    carla = browser(world.customer)
+    page = carla.get(f"/extranet/tickets/{ticket.reference}/").text
+    assert "150.00 EUR" in page and "Accept the quote" in page
+    carla.post(f"/extranet/tickets/{ticket.reference}/quotes/{quote.pk}", {"decision": "accept"})
+    quote.refresh_from_db()
+    ticket.refresh_from_db()
+    assert quote.status == "accepted" and ticket.status == "open"
+    from guichet.customers.models import BackOfficeRequest
+
+    assert BackOfficeRequest.objects.get().kind == "quote"  # the back office plans the work by D+1
+    spy = browser(world.foreigner)
+    assert (
+        spy.post(
+            f"/extranet/tickets/{ticket.reference}/quotes/{quote.pk}", {"decision": "refuse"}
+        ).status_code
+        == 404
+    )

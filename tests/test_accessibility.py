@@ -1,0 +1,131 @@
+"""Every page, for the people who use it: each form control has a label, the page says its language, has
+one main heading and a main landmark."""
+
+from datetime import datetime
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+from guichet.availability import services as availability
+from guichet.billing import invoicing
+from guichet.billing.claims import claim_file
+from guichet.channels import chat
+from guichet.tickets import services
+from tests.contracts.factories import SubscriptionFactory
+
+LU = ZoneInfo("Europe/Luxembourg")
+
+
+class Controls(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.labels_for, self.controls, self.depth_in_label = set(), [], 0
+        self.h1, self.main, self.lang = 0, 0, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        elif tag == "label":
+            self.depth_in_label += 1
+            if a.get("for"):
+                self.labels_for.add(a["for"])
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "main":
+            self.main += 1
+        elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
+            labelled = self.depth_in_label > 0 or "aria-label" in a or "aria-labelledby" in a
+            self.controls.append((tag, a.get("name"), a.get("id"), labelled))
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.depth_in_label -= 1
+
+    def unlabelled(self):
+        return [(t, n) for t, n, i, labelled in self.controls if not labelled and i not in self.labels_for]
+
+
+@pytest.fixture
+def pages(world):
+    with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=LU), tick=False):
+        line = SubscriptionFactory(organisation=world.org, identifier="LU-1")
+        ticket = services.ticket_create(
+            actor=world.customer,
+            door="api",
+            organisation=world.org,
+            requester=world.customer,
+            subject="Trunk down",
+            description="x",
+            category="incident",
+        )
+        availability.outage_declare(
+            actor=world.noc_agent,
+            door="api",
+            subscriptions=[line],
+            started_at=datetime(2026, 11, 3, 9, tzinfo=LU),
+            ended_at=datetime(2026, 11, 3, 10, tzinfo=LU),
+            title="Down",
+        )
+    with time_machine.travel(datetime(2026, 12, 2, 10, tzinfo=LU), tick=False):
+        invoicing.billing_run(2026, 11)
+        claim = claim_file(
+            actor=world.customer,
+            door="api",
+            subscription=line,
+            customer_name="Acme",
+            customer_contact="carla@example.com",
+            outage_start=datetime(2026, 11, 3, 9, tzinfo=LU),
+            outage_end=datetime(2026, 11, 3, 10, tzinfo=LU),
+            ticket=ticket.reference,
+            description="x",
+        )
+    conversation = chat.customer_send(world.customer, "Hello").conversation
+    invoice = world.org.invoices.get()
+    customer = [
+        "/extranet/",
+        "/extranet/tickets/",
+        "/extranet/tickets/new",
+        f"/extranet/tickets/{ticket.reference}/",
+        "/extranet/services/",
+        f"/extranet/services/{line.pk}/",
+        f"/extranet/services/{line.pk}/terminate",
+        "/extranet/invoices/",
+        f"/extranet/invoices/{invoice.pk}/",
+        "/extranet/claims/",
+        "/extranet/claims/new",
+        "/extranet/contacts/",
+        "/extranet/activity/",
+        "/extranet/chat/",
+    ]
+    staff = [
+        "/console/",
+        f"/console/tickets/{ticket.reference}/",
+        "/console/claims/",
+        f"/console/claims/{claim.pk}/",
+        "/console/dashboard/",
+        "/console/backoffice/",
+        "/console/chat/",
+        f"/console/chat/{conversation.pk}/",
+    ]
+    return customer, staff
+
+
+def test_every_page_labels_its_controls_and_has_its_landmarks(world, pages):
+    customer_pages, staff_pages = pages
+    carla, sue = Client(), Client()
+    carla.force_login(world.customer)
+    sue.force_login(world.supervisor)
+    problems = {}
+    for client, urls in ((carla, customer_pages), (sue, staff_pages)):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            parsed = Controls()
+            parsed.feed(response.text)
+            if parsed.unlabelled() or parsed.h1 != 1 or parsed.main != 1 or not parsed.lang:
+                problems[url] = (parsed.unlabelled(), parsed.h1, parsed.main, parsed.lang)
+    assert problems == {}
