@@ -11,7 +11,8 @@ For each database the script makes a fresh one (as bench/tickets.py does) and, i
 2. times each page ``--reps`` times (after one warm-up request) through Django's whole stack (middleware,
    session, views, templates) with the test client — in process, not over HTTP — as the person who uses it:
    a contact of the first organisation for the extranet, the supervisor for the console; prints p50, p95
-   and the slowest, against the 300 ms target (issue 6).
+   and the slowest, against the 300 ms target (issue 6). The dashboard reads the compliance figures of the
+   hourly ``sla-stats`` job, which runs once first (its time is printed: it is background work).
 """
 
 from __future__ import annotations
@@ -273,6 +274,12 @@ def load(args, result: dict):
         f"/console/chat/{conversation.pk}/",
     ]
     say(f"loaded the contracts, invoices, claims and requests in {time.perf_counter() - t0:.0f} s in all")
+    from guichet.tickets.stats import recompute
+
+    t1 = time.perf_counter()
+    rows = recompute()  # what the hourly sla-stats job does, in the background, for the dashboard
+    result["sla_stats_seconds"] = round(time.perf_counter() - t1, 2)
+    say(f"sla-stats job (background, hourly): {rows} rows in {result['sla_stats_seconds']} s")
     return world, [(contact, extranet), (world.supervisor, console)]
 
 

@@ -1,7 +1,7 @@
 """The supervisor dashboard's figures: reads only, each a handful of grouped queries.
 
 - SLA compliance by month of opening (last 6 months): clocks that ended met or breached, per month, and per
-  plan and priority;
+  plan and priority — read from the rows the hourly ``sla-stats`` job computes (tickets/stats.py);
 - the backlog of open tickets by age;
 - availability this month of the subscriptions that had an outage (the others are at 100 %);
 - credits issued per month and currency.
@@ -25,7 +25,7 @@ from guichet.availability.services import monthly
 from guichet.billing.models import Credit
 from guichet.contracts.models import Subscription
 from guichet.money.availability import month_bounds
-from guichet.tickets.models import OPEN_STATUSES, ClockState, SlaClock, Ticket
+from guichet.tickets.models import OPEN_STATUSES, Ticket
 
 AGE_BUCKETS = [("< 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("7-30 days", 30), ("30 days +", None)]
 
@@ -58,41 +58,44 @@ def _since(months: int) -> datetime:
 
 
 def compliance(months: int = 6) -> dict:
-    ended = SlaClock.objects.filter(
-        ticket__opened_at__gte=_since(months), state__in=[ClockState.MET, ClockState.BREACHED]
+    """From the hourly ``SlaMonthStat`` rows (tickets/stats.py): per month, and per plan and priority."""
+    from guichet.tickets.models import SlaMonthStat
+
+    rows = list(
+        SlaMonthStat.objects.filter(month__gte=_since(months).astimezone(_tz()).date())
+        .select_related("plan")
+        .order_by("month")
     )
-    by_month = (
-        ended.annotate(m=TruncMonth("ticket__opened_at", tzinfo=_tz()))
-        .values("m")
-        .annotate(met=Count("pk", filter=Q(state=ClockState.MET)), total=Count("pk"))
-        .order_by("m")
-    )
+    months_: dict = {}
+    plans: dict = {}
+    for row in rows:
+        m = months_.setdefault(row.month, [0, 0])
+        m[0] += row.met
+        m[1] += row.met + row.breached
+        p = plans.setdefault((row.plan.name, row.priority), [0, 0])
+        p[0] += row.met
+        p[1] += row.met + row.breached
     bars = [
-        Bar(
-            f"{row['m']:%Y-%m}", 100.0 * row["met"] / row["total"], f"{100 * row['met'] / row['total']:.1f} %"
-        )
-        for row in by_month
+        Bar(f"{m:%Y-%m}", 100.0 * met / total, f"{100 * met / total:.1f} %")
+        for m, (met, total) in months_.items()
+        if total
     ]
     breaches = [
-        Bar(f"{row['m']:%Y-%m}", float(row["total"] - row["met"]), str(row["total"] - row["met"]))
-        for row in by_month
+        Bar(f"{m:%Y-%m}", float(total - met), str(total - met)) for m, (met, total) in months_.items()
     ]
-    by_plan = (
-        ended.values("ticket__plan__name", "ticket__priority")
-        .annotate(met=Count("pk", filter=Q(state=ClockState.MET)), total=Count("pk"))
-        .order_by("ticket__plan__name", "ticket__priority")
-    )
     table = [
         {
-            "plan": row["ticket__plan__name"],
-            "priority": row["ticket__priority"],
-            "met": row["met"],
-            "total": row["total"],
-            "percent": f"{100 * row['met'] / row['total']:.1f}",
+            "plan": plan,
+            "priority": priority,
+            "met": met,
+            "total": total,
+            "percent": f"{100 * met / total:.1f}",
         }
-        for row in by_plan
+        for (plan, priority), (met, total) in sorted(plans.items())
+        if total
     ]
-    return {"months": scale(bars, 100.0), "breaches": scale(breaches), "by_plan": table}
+    as_of = max((row.computed_at for row in rows), default=None)
+    return {"months": scale(bars, 100.0), "breaches": scale(breaches), "by_plan": table, "as_of": as_of}
 
 
 def backlog() -> list[Bar]:

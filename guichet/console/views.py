@@ -124,7 +124,11 @@ def dashboard(request):
                 ["compliance_by_plan", f"{row['plan']} / {row['priority']}", f"{row['percent']} %"]
             )
         return response
-    return render(request, "console/dashboard.html", {"charts": charts, "by_plan": sla["by_plan"]})
+    return render(
+        request,
+        "console/dashboard.html",
+        {"charts": charts, "by_plan": sla["by_plan"], "as_of": sla["as_of"]},
+    )
 
 
 @staff_only

@@ -39,7 +39,7 @@ def _schedule() -> list[Periodic]:
     from guichet.channels.mail.outbound import pending_reminders
     from guichet.channels.oncall import oncall_sweep
     from guichet.contracts.tasks import end_terminated_subscriptions
-    from guichet.tickets.tasks import escalation_sweep
+    from guichet.tickets.tasks import escalation_sweep, sla_stats
 
     return [
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),
@@ -50,6 +50,7 @@ def _schedule() -> list[Periodic]:
         Periodic("mail-poll", poll_mailboxes, timedelta(minutes=1)),
         Periodic("chat-sweep", chat_sweep, timedelta(minutes=1)),
         Periodic("pending-reminders", pending_reminders, timedelta(hours=1)),
+        Periodic("sla-stats", sla_stats, timedelta(hours=1)),
     ]
 
 

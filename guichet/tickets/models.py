@@ -305,3 +305,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.ticket_id} -> {self.recipient_id}"
+
+
+class SlaMonthStat(models.Model):
+    """How many clocks ended met or breached, by month of the tickets' opening (provider's zone), plan,
+    priority and clock: the supervisors' compliance figures, recomputed by the hourly ``sla-stats`` job
+    rather than counted over millions of clocks at each view of the dashboard."""
+
+    month = models.DateField(help_text="The first day of the month.")
+    plan = models.ForeignKey("plans.SlaPlan", on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    clock = models.CharField(max_length=20, choices=Clock.choices)
+    met = models.PositiveIntegerField()
+    breached = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month", "plan", "priority", "clock"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "plan", "priority", "clock"], name="one_stat_per_cell")
+        ]
+
+    def __str__(self) -> str:
+        total = self.met + self.breached
+        return f"{self.month:%Y-%m} {self.plan_id} {self.priority} {self.clock}: {self.met}/{total}"

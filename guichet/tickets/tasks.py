@@ -15,3 +15,11 @@ def recompute_calendar(calendar_id: int) -> int:
     from . import sla
 
     return sla.recompute_calendar(calendar_id)
+
+
+@task()
+def sla_stats() -> int:
+    """Hourly: the supervisors' compliance figures (tickets/stats.py)."""
+    from .stats import recompute
+
+    return recompute()

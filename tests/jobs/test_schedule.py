@@ -27,6 +27,7 @@ def test_each_job_is_enqueued_once_per_period():
         "mail-poll",
         "chat-sweep",
         "pending-reminders",
+        "sla-stats",
     ]
     assert enqueue_due(NOON + timedelta(hours=3)) == frequent  # not the daily one, nor the 6-hourly one
     assert DBTaskResult.objects.count() == len(SCHEDULE) + len(frequent)
