@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import customer_only
 from guichet.tickets import services
@@ -130,6 +131,7 @@ def ticket(request, ref: str):
             "messages_": conversation(found, request.user).prefetch_related("attachments"),
             "clocks": sla_explained(found, timezone.now()),
             "open": found.status in OPEN_STATUSES,
+            "history": history_of(found, include_internal=False).order_by("-at", "-pk")[:100],
         },
     )
 

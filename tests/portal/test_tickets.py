@@ -80,6 +80,9 @@ def test_the_contact_replies_attaches_and_flags_urgent(world, carla):
     assert carla.post(path + "urgent").status_code == 302
     page = carla.get(path).text
     assert "Still down at noon" in page and "trace.txt" in page and "flagged urgent by you" in page
+    history = page.split('id="history"')[1]
+    assert "ticket.created" in history and "ticket.changed" in history
+    assert "ticket.note_added" not in history  # the internal note's event is internal
     ticket.refresh_from_db()
     assert ticket.priority == "urgent" and ticket.customer_flagged_urgent
 
