@@ -55,3 +55,25 @@ def test_a_contact_who_reads_french_gets_the_extranet_in_french(world):
     other = Client()
     other.force_login(world.colleague)
     assert "Open tickets" in other.get("/extranet/").text
+
+
+def test_amounts_and_percentages_read_as_in_the_viewers_language(world):
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from guichet.portal.formats import money_text
+    from tests.contracts.factories import SubscriptionFactory
+
+    with translation.override("fr"):
+        assert money_text(Decimal("1234.5"), "EUR") == "1\xa0234,50 EUR"
+        assert money_text(Decimal("10.005"), "TND") == "10,005 TND"
+    with translation.override("en"):
+        assert money_text(Decimal("1234.5"), "EUR") == "1,234.50 EUR"
+    line = SubscriptionFactory(organisation=world.org, identifier="LU-1", monthly_fee=Decimal("1250.00"))
+    world.customer.language = "fr"
+    world.customer.save()
+    client = Client()
+    client.force_login(world.customer)
+    page = client.get(f"/extranet/services/{line.pk}/").text
+    assert "1\xa0250,00 EUR par mois" in page and "100,000 %" in page

@@ -13,8 +13,8 @@ from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
 from guichet.customers.access import staff_only
-from guichet.money.amounts import Money
 from guichet.money.intervals import format_duration
+from guichet.portal.formats import money_text
 from guichet.tickets.errors import PermissionDenied, ValidationError
 
 
@@ -44,8 +44,8 @@ def _page(request, claim: Claim, errors: list[str], status: int = 200):
         "console/claim.html",
         {
             "claim": claim,
-            "proposed": Money.of(claim.proposed_amount, claim.currency),
-            "approved": Money.of(claim.approved_amount, claim.currency)
+            "proposed": money_text(claim.proposed_amount, claim.currency),
+            "approved": money_text(claim.approved_amount, claim.currency)
             if claim.approved_amount is not None
             else None,
             "verified": format_duration(claim.verified_seconds),

@@ -23,11 +23,12 @@ from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import customer_only
-from guichet.money.amounts import Money
 from guichet.money.terms import claim_month
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
+
+from .formats import money_text
 
 DOOR = "web"
 
@@ -47,7 +48,7 @@ def _months_back(today, n: int) -> list[tuple[int, int]]:
 
 
 def _money(amount, currency: str) -> str:
-    return str(Money.of(amount, currency))
+    return money_text(amount, currency)
 
 
 @customer_only
