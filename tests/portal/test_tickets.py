@@ -43,7 +43,8 @@ def test_a_contact_opens_a_ticket_and_sees_when_it_is_due(world, carla):
     # Office plan, incident: 4 fault-handling hours to answer, Monday 10:00 -> 14:00 Luxembourg time
     assert 'datetime="2026-11-30T14:00:00+01:00">2026-11-30 14:00</time>' in page
     assert "How this is counted" in page and "Mon-Fri 08:00-18:00" in page
-    assert "GT-2026-000001" in carla.get("/extranet/tickets/").text
+    listing = carla.get("/extranet/tickets/").text
+    assert "GT-2026-000001" in listing and "(4\xa0hours left)" in listing  # time left, not just the instant
 
 
 def test_bad_tickets_get_a_400_naming_the_field(world, carla):

@@ -1,0 +1,42 @@
+"""The style sheet's colour pairs meet WCAG 2.1 AA contrast (4.5:1 for text)."""
+
+import re
+from pathlib import Path
+
+CSS = (Path(__file__).resolve().parent.parent / "guichet" / "static" / "guichet.css").read_text()
+
+
+def luminance(hex_colour: str) -> float:
+    value = hex_colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def var(name: str) -> str:
+    return re.search(rf"--{name}:\s*(#[0-9a-fA-F]{{3,6}})", CSS).group(1)
+
+
+def test_text_colours_stand_out_from_their_backgrounds():
+    white = "#ffffff"
+    pairs = {
+        "body text": (var("ink"), white),
+        "muted text": (var("muted"), white),
+        "links and buttons": (var("accent"), white),
+        "white on the header and buttons": (white, var("accent")),
+        "errors": (var("error"), white),
+        "text on a staff line": (var("ink"), var("staff")),
+        "muted text on a customer line": (var("muted"), var("customer")),
+        "overdue row": (var("ink"), "#ffebe9"),
+        "soon-due row": (var("ink"), "#fff8e5"),
+        "late text": (var("error"), var("staff")),
+    }
+    weak = {name: round(contrast(*colours), 2) for name, colours in pairs.items() if contrast(*colours) < 4.5}
+    assert weak == {}
