@@ -288,3 +288,34 @@ def test_amounts_are_rounded_to_the_currencys_minor_unit(world, book):
         (f"SIP trunk {tunis.identifier}: 2026-11-02 to 2026-11-30 at 100.000 TND a month", "96.667")
     ]
     assert Invoice.objects.filter(organisation=world.other_org).count() == 2  # one per currency
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_bill_each_organisation_once_and_leave_no_gap(world, book):
+    """Two workers start the same month's run at the same instant (PostgreSQL in CI: real concurrent
+    transactions; on SQLite the second waits for the database's one write lock)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two concurrent writers need a database server (CI's PostgreSQL pass)")
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(invoicing.billing_run(2026, 11))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(r["issued"] for r in results) == 2 and sum(r["already"] for r in results) == 2
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["F-2026-000001", "F-2026-000002"]
