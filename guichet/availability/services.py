@@ -277,7 +277,7 @@ def measurement_record(
 
 
 def quality(
-    subscription: Subscription, metric: str, year: int, month: int
+    subscription: Subscription, metric: str, year: int, month: int, language: str = "en"
 ) -> tuple[QualityObjective, QualityMeasurement | None, Credit | None]:
     """The plan's objective for ``metric``, the month's measure (if any) and the discount it gives."""
     objective = subscription.plan.quality_objectives.filter(metric=metric).first()
@@ -294,5 +294,6 @@ def quality(
         tiers=[DiscountTier(Decimal(str(a)), Decimal(str(b))) for a, b in objective.tiers],
         higher_is_worse=objective.higher_is_worse,
         unit=objective.unit,
+        language=language,
     )
     return objective, measure, discount

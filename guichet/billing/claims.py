@@ -221,6 +221,7 @@ def claim_file(
                     proposed_amount=proposal["amount"],
                     currency=subscription.currency,
                     computation=proposal["explanation"],
+                    computation_fr=proposal["explanation_fr"],
                 )
         except IntegrityError:
             raise ValidationError(
@@ -251,21 +252,32 @@ def _proposal(
 ) -> dict[str, Any]:
     plan = subscription.plan
     rate, cap = plan.credit_rate_per_hour, plan.monthly_credit_cap
-    confirmed = f"The records confirm {format_duration(verified)} of the claimed time."
+    duration = format_duration(verified)
+    confirmed = f"The records confirm {duration} of the claimed time."
+    confirmed_fr = f"Les relevés confirment {duration} de la période réclamée."
     if rate is None:
         return {
             "amount": Decimal(0),
             "explanation": f"{confirmed} The {plan.name} plan carries no service credit.",
+            "explanation_fr": f"{confirmed_fr} Le plan {plan.name} ne prévoit pas de crédit.",
         }
-    credit = downtime_credit(
-        monthly_fee=_fee_on(subscription, start),
-        currency=subscription.currency,
-        rate_percent_per_hour=rate,
-        down_seconds=verified,
-        cap_percent=cap,
-        already_credited=credited(subscription, year, month),
-    )
-    return {"amount": credit.amount, "explanation": f"{confirmed} {credit.explanation}"}
+    texts = {}
+    for language in ("en", "fr"):
+        credit = downtime_credit(
+            monthly_fee=_fee_on(subscription, start),
+            currency=subscription.currency,
+            rate_percent_per_hour=rate,
+            down_seconds=verified,
+            cap_percent=cap,
+            already_credited=credited(subscription, year, month),
+            language=language,
+        )
+        texts[language] = credit
+    return {
+        "amount": texts["en"].amount,
+        "explanation": f"{confirmed} {texts['en'].explanation}",
+        "explanation_fr": f"{confirmed_fr} {texts['fr'].explanation}",
+    }
 
 
 def _quality_proposal(subscription: Subscription, metric: str, year: int, month: int) -> dict[str, Any]:
@@ -274,8 +286,14 @@ def _quality_proposal(subscription: Subscription, metric: str, year: int, month:
         return {
             "amount": Decimal(0),
             "explanation": f"No measure of {metric} is recorded for {year}-{month:02d}.",
+            "explanation_fr": f"Aucune mesure de {metric} n'est enregistrée pour {year}-{month:02d}.",
         }
-    return {"amount": discount.amount, "explanation": f"{year}-{month:02d}: {discount.explanation}"}
+    _, _, french = quality(subscription, metric, year, month, language="fr")
+    return {
+        "amount": discount.amount,
+        "explanation": f"{year}-{month:02d}: {discount.explanation}",
+        "explanation_fr": f"{year}-{month:02d} : {french.explanation if french else ''}",
+    }
 
 
 def claim_decide(
@@ -343,6 +361,12 @@ def claim_decide(
                     ""
                     if decision == "approve"
                     else f" Approved in part: {claim.approved_amount} {claim.currency}."
+                ),
+                explanation_fr=claim.computation_fr
+                + (
+                    ""
+                    if decision == "approve"
+                    else f" Approuvé en partie : {claim.approved_amount} {claim.currency}."
                 ),
                 created_at=now,
             )

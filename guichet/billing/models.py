@@ -53,6 +53,7 @@ class Claim(models.Model):
     proposed_amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)
     computation = models.TextField(help_text="How the proposed amount was reached.")
+    computation_fr = models.TextField(blank=True, help_text="The same, in French.")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -71,6 +72,9 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"Claim {self.pk} {self.year}-{self.month:02d} ({self.get_status_display()})"
+
+    def computation_in(self, language: str) -> str:
+        return self.computation_fr if language == "fr" and self.computation_fr else self.computation
 
 
 class Credit(models.Model):
@@ -92,6 +96,7 @@ class Credit(models.Model):
     amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)
     explanation = models.TextField()
+    explanation_fr = models.TextField(blank=True)
     applied = models.DecimalField(**AMOUNT, default=Decimal(0), help_text="How much invoices have absorbed.")
     created_at = models.DateTimeField()
 

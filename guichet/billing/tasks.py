@@ -59,7 +59,7 @@ def send_claim_decision(claim_pk: int) -> int:
             if amount
             else "",
             "reason_line": (f"{claim.decision_reason}\n\n" if claim.decision_reason else ""),
-            "computation": claim.computation,
+            "computation": claim.computation_in(language),
         }
         EmailMessage(
             subject=subject.format(**values).replace("\r", " ").replace("\n", " "),

@@ -164,6 +164,7 @@ class TerminationRequest(models.Model):
     door = models.CharField(max_length=10)
     last_day = models.DateField(help_text="The last day of service.")
     explanation = models.TextField()
+    explanation_fr = models.TextField(blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -304,14 +304,18 @@ def fee_change(
     return change
 
 
-def termination_preview(subscription: Subscription, on: date | None = None) -> Termination:
-    """The earliest end the contract terms allow for a request made on ``on`` (today, provider's zone)."""
+def termination_preview(
+    subscription: Subscription, on: date | None = None, language: str = "en"
+) -> Termination:
+    """The earliest end the contract terms allow for a request made on ``on`` (today, provider's zone),
+    explained in ``language`` (en or fr)."""
     return earliest_termination(
         start=subscription.start_date,
         requested_on=on or provider_today(),
         commitment_months=subscription.commitment_months,
         renewal_months=subscription.renewal_months,
         notice_days=subscription.notice_days,
+        language=language,
     )
 
 
@@ -345,6 +349,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         door=door,
         last_day=termination.last_day,
         explanation=termination.explanation,
+        explanation_fr=termination_preview(subscription, termination.requested_on, "fr").explanation,
     )
     subscription.end_date = termination.last_day
     subscription.save(update_fields=["end_date"])

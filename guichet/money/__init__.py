@@ -2,7 +2,7 @@
 
 Pure computation, no Django and no other Guichet app: ``Decimal`` amounts rounded once to the currency's
 minor unit (``ROUNDING``, half up), integer seconds for time, aware datetimes only. Every result can explain
-itself in one English sentence.
+itself in one sentence, in English or French.
 
 >>> from decimal import Decimal
 >>> downtime_credit(monthly_fee=Decimal(100), currency="EUR", rate_percent_per_hour=Decimal(20),

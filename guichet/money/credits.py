@@ -2,7 +2,8 @@
 
 Each amount is computed exactly (``Decimal`` products in a context wide enough never to round, divisions
 as exact fractions) and rounded once, at the end, to the currency's minor unit with ``ROUNDING``; each
-result carries a one-line explanation a customer can check with a pocket calculator.
+result carries a one-line explanation a customer can check with a pocket calculator, in English or, with
+``language="fr"``, in French (the numbers are written the same way in both).
 """
 
 from __future__ import annotations
@@ -22,6 +23,56 @@ __all__ = ["Credit", "DiscountTier", "downtime_credit", "prorate", "quality_disc
 ZERO = Decimal(0)
 # The explanations are read by customers: a real multiplication sign, escaped to keep the source ASCII.
 TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    """The words of the explanations in one language; the numbers are filled in with ``str.format``."""
+
+    rate: str
+    started_minute: str
+    capped: str
+    already: str
+    measured: str
+    over: str
+    under: str
+    met: str
+    from_tier: str
+    below_first_tier: str
+    tier: str
+
+
+_ENGLISH = _Phrases(
+    rate="{rate} % of {fee} per hour {times} {duration} = {amount}",
+    started_minute=" ({exact}, a started minute counts)",
+    capped=", capped at {percent} % of the monthly fee ({cap}{already}) = {amount}",
+    already=", {credited} already credited this month",
+    measured="measured {measured} against {objective} objective",
+    over="over",
+    under="under",
+    met="{head}: objective met, no discount",
+    from_tier=" (from {threshold})",
+    below_first_tier="{head}: below the first tier{lowest}, no discount",
+    tier="{head}: tier from {threshold}, {percent} % of {fee} = {amount}",
+)
+_FRENCH = _Phrases(
+    rate="{rate} % de {fee} par heure {times} {duration} = {amount}",
+    started_minute=" ({exact}, toute minute commencée compte)",
+    capped=", plafonné à {percent} % de la redevance mensuelle ({cap}{already}) = {amount}",
+    already=", dont {credited} déjà crédités ce mois-ci",
+    measured="mesuré {measured} pour un objectif de {objective}",
+    over="au-dessus",
+    under="en dessous",
+    met="{head} : objectif respecté, pas de remise",
+    from_tier=" (à partir de {threshold})",
+    below_first_tier="{head} : sous le premier palier{lowest}, pas de remise",
+    tier="{head} : palier à partir de {threshold}, {percent} % de {fee} = {amount}",
+)
+
+
+def _phrases(language: str) -> _Phrases:
+    # French for "fr", English for anything else.
+    return _FRENCH if language == "fr" else _ENGLISH
 
 
 @dataclass(frozen=True)
@@ -98,6 +149,7 @@ def downtime_credit(
     down_seconds: int,
     cap_percent: Decimal | None,
     already_credited: Decimal = ZERO,
+    language: str = "en",
 ) -> Credit:
     """The credit for ``down_seconds`` of outage of one service in one month (policy 004).
 
@@ -111,7 +163,8 @@ def downtime_credit(
       is the cap minus ``already_credited`` for that service this month (rounded to the minor unit too),
       never below zero. ``amount = min(uncapped, room left)``. No cap (None): ``amount = uncapped``.
 
-    Negative fee, rate, cap, seconds or already credited raise ``ValueError`` naming the argument.
+    Negative fee, rate, cap, seconds or already credited raise ``ValueError`` naming the argument. The
+    explanation is in French when ``language`` is ``"fr"``, in English otherwise.
 
     >>> downtime_credit(monthly_fee=Decimal(100), currency="EUR", rate_percent_per_hour=Decimal(20),
     ...                 down_seconds=7200, cap_percent=None).amount
@@ -134,12 +187,16 @@ def downtime_credit(
         currency=currency,
     )
     fee = quantize(monthly_fee, currency)
+    words = _phrases(language)
     duration = format_duration(minutes * 60)
     if down_seconds % 60:
-        duration += f" ({format_duration(down_seconds)}, a started minute counts)"
-    explanation = (
-        f"{_number(rate_percent_per_hour)} % of {_money(fee, currency)} per hour {TIMES} {duration} "
-        f"= {_money(uncapped, currency)}"
+        duration += words.started_minute.format(exact=format_duration(down_seconds))
+    explanation = words.rate.format(
+        rate=_number(rate_percent_per_hour),
+        fee=_money(fee, currency),
+        times=TIMES,
+        duration=duration,
+        amount=_money(uncapped, currency),
     )
     cap: Decimal | None = None
     amount = uncapped
@@ -149,10 +206,12 @@ def downtime_credit(
         # The room left may be the bare ZERO (no decimals): re-quantized so every amount has the minor unit.
         amount = quantize(min(uncapped, max(cap - credited, ZERO)), currency)
         if amount < uncapped:
-            already = f", {_money(credited, currency)} already credited this month" if credited else ""
-            explanation += (
-                f", capped at {_number(cap_percent)} % of the monthly fee ({_money(cap, currency)}{already}) "
-                f"= {_money(amount, currency)}"
+            already = words.already.format(credited=_money(credited, currency)) if credited else ""
+            explanation += words.capped.format(
+                percent=_number(cap_percent),
+                cap=_money(cap, currency),
+                already=already,
+                amount=_money(amount, currency),
             )
     return Credit(
         amount=amount,
@@ -174,6 +233,7 @@ def quality_discount(
     tiers: Sequence[DiscountTier],
     higher_is_worse: bool = True,
     unit: str = "",
+    language: str = "en",
 ) -> Credit:
     """A discount on the monthly fee for missing a quality objective (policy 000: latency).
 
@@ -184,7 +244,8 @@ def quality_discount(
       ``<= miss`` applies (the tiers may be given in any order); below every tier: no discount.
     * ``amount = fee * discount_percent / 100``, rounded once to the minor unit with ``ROUNDING``.
 
-    Two tiers with the same ``miss_at_least`` are ambiguous and raise ``ValueError``.
+    Two tiers with the same ``miss_at_least`` are ambiguous and raise ``ValueError``. The explanation is in
+    French when ``language`` is ``"fr"``, in English otherwise.
     """
     _non_negative(monthly_fee, "monthly_fee")
     _finite(objective, "objective")
@@ -195,16 +256,19 @@ def quality_discount(
     currency = currency.upper()
     fee = quantize(monthly_fee, currency)
     suffix = f" {unit}" if unit else ""
+    words = _phrases(language)
     miss = measured - objective if higher_is_worse else objective - measured
-    head = f"measured {_number(measured)}{suffix} against {_number(objective)}{suffix} objective"
+    head = words.measured.format(
+        measured=f"{_number(measured)}{suffix}", objective=f"{_number(objective)}{suffix}"
+    )
     if miss <= 0:
-        return _discount(ZERO, currency, f"{head}: objective met, no discount")
-    side = "over" if higher_is_worse else "under"
+        return _discount(ZERO, currency, words.met.format(head=head))
+    side = words.over if higher_is_worse else words.under
     head += f" ({_number(miss)}{suffix} {side})"
     reached = [tier for tier in tiers if tier.miss_at_least <= miss]
     if not reached:
-        lowest = f" (from {_number(min(thresholds))}{suffix})" if thresholds else ""
-        return _discount(ZERO, currency, f"{head}: below the first tier{lowest}, no discount")
+        lowest = words.from_tier.format(threshold=f"{_number(min(thresholds))}{suffix}") if thresholds else ""
+        return _discount(ZERO, currency, words.below_first_tier.format(head=head, lowest=lowest))
     tier = max(reached, key=lambda reached_tier: reached_tier.miss_at_least)
     amount = quantize_ratio(
         numerator=_product(monthly_fee, tier.discount_percent), denominator=100, currency=currency
@@ -212,8 +276,13 @@ def quality_discount(
     return _discount(
         amount,
         currency,
-        f"{head}: tier from {_number(tier.miss_at_least)}{suffix}, "
-        f"{_number(tier.discount_percent)} % of {_money(fee, currency)} = {_money(amount, currency)}",
+        words.tier.format(
+            head=head,
+            threshold=f"{_number(tier.miss_at_least)}{suffix}",
+            percent=_number(tier.discount_percent),
+            fee=_money(fee, currency),
+            amount=_money(amount, currency),
+        ),
     )
 
 

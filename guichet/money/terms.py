@@ -50,6 +50,57 @@ def _days_notice(days: int) -> str:
     return "1 day's notice" if days == 1 else f"{days} days' notice"
 
 
+def _english(
+    *,
+    start: date,
+    commitment_months: int,
+    renewal_months: int,
+    requested_on: date,
+    notice_days: int,
+    notice_end: date,
+    end: date,
+    previous_end: date | None,
+) -> str:
+    commitment = f"{commitment_months}-month commitment renewed every "
+    commitment += "month" if renewal_months == 1 else f"{renewal_months} months"
+    request = (
+        f"Started {start} with a {commitment}; a request on {requested_on} gives "
+        f"{_days_notice(notice_days)} by {notice_end}"
+    )
+    if previous_end is None:
+        reason = f"within the commitment ending {end}, so the service ends with it"
+    else:
+        reason = f"after the term ending {previous_end}, so the service ends with the next term"
+    return f"{request}, {reason}: last day {end - ONE_DAY}."
+
+
+def _french(
+    *,
+    start: date,
+    commitment_months: int,
+    renewal_months: int,
+    requested_on: date,
+    notice_days: int,
+    notice_end: date,
+    end: date,
+    previous_end: date | None,
+) -> str:
+    # "mois" is invariable; "jour" takes the plural from 2 on, as in French usage.
+    renewal = "tous les mois" if renewal_months == 1 else f"tous les {renewal_months} mois"
+    notice = f"{notice_days} jour" if notice_days < 2 else f"{notice_days} jours"
+    request = (
+        f"Contrat commencé le {start} avec un engagement de {commitment_months} mois renouvelé {renewal} ; "
+        f"une demande le {requested_on} donne un préavis de {notice} au {notice_end}"
+    )
+    if previous_end is None:
+        reason = f"avant la fin de l'engagement le {end} : le service prend fin avec lui"
+    else:
+        reason = (
+            f"après la fin de la période le {previous_end} : le service prend fin avec la période suivante"
+        )
+    return f"{request}, {reason}, dernier jour le {end - ONE_DAY}."
+
+
 def earliest_termination(
     *,
     start: date,
@@ -57,6 +108,7 @@ def earliest_termination(
     commitment_months: int = 12,
     renewal_months: int = 12,
     notice_days: int = 30,
+    language: str = "en",
 ) -> Termination:
     """The earliest end of a service started on ``start`` for a termination requested on ``requested_on``.
 
@@ -66,6 +118,8 @@ def earliest_termination(
     after a February. The service ends with the first term end ``E`` such that ``requested_on +
     notice_days <= E`` (notice given exactly on the deadline is in time); its last day is ``E - 1 day``. A
     request before the start follows the same rule.
+
+    The explanation is in French when ``language`` is ``"fr"``, in English otherwise.
     """
     if commitment_months < 1 or renewal_months < 1:
         raise ValueError(
@@ -87,22 +141,23 @@ def earliest_termination(
         k += 1
     end = term_end(k)
 
-    commitment = f"{commitment_months}-month commitment renewed every "
-    commitment += "month" if renewal_months == 1 else f"{renewal_months} months"
-    request = (
-        f"Started {start} with a {commitment}; a request on {requested_on} gives "
-        f"{_days_notice(notice_days)} by {notice_end}"
+    explain = _french if language == "fr" else _english
+    explanation = explain(
+        start=start,
+        commitment_months=commitment_months,
+        renewal_months=renewal_months,
+        requested_on=requested_on,
+        notice_days=notice_days,
+        notice_end=notice_end,
+        end=end,
+        previous_end=None if k == 0 else term_end(k - 1),
     )
-    if k == 0:
-        reason = f"within the commitment ending {end}, so the service ends with it"
-    else:
-        reason = f"after the term ending {term_end(k - 1)}, so the service ends with the next term"
     return Termination(
         requested_on=requested_on,
         notice_deadline=end - timedelta(days=notice_days),
         term_end=end,
         last_day=end - ONE_DAY,
-        explanation=f"{request}, {reason}: last day {end - ONE_DAY}.",
+        explanation=explanation,
     )
 
 

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from guichet.availability.services import monthly
@@ -166,7 +167,10 @@ def terminate(request, pk: int):
     return render(
         request,
         "portal/terminate.html",
-        {"s": subscription, "termination": contract_services.termination_preview(subscription)},
+        {
+            "s": subscription,
+            "termination": contract_services.termination_preview(subscription, language=get_language()),
+        },
     )
 
 

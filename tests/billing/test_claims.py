@@ -273,6 +273,10 @@ def test_an_account_manager_approves_and_the_customer_is_told(world, line, ticke
     assert message.to == ["carla@example.com"]
     assert message.subject == "Votre réclamation SLA pour 2026-11 : approuvée"
     assert "Crédit : 40.00 EUR" in message.body and "pas remboursés en espèces" in message.body
+    assert (
+        "Les relevés confirment 2 h 00 min de la période réclamée. 20 % de 100.00 EUR par heure"
+        in message.body
+    )
 
 
 def test_partial_approval_and_rejection_need_a_reason(world, line, ticket, manager, as_user):

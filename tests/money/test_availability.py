@@ -248,3 +248,58 @@ def test_the_downtime_equals_a_minute_grid_count_of_outages_minus_excluded_windo
         year=2026, month=10, tz=LU, outages=intervals(outage_pairs), excluded=intervals(excluded_pairs)
     )
     assert result.down_seconds == 60 * len((grid(outage_pairs) - grid(excluded_pairs)) & month_minutes)
+
+
+def test_a_guarantee_not_met_is_explained_in_french():
+    result = monthly_availability(
+        year=2026,
+        month=3,
+        tz=LU,
+        outages=[(lu(2026, 3, 4, 10), lu(2026, 3, 4, 11, 30))],
+        guarantee=Decimal("99.80"),
+    )
+    assert result.explain("fr") == (
+        "2026-03 : 743 h 00 min de service, 1 h 30 min d'indisponibilité "
+        "(hors maintenance planifiée et force majeure) : 99.798 % pour 99.80 % garantis : non respecté."
+    )
+
+
+def test_a_guarantee_met_is_explained_in_french():
+    result = monthly_availability(
+        year=2026,
+        month=1,
+        tz=LU,
+        outages=[(lu(2026, 1, 5), lu(2026, 1, 5) + timedelta(seconds=5356))],
+        guarantee=Decimal("99.80"),
+    )
+    assert result.explain(language="fr") == (
+        "2026-01 : 744 h 00 min de service, 1 h 29 min 16 s d'indisponibilité "
+        "(hors maintenance planifiée et force majeure) : 99.800 % pour 99.80 % garantis : respecté."
+    )
+
+
+def test_a_partial_period_without_guarantee_is_explained_in_french():
+    result = monthly_availability(
+        year=2026, month=1, tz=LU, outages=[], active_from=lu(2026, 1, 11), active_until=lu(2026, 1, 21, 12)
+    )
+    assert result.explain("fr") == (
+        "2026-01 (du 2026-01-11 00:00 au 2026-01-21 12:00) : 252 h 00 min de service, "
+        "0 h 00 min d'indisponibilité (hors maintenance planifiée et force majeure) : 100.000 %, "
+        "sans garantie."
+    )
+
+
+def test_a_month_not_in_service_is_explained_in_french():
+    result = monthly_availability(
+        year=2026, month=3, tz=LU, outages=[], active_until=lu(2026, 2, 15), guarantee=Decimal("99.9")
+    )
+    assert result.explain("fr") == (
+        "2026-03 : pas en service ce mois-ci : 100.000 % pour 99.9 % garantis : respecté."
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "de", ""])
+def test_any_language_but_french_explains_availability_in_english(language):
+    result = monthly_availability(year=2026, month=1, tz=LU, outages=[(lu(2026, 1, 5), lu(2026, 1, 6))])
+    assert result.explain(language) == result.explain()
+    assert result.explain(language).endswith("96.774 %, no guarantee.")

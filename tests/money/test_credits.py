@@ -377,3 +377,99 @@ def test_prorates_of_a_partition_of_the_month_add_up_to_the_fee_within_half_a_mi
     half_unit = Fraction(1, 2) / 10 ** PLACES[currency]
     assert Fraction(whole) == half_up(Fraction(fee), PLACES[currency])
     assert abs(Fraction(sum(parts)) - Fraction(fee)) <= len(parts) * half_unit
+
+
+def test_a_credit_explains_itself_in_french():
+    result = credit(language="fr")
+    assert result.amount == D("40.00")
+    assert result.explanation == f"20 % de 100.00 EUR par heure {TIMES} 2 h 00 min = 40.00 EUR"
+
+
+def test_a_capped_credit_explains_itself_in_french():
+    result = credit(down_seconds=5 * HOUR, cap_percent=D(50), language="fr")
+    assert result.explanation == (
+        f"20 % de 100.00 EUR par heure {TIMES} 5 h 00 min = 100.00 EUR, "
+        "plafonné à 50 % de la redevance mensuelle (50.00 EUR) = 50.00 EUR"
+    )
+
+
+def test_a_cap_partly_used_explains_itself_in_french():
+    result = credit(down_seconds=5 * HOUR, cap_percent=D(50), already_credited=D(40), language="fr")
+    assert (result.amount, result.capped) == (D("10.00"), True)
+    assert result.explanation == (
+        f"20 % de 100.00 EUR par heure {TIMES} 5 h 00 min = 100.00 EUR, plafonné à 50 % de la redevance "
+        "mensuelle (50.00 EUR, dont 40.00 EUR déjà crédités ce mois-ci) = 10.00 EUR"
+    )
+
+
+def test_a_started_minute_is_explained_in_french():
+    result = credit(down_seconds=HOUR + 1, language="fr")
+    assert result.explanation == (
+        f"20 % de 100.00 EUR par heure {TIMES} 1 h 01 min "
+        "(1 h 00 min 01 s, toute minute commencée compte) = 20.33 EUR"
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "de", "", "FR"])
+def test_any_language_but_french_explains_in_english(language):
+    assert credit(language=language).explanation == credit().explanation
+
+
+def latency(measured: Decimal, **overrides) -> Credit:
+    arguments = {
+        "monthly_fee": D(1000),
+        "currency": "EUR",
+        "objective": D(50),
+        "measured": measured,
+        "tiers": TIERS,
+        "unit": "ms",
+        "language": "fr",
+    } | overrides
+    return quality_discount(**arguments)
+
+
+def test_a_latency_discount_explains_itself_in_french():
+    result = latency(D(63))
+    assert (result.amount, result.explanation) == (
+        D("100.00"),
+        "mesuré 63 ms pour un objectif de 50 ms (13 ms au-dessus) : "
+        "palier à partir de 10 ms, 10 % de 1000.00 EUR = 100.00 EUR",
+    )
+
+
+def test_an_objective_met_explains_itself_in_french():
+    assert latency(D(41)).explanation == (
+        "mesuré 41 ms pour un objectif de 50 ms : objectif respecté, pas de remise"
+    )
+
+
+def test_a_miss_below_the_first_tier_explains_itself_in_french():
+    assert latency(D("52.5")).explanation == (
+        "mesuré 52.5 ms pour un objectif de 50 ms (2.5 ms au-dessus) : "
+        "sous le premier palier (à partir de 5 ms), pas de remise"
+    )
+
+
+def test_a_miss_under_the_objective_explains_itself_in_french():
+    result = latency(
+        D("99.3"),
+        objective=D("99.9"),
+        tiers=[DiscountTier(D("0.5"), D(15))],
+        higher_is_worse=False,
+        unit="%",
+    )
+    assert (result.amount, result.explanation) == (
+        D("150.00"),
+        "mesuré 99.3 % pour un objectif de 99.9 % (0.6 % en dessous) : "
+        "palier à partir de 0.5 %, 15 % de 1000.00 EUR = 150.00 EUR",
+    )
+
+
+def test_a_french_discount_has_the_same_amounts_as_an_english_one():
+    for measured in (D(41), D("52.5"), D(63), D(200)):
+        french, english = latency(measured), latency(measured, language="en")
+        assert (french.amount, french.uncapped, french.capped) == (
+            english.amount,
+            english.uncapped,
+            english.capped,
+        )

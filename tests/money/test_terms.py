@@ -174,3 +174,55 @@ def test_the_claim_window_length_is_configurable():
 def test_a_naive_claim_instant_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         claim_month(at=datetime(2026, 3, 1), tz=LU)
+
+
+def test_a_termination_after_the_commitment_explains_itself_in_french():
+    result = earliest_termination(start=date(2026, 1, 15), requested_on=date(2026, 12, 20), language="fr")
+    assert result.last_day == date(2028, 1, 14)
+    assert result.explanation == (
+        "Contrat commencé le 2026-01-15 avec un engagement de 12 mois renouvelé tous les 12 mois ; "
+        "une demande le 2026-12-20 donne un préavis de 30 jours au 2027-01-19, "
+        "après la fin de la période le 2027-01-15 : le service prend fin avec la période suivante, "
+        "dernier jour le 2028-01-14."
+    )
+
+
+def test_a_termination_within_the_commitment_explains_itself_in_french():
+    result = earliest_termination(start=date(2026, 1, 15), requested_on=date(2026, 3, 1), language="fr")
+    assert result.last_day == date(2027, 1, 14)
+    assert result.explanation == (
+        "Contrat commencé le 2026-01-15 avec un engagement de 12 mois renouvelé tous les 12 mois ; "
+        "une demande le 2026-03-01 donne un préavis de 30 jours au 2026-03-31, "
+        "avant la fin de l'engagement le 2027-01-15 : le service prend fin avec lui, "
+        "dernier jour le 2027-01-14."
+    )
+
+
+def test_the_french_explanation_speaks_of_one_day_and_monthly_renewals_in_the_singular():
+    result = earliest_termination(
+        start=date(2026, 1, 10),
+        requested_on=date(2026, 6, 1),
+        commitment_months=1,
+        renewal_months=1,
+        notice_days=1,
+        language="fr",
+    )
+    assert result.explanation == (
+        "Contrat commencé le 2026-01-10 avec un engagement de 1 mois renouvelé tous les mois ; "
+        "une demande le 2026-06-01 donne un préavis de 1 jour au 2026-06-02, "
+        "après la fin de la période le 2026-05-10 : le service prend fin avec la période suivante, "
+        "dernier jour le 2026-06-09."
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "de", ""])
+def test_any_language_but_french_explains_a_termination_in_english(language):
+    arguments = {"start": date(2026, 1, 15), "requested_on": date(2026, 12, 20)}
+    french = earliest_termination(**arguments, language="fr")
+    other = earliest_termination(**arguments, language=language)
+    assert other.explanation == earliest_termination(**arguments).explanation
+    assert (french.term_end, french.last_day, french.notice_deadline) == (
+        other.term_end,
+        other.last_day,
+        other.notice_deadline,
+    )

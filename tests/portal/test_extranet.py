@@ -235,3 +235,15 @@ def test_the_admin_lists_what_the_services_record(world, line):
     page = admin.get(f"/admin/billing/invoice/{invoice.pk}/change/")
     assert page.status_code == 200 and invoice.number in page.text
     assert admin.get(f"/admin/contracts/subscription/{line.pk}/change/").status_code == 200
+
+
+def test_the_termination_is_explained_in_the_contacts_language(world, line, carla):
+    world.customer.language = "fr"
+    world.customer.save()
+    page = carla.get(f"/extranet/services/{line.pk}/terminate").text
+    assert "Contrat commencé le 2026-01-15" in page
+    carla.post(f"/extranet/services/{line.pk}/terminate")
+    request = line.terminations.get()
+    assert request.explanation.startswith("Started 2026-01-15") and request.explanation_fr.startswith(
+        "Contrat"
+    )
