@@ -7,6 +7,7 @@ from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
+from guichet.customers.forms import FirstPasswordResetForm
 from guichet.customers.views import home
 from guichet.portal import account as portal_account
 from guichet.portal import tickets as portal_tickets
@@ -19,6 +20,25 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset by mail: how a contact added by their admin contact sets a first password.
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(form_class=FirstPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi"),
     path("channels/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),
