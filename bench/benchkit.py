@@ -92,3 +92,39 @@ class PgCluster:
             self.running = False
         if remove:
             shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+def run_child(script: Path, db: str, child_args: list[str], prefix: str) -> dict:
+    """Run ``script --child db --result FILE *child_args`` against a fresh database of its own — a SQLite
+    file, or a private PostgreSQL cluster — in a temporary directory removed afterwards; return the JSON the
+    child wrote (with "error" set when it failed)."""
+    import json
+    import sys
+    import tempfile
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"{prefix}-{db}-"))
+    os.chmod(workdir, 0o755)  # the postgres user must reach its data directory inside
+    env = dict(os.environ, DEBUG="1", DJANGO_SETTINGS_MODULE="guichet.settings", PYTHONUNBUFFERED="1")
+    env["GUICHET_VAR_DIR"] = str(workdir / "var")
+    result_file = workdir / "result.json"
+    pg = None
+    try:
+        if db == "sqlite":
+            env["DATABASE_URL"] = f"sqlite:///{workdir / 'guichet.sqlite3'}"
+        else:
+            pg = PgCluster(workdir / "pg")
+            print(
+                f"== PostgreSQL {pg.version()}: private cluster in {pg.datadir}, port {pg.port}", flush=True
+            )
+            pg.start()
+            env["DATABASE_URL"] = pg.url
+        argv = [sys.executable, str(script), "--child", db, "--result", str(result_file), *child_args]
+        rc = subprocess.run(argv, env=env, cwd=script.resolve().parent.parent, check=False).returncode
+        result = json.loads(result_file.read_text()) if result_file.exists() else {}
+        if rc != 0:
+            result["error"] = f"child exited with {rc}"
+        return result
+    finally:
+        if pg is not None:
+            pg.stop(remove=True)
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -29,10 +29,7 @@ import os
 import platform
 import random
 import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from decimal import Decimal
@@ -40,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchkit import PgCluster, cpu_model  # noqa: E402 - bench/ is first on sys.path
+from benchkit import cpu_model, run_child  # noqa: E402 - bench/ is first on sys.path
 
 YEAR, MONTH = 2026, 9  # the month billed (then October, under tracemalloc): both have ended by now
 BATCH = 2_000
@@ -63,32 +60,17 @@ def parse_args(argv):
 
 
 def run_database(args, db: str) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix=f"guichet-bench-billing-{db}-"))
-    os.chmod(workdir, 0o755)
-    env = dict(os.environ, DEBUG="1", DJANGO_SETTINGS_MODULE="guichet.settings", PYTHONUNBUFFERED="1")
-    env["GUICHET_VAR_DIR"] = str(workdir / "var")
-    result_file = workdir / "result.json"
-    pg = None
-    try:
-        if db == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{workdir / 'guichet.sqlite3'}"
-        else:
-            pg = PgCluster(workdir / "pg")
-            say(f"== PostgreSQL {pg.version()}: private cluster in {pg.datadir}, port {pg.port}")
-            pg.start()
-            env["DATABASE_URL"] = pg.url
-        argv = [sys.executable, str(Path(__file__).resolve()), "--child", db, "--result", str(result_file)]
-        argv += ["--subscriptions", str(args.subscriptions), "--per-org", str(args.per_org)]
-        argv += ["--claims", str(args.claims), "--seed", str(args.seed)]
-        rc = subprocess.run(argv, env=env, cwd=ROOT, check=False).returncode
-        result = json.loads(result_file.read_text()) if result_file.exists() else {}
-        if rc != 0:
-            result["error"] = f"child exited with {rc}"
-        return result
-    finally:
-        if pg is not None:
-            pg.stop(remove=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+    child_args = [
+        "--subscriptions",
+        str(args.subscriptions),
+        "--per-org",
+        str(args.per_org),
+        "--claims",
+        str(args.claims),
+        "--seed",
+        str(args.seed),
+    ]
+    return run_child(Path(__file__).resolve(), db, child_args, "guichet-bench-billing")
 
 
 def main(argv=None) -> int:

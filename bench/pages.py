@@ -23,18 +23,15 @@ import json
 import os
 import platform
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchkit import PgCluster, cpu_model  # noqa: E402 - bench/ is first on sys.path
+from benchkit import cpu_model, run_child  # noqa: E402 - bench/ is first on sys.path
 
 TARGET_MS = 300.0
 
@@ -59,31 +56,17 @@ def parse_args(argv):
 
 
 def run_database(args, db: str) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix=f"guichet-bench-pages-{db}-"))
-    os.chmod(workdir, 0o755)
-    env = dict(os.environ, DEBUG="1", DJANGO_SETTINGS_MODULE="guichet.settings", PYTHONUNBUFFERED="1")
-    env["GUICHET_VAR_DIR"] = str(workdir / "var")
-    result_file = workdir / "result.json"
-    pg = None
-    try:
-        if db == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{workdir / 'guichet.sqlite3'}"
-        else:
-            pg = PgCluster(workdir / "pg")
-            pg.start()
-            env["DATABASE_URL"] = pg.url
-        argv = [sys.executable, str(Path(__file__).resolve()), "--child", db, "--result", str(result_file)]
-        argv += ["--tickets", str(args.tickets), "--open", str(args.open), "--reps", str(args.reps)]
-        argv += ["--seed", str(args.seed)]
-        rc = subprocess.run(argv, env=env, cwd=ROOT, check=False).returncode
-        result = json.loads(result_file.read_text()) if result_file.exists() else {}
-        if rc != 0:
-            result["error"] = f"child exited with {rc}"
-        return result
-    finally:
-        if pg is not None:
-            pg.stop(remove=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+    child_args = [
+        "--tickets",
+        str(args.tickets),
+        "--open",
+        str(args.open),
+        "--reps",
+        str(args.reps),
+        "--seed",
+        str(args.seed),
+    ]
+    return run_child(Path(__file__).resolve(), db, child_args, "guichet-bench-pages")
 
 
 def main(argv=None) -> int:

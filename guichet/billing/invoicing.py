@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -34,6 +33,7 @@ from django.utils import timezone
 
 from guichet.audit.services import record
 from guichet.contracts.models import FeeChange, Subscription, SubscriptionStatus
+from guichet.contracts.services import provider_today
 from guichet.customers.models import User
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import Money, quantize
@@ -47,10 +47,6 @@ BILLED_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED, Subs
 BILLING_STAFF = (User.Kind.BILLING, User.Kind.SUPERVISOR, User.Kind.ADMIN)
 SERIES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "AV"}
 CHUNK = 100  # organisations per transaction of a billing run
-
-
-def provider_today() -> date:
-    return timezone.localtime(timezone.now(), ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)).date()
 
 
 def month_days(year: int, month: int) -> tuple[date, date]:

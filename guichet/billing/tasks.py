@@ -158,7 +158,9 @@ def send_invoice(invoice_pk: int) -> int:
 def monthly_billing() -> dict[str, int]:
     """The daily job: bill the month that ended, if not done yet (a run is idempotent). It runs on the 1st,
     well within the 4 business days after the billing date that policy 002 allows."""
-    from .invoicing import billing_run, provider_today
+    from guichet.contracts.services import provider_today
+
+    from .invoicing import billing_run
 
     today = provider_today()
     year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)

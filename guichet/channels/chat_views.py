@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from guichet.customers.access import customer_only, staff_only
+from guichet.customers.access import customer_only, error_lines, staff_only
 from guichet.tickets.errors import PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import Category, Priority
 
@@ -22,12 +22,6 @@ from .models import ChatConversation
 Status = ChatConversation.Status
 POLL_SECONDS = 3
 STOP_POLLING = 286  # htmx stops polling on this status
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items()]
-    return list(exc.messages)
 
 
 def _own(request, pk: int) -> ChatConversation:
@@ -74,14 +68,14 @@ def panel(request):
             chat.customer_send(request.user, request.POST.get("body", ""))
             return redirect("chat-panel")
         except ValidationError as exc:
-            errors, status = _errors(exc), 400
+            errors, status = error_lines(exc), 400
         except PermissionDenied as exc:
             errors, status = [str(exc)], 403
     unavailable = ""
     try:
         chat.check_allowed(request.user)
     except (ValidationError, PermissionDenied) as exc:
-        unavailable = " ".join(_errors(exc)) if isinstance(exc, ValidationError) else str(exc)
+        unavailable = " ".join(error_lines(exc)) if isinstance(exc, ValidationError) else str(exc)
     conversation = chat.open_conversation(request.user)
     recent = ChatConversation.objects.filter(contact=request.user, status=Status.CLOSED).select_related(
         "ticket"
@@ -179,7 +173,7 @@ def _act(request, pk: int, action) -> HttpResponse:
     try:
         action(conversation)
     except ValidationError as exc:
-        return _console_page(request, conversation, _errors(exc), 400)
+        return _console_page(request, conversation, error_lines(exc), 400)
     except QuotaExceeded as exc:
         return _console_page(request, conversation, [str(exc)], 400)
     return redirect("chat-console", pk=pk)

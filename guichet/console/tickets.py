@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from guichet.customers.access import staff_only
+from guichet.customers.access import error_lines, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.tickets import services
 from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -127,14 +127,7 @@ def _act(request, ref: str, action, done: str):
     try:
         action(t)
     except (ValidationError, Conflict) as exc:
-        lines = (
-            [f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()]
-            if hasattr(exc, "error_dict")
-            else [str(exc)]
-            if isinstance(exc, Conflict)
-            else exc.messages
-        )
-        for line in lines:
+        for line in error_lines(exc):
             messages.error(request, line)
     except PermissionDenied as exc:
         messages.error(request, str(exc))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
-from guichet.customers.access import staff_only
+from guichet.customers.access import error_lines, staff_only
 from guichet.money.intervals import format_duration
 from guichet.portal.formats import money_text
 from guichet.tickets.errors import PermissionDenied, ValidationError
@@ -77,12 +77,7 @@ def decide(request, pk: int):
             reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
-        lines = (
-            [f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items()]
-            if hasattr(exc, "error_dict")
-            else exc.messages
-        )
-        return _page(request, found, lines, 400)
+        return _page(request, found, error_lines(exc), 400)
     except PermissionDenied as exc:
         return _page(request, found, [str(exc)], 403)
     messages.success(request, "Decision recorded; the customer is told by mail.")

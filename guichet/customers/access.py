@@ -29,3 +29,13 @@ def staff_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def error_lines(exc) -> list[str]:
+    """A service's refusal as the lines a page shows: "field: message" for each field of a ValidationError,
+    its messages otherwise, else the exception's text (a Conflict, a PermissionDenied)."""
+    if hasattr(exc, "error_dict"):
+        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+    if hasattr(exc, "error_list"):
+        return list(exc.messages)
+    return [str(exc)]

@@ -13,16 +13,10 @@ from django.views.decorators.http import require_POST
 
 from guichet.audit.models import AuditEvent
 from guichet.customers import services
-from guichet.customers.access import customer_only
+from guichet.customers.access import customer_only, error_lines
 from guichet.customers.models import BackOfficeRequest, Contact, ContactRole, User
 
 DOOR = "web"
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
-    return list(exc.messages)
 
 
 @customer_only
@@ -46,7 +40,7 @@ def contacts(request):
                 time_zone=request.user.time_zone,
             )
         except ValidationError as exc:
-            errors, status = _errors(exc), 400
+            errors, status = error_lines(exc), 400
         else:
             messages.success(
                 request,
@@ -90,7 +84,7 @@ def contact_change(request, pk: int):
             is_active=request.POST.get("is_active") == "1",
         )
     except ValidationError as exc:
-        for line in _errors(exc):
+        for line in error_lines(exc):
             messages.error(request, line)
     except Forbidden as exc:
         raise Forbidden(str(exc)) from None

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import customer_only
+from guichet.customers.access import customer_only, error_lines
 from guichet.tickets import services
 from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
@@ -25,12 +25,6 @@ from guichet.tickets.selectors import (
 
 DOOR = "web"
 CUSTOMER_CATEGORIES = Category.choices
-
-
-def _errors(exc) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
-    return list(getattr(exc, "messages", [str(exc)]))
 
 
 @customer_only
@@ -92,7 +86,7 @@ def new(request):
                 subscription=subscription,
             )
         except (ValidationError, QuotaExceeded) as exc:
-            errors, status = _errors(exc), 400
+            errors, status = error_lines(exc), 400
         except ValueError:
             errors, status = ["subscription_id: Choose one of your services."], 400
         else:
@@ -141,7 +135,7 @@ def _act(request, ref: str, action, done: str):
     try:
         action(found)
     except (ValidationError, Conflict) as exc:
-        for line in _errors(exc):
+        for line in error_lines(exc):
             messages.error(request, line)
     except PermissionDenied as exc:
         messages.error(request, str(exc))

@@ -23,7 +23,7 @@ from guichet.billing.selectors import claims_visible_to, invoices_visible_to
 from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import customer_only
+from guichet.customers.access import customer_only, error_lines
 from guichet.money.terms import claim_month
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES
@@ -32,12 +32,6 @@ from guichet.tickets.selectors import tickets_visible_to
 from .formats import money_text
 
 DOOR = "web"
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
-    return list(exc.messages)
 
 
 def _months_back(today, n: int) -> list[tuple[int, int]]:
@@ -119,7 +113,7 @@ def _act(request, pk: int, action, done: str):
     try:
         action(subscription)
     except ValidationError as exc:
-        for line in _errors(exc):
+        for line in error_lines(exc):
             messages.error(request, line)
         return redirect("portal-service", pk=pk)
     except PermissionDenied as exc:
@@ -243,7 +237,7 @@ def claim_new(request):
                 metric=values.get("metric") or None,
             )
         except ValidationError as exc:
-            errors, status = _errors(exc), 400
+            errors, status = error_lines(exc), 400
         except (NotFound, ValueError):
             errors, status = ["subscription_id: Choose the service the claim is about."], 400
         else:
