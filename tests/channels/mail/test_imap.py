@@ -169,3 +169,18 @@ def test_pollmail_command(box, capsys):
     box.save()
     with pytest.raises(CommandError, match="1 of 1 mailboxes could not be polled"):
         call_command("pollmail")
+
+
+def test_mailboxes_are_configured_and_watched_in_the_admin(box, world):
+    from django.test import Client
+
+    imap.poll(box)
+    root = world.admin
+    root.is_staff = root.is_superuser = True
+    root.save()
+    admin = Client()
+    admin.force_login(root)
+    listing = admin.get("/admin/channels/mailbox/")
+    assert listing.status_code == 200 and "Polled over IMAP" in listing.text
+    form = admin.get(f"/admin/channels/mailbox/{box.pk}/change/")
+    assert form.status_code == 200 and 'name="imap_host"' in form.text and "Last polled at" in form.text
