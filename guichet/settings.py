@@ -171,6 +171,13 @@ TASKS = {
 }
 # How often the scheduler looks for periodic work that is due (seconds).
 GUICHET_SCHEDULER_INTERVAL = env_int("GUICHET_SCHEDULER_INTERVAL", 30)
+# Each worker writes a heartbeat this often (seconds); one silent for GUICHET_WORKER_STALE_SECONDS is presumed
+# dead and the tasks it was running are queued again (docs/operations.md, "Failures and recovery").
+GUICHET_WORKER_HEARTBEAT_SECONDS = env_int("GUICHET_WORKER_HEARTBEAT_SECONDS", 5)
+GUICHET_WORKER_STALE_SECONDS = env_int("GUICHET_WORKER_STALE_SECONDS", 60)
+# A task is claimed at most this many times (its worker died, or the database went away, each time): then
+# it is marked failed instead of being queued again.
+GUICHET_TASK_MAX_ATTEMPTS = env_int("GUICHET_TASK_MAX_ATTEMPTS", 5)
 # Finished task results older than this many days are pruned by the daily housekeeping job.
 GUICHET_TASK_RESULT_RETENTION_DAYS = env_int("GUICHET_TASK_RESULT_RETENTION_DAYS", 14)
 

@@ -9,6 +9,7 @@ from django.core.mail import EmailMessage
 from django_tasks import task
 
 from guichet.customers.models import Contact, ContactRole
+from guichet.jobs.mail import send_once
 
 from .models import Outage
 
@@ -51,12 +52,12 @@ def send_maintenance_notice(outage_pk: int) -> int:
             "tz": tz.key,
             "description": outage.description,
         }
-        EmailMessage(
+        message = EmailMessage(
             subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
             body=body.format(**values),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[user.email],
             headers={"Auto-Submitted": "auto-generated"},
-        ).send()
-        sent += 1
+        )
+        sent += send_once(message, "maintenance", outage.pk, user.pk)  # a second run sends nothing again
     return sent

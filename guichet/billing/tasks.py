@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage
 from django_tasks import task
 
 from guichet.customers.models import User
+from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
 
 from .models import Claim
@@ -61,13 +62,14 @@ def send_claim_decision(claim_pk: int) -> int:
             "reason_line": (f"{claim.decision_reason}\n\n" if claim.decision_reason else ""),
             "computation": claim.computation_in(language),
         }
-        EmailMessage(
+        message = EmailMessage(
             subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
             body=body.format(**values),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
             headers={"Auto-Submitted": "auto-generated"},
-        ).send()
+        )
+        send_once(message, "claim-decision", claim.pk, address)  # a second run sends nothing again
     return len(recipients)
 
 
@@ -147,7 +149,11 @@ def send_invoice(invoice_pk: int) -> int:
                 body=body.format(**values),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[address],
-                headers={"Auto-Submitted": "auto-generated"},
+                # Sent again only if a crash came between the send and the commit: with the same id.
+                headers={
+                    "Auto-Submitted": "auto-generated",
+                    "Message-ID": message_id("invoice", invoice.pk, address),
+                },
             )
             message.attach(f"{invoice.number}.pdf", documents.pdf(invoice, language), "application/pdf")
             message.send()

@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage
 from django_tasks import task
 
 from guichet.customers.models import ContactRole, User
+from guichet.jobs.mail import send_once
 
 from .models import TerminationRequest
 
@@ -63,14 +64,14 @@ def send_termination_confirmation(request_pk: int) -> int:
             else request.explanation,
             "manager": f"{manager.display_name} <{manager.email}>" if manager else "-",
         }
-        EmailMessage(
+        message = EmailMessage(
             subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
             body=body.format(**values),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[person.email],
             headers={"Auto-Submitted": "auto-generated"},
-        ).send()
-        sent += 1
+        )
+        sent += send_once(message, "termination", request.pk, person.pk)  # a second run sends nothing again
     return sent
 
 

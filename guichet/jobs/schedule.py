@@ -2,7 +2,8 @@
 
 Each job runs once per period (periods are aligned on the Unix epoch in UTC: a daily job's period starts at
 00:00 UTC). The scheduler loop runs inside every `guichet worker`; a database row per (job, period) makes
-sure that only one of them enqueues a given period (see ScheduledRun).
+sure that only one of them enqueues a given period (see ScheduledRun). Each pass also queues again the tasks
+of workers that died while running them (guichet/jobs/worker.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django_tasks_db import DatabaseBackend
 
 from .models import ScheduledRun
 from .tasks import prune_finished_work
+from .worker import DB_ERRORS, HeartbeatThread, close_connections, first_line, recover_orphans
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,22 +86,48 @@ def enqueue_due(now: datetime, schedule: list[Periodic] | None = None) -> list[s
 
 
 class SchedulerThread(threading.Thread):
-    """Calls enqueue_due every ``interval`` seconds until stopped."""
+    """Calls enqueue_due, then recover_orphans, every ``interval`` seconds until stopped.
 
-    def __init__(self, interval: float) -> None:
+    With a ``heartbeat`` (the worker's HeartbeatThread), orphans are recovered only once this worker's own
+    heartbeat has been written for GUICHET_WORKER_STALE_SECONDS without a failure: after a database outage
+    every worker's heartbeat is old, and a worker must not take its live peers for dead before they had the
+    time to beat again.
+    """
+
+    def __init__(self, interval: float, heartbeat: HeartbeatThread | None = None) -> None:
         super().__init__(name="guichet-scheduler", daemon=True)
         self.interval = interval
+        self.heartbeat = heartbeat
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        database_down = False
         while not self.stopped.is_set():
             try:
-                enqueue_due(datetime.now(UTC))
-            except Exception:  # keep the loop alive: a database blip must not stop periodic work for good
+                now = datetime.now(UTC)
+                enqueue_due(now)
+                if (
+                    self.heartbeat is None
+                    or self.heartbeat.healthy_for() >= settings.GUICHET_WORKER_STALE_SECONDS
+                ):
+                    recover_orphans(now)
+            except DB_ERRORS as exc:  # the database is away: say so once, try again every interval
+                if not database_down:
+                    log.warning(
+                        "scheduler pass failed (%s); retrying every %ss", first_line(exc), self.interval
+                    )
+                database_down = True
+                close_connections()
+            except Exception:  # keep the loop alive: a failure must not stop periodic work for good
                 log.exception("scheduler pass failed; retrying in %ss", self.interval)
+            else:
+                if database_down:
+                    log.info("scheduler pass done again")
+                database_down = False
             finally:
                 close_old_connections()
             self.stopped.wait(self.interval)
+        close_connections()  # this thread's own: nobody else would close them
 
     def stop(self) -> None:
         self.stopped.set()

@@ -12,13 +12,15 @@ from django_tasks import task
 
 @task()
 def prune_finished_work() -> dict[str, int]:
-    """Delete finished task results and scheduler records older than the retention period. Idempotent."""
+    """Delete finished task results, scheduler records and the record of mail sent by tasks (no task that
+    could send it again is left by then) older than the retention period. Idempotent."""
     from django_tasks_db.models import DBTaskResult
 
-    from .models import ScheduledRun
+    from .models import ScheduledRun, SentMail
 
     cutoff = timezone.now() - timedelta(days=settings.GUICHET_TASK_RESULT_RETENTION_DAYS)
     with transaction.atomic():
         results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
         runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=cutoff).delete()
-    return {"task_results": results, "scheduled_runs": runs}
+        mails, _ = SentMail.objects.filter(sent_at__lt=cutoff).delete()
+    return {"task_results": results, "scheduled_runs": runs, "sent_mails": mails}

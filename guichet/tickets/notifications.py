@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import User
 from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.jobs.mail import message_id
 
 from .models import Notification, Ticket
 
@@ -66,7 +67,15 @@ def send_notification(notification_id: int) -> bool:
             clock=CLOCK_NAMES[lang].get(row.clock, row.clock),
             priority=row.ticket.priority,
         )
-        send_mail(subject, row.message, settings.DEFAULT_FROM_EMAIL, [row.recipient.email])
+        # The same Message-ID every time: a run repeated after a crash between the send and the commit
+        # sends a duplicate that mail clients recognise (guichet/jobs/mail.py).
+        EmailMessage(
+            subject,
+            row.message,
+            settings.DEFAULT_FROM_EMAIL,
+            [row.recipient.email],
+            headers={"Message-ID": message_id("notification", row.pk)},
+        ).send()
         row.emailed_at = timezone.now()
         row.save(update_fields=["emailed_at"])
     return True

@@ -60,4 +60,4 @@ def test_the_worker_runs_the_enqueued_housekeeping_and_prunes_old_results():
     fresh = prune.get()  # the 30-day-old results were pruned by today's run
     assert fresh.status == "SUCCESSFUL"
     n = len(SCHEDULE)  # the month-old run of each job
-    assert fresh.return_value == {"task_results": n, "scheduled_runs": n}
+    assert fresh.return_value == {"task_results": n, "scheduled_runs": n, "sent_mails": 0}

@@ -20,6 +20,7 @@ from django_tasks import task
 
 from guichet.customers.models import Contact, User
 from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.jobs.mail import send_once
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Channel, Status, Ticket, TicketMessage
@@ -92,7 +93,9 @@ def _file(mail: parsing.ParsedMail, raw: bytes, mailbox: Mailbox | None, now: da
     if user is None:
         policy = mailbox.unknown_senders if mailbox else Mailbox.UnknownSenders.TRIAGE
         if policy == Mailbox.UnknownSenders.REFUSE:
-            enqueue_with_commit(send_refusal, mail.sender, mail.subject, mailbox.address if mailbox else "")
+            enqueue_with_commit(
+                send_refusal, mail.sender, mail.subject, mailbox.address if mailbox else "", mail.message_id
+            )
             return _done(record, Outcome.REFUSED, "unknown sender: refused with a reply")
         return _done(record, Outcome.TRIAGE, "unknown sender")
     contact = getattr(user, "contact", None)
@@ -243,8 +246,9 @@ def _attach(user: User, ticket: Ticket, mail: parsing.ParsedMail) -> None:
 
 
 @task()
-def send_refusal(address: str, subject: str, mailbox_address: str) -> None:
-    """The polite answer to an unknown sender (never to an automatic mail: those are filtered first)."""
+def send_refusal(address: str, subject: str, mailbox_address: str, in_reply_to: str = "") -> None:
+    """The polite answer to an unknown sender (never to an automatic mail: those are filtered first); once
+    per refused mail (``in_reply_to``, its Message-ID), however often the task runs."""
     from django.core.mail import EmailMessage
 
     reply = EmailMessage(
@@ -259,7 +263,12 @@ def send_refusal(address: str, subject: str, mailbox_address: str) -> None:
         to=[address],
         headers={"Auto-Submitted": "auto-replied"},
     )
-    reply.send()
+    if not in_reply_to:  # queued before refusals were keyed by the refused mail
+        reply.send()
+        return
+    if "@" in in_reply_to:  # a real Message-ID, not the content hash of a mail that had none
+        reply.extra_headers["In-Reply-To"] = f"<{in_reply_to}>"
+    send_once(reply, "refusal", in_reply_to)
 
 
 def replay(letter: DeadLetter) -> InboundMail | DeadLetter:
