@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test lint pytest install bench clean messages
+.PHONY: run test lint pytest install bench clean messages audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: install
 
 pytest: install
 	$(BIN)/pytest
+
+## make audit: known vulnerabilities of the installed packages (pip-audit; needs PyPI's vulnerability data).
+## Not part of `make test`: its answer changes with new advisories. --strict: a package it could not check fails.
+audit: install
+	$(BIN)/pip-audit --strict --skip-editable --desc
 
 ## make bench: the benchmarks in bench/ (installs the peers they compare with)
 bench: install

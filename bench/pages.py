@@ -226,6 +226,8 @@ def load(args, result: dict):
         )
     contact.time_zone = "Europe/Luxembourg"
     contact.save()
+    contact.contact.roles = ["admin", "technical"]  # the invoice pages are for admin and billing contacts
+    contact.contact.save(update_fields=["roles"])
     conversation = chat.customer_send(contact, "Hello, our trunk is down").conversation
     invoice = org0.invoices.first()
     claim = Claim.objects.filter(organisation=org0).first()

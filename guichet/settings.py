@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "guichet.customers.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "guichet.customers.middleware.UserPreferencesMiddleware",
@@ -217,3 +218,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Sign-in limit (guichet.customers.signin): after this many failed sign-ins for one username, or from one
+# address, within the window, sign-ins are refused (429) until the window passes. Counted in the database.
+GUICHET_LOGIN_MAX_FAILURES = env_int("GUICHET_LOGIN_MAX_FAILURES", 5)
+GUICHET_LOGIN_MAX_FAILURES_PER_IP = env_int("GUICHET_LOGIN_MAX_FAILURES_PER_IP", 20)
+GUICHET_LOGIN_WINDOW_MINUTES = env_int("GUICHET_LOGIN_WINDOW_MINUTES", 15)
+# Failed sign-ins stay this many days in the admin's list (Customers and staff, Sign-in failures).
+GUICHET_LOGIN_FAILURE_RETENTION_DAYS = env_int("GUICHET_LOGIN_FAILURE_RETENTION_DAYS", 14)
+# How many reverse proxies stand in front (each appends to X-Forwarded-For): the client's address is the one
+# the outermost of them saw. 0: REMOTE_ADDR. Production runs behind a TLS proxy (docs/operations.md).
+GUICHET_TRUSTED_PROXIES = env_int("GUICHET_TRUSTED_PROXIES", 0 if DEBUG else 1)
+AUTHENTICATION_BACKENDS = ["guichet.customers.signin.LimitedModelBackend"]

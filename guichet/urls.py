@@ -8,7 +8,7 @@ from guichet.channels.views import whatsapp_webhook
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.customers.forms import FirstPasswordResetForm
-from guichet.customers.views import home
+from guichet.customers.views import SignInView, home
 from guichet.portal import account as portal_account
 from guichet.portal import tickets as portal_tickets
 from guichet.portal import views as portal
@@ -18,7 +18,7 @@ admin.site.site_title = "Guichet"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),  # Django's, behind the sign-in limit
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset by mail: how a contact added by their admin contact sets a first password.
     path(

@@ -19,6 +19,7 @@ from guichet.tickets.selectors import ticket_get
 
 from .auth import staff_only
 from .tickets import STRICT
+from .types import Id, Instant
 
 router = Router(tags=["availability"])
 
@@ -69,7 +70,7 @@ def _outage(request, outage_id: int) -> Outage:
 
 
 @router.get("/outages", response=list[OutageOut], summary="Outages of the subscriptions you can see")
-def list_outages(request, subscription_id: int | None = None):
+def list_outages(request, subscription_id: Id | None = None):
     visible = subscriptions_visible_to(request.user)
     if subscription_id is not None:
         visible = visible.filter(pk=subscription_id)
@@ -86,9 +87,9 @@ def list_outages(request, subscription_id: int | None = None):
 
 class OutageIn(Schema):
     model_config = STRICT
-    subscription_ids: list[int] = Field(min_length=1)
-    started_at: datetime
-    ended_at: datetime | None = None
+    subscription_ids: list[Id] = Field(min_length=1)
+    started_at: Instant
+    ended_at: Instant | None = None
     cause: str = "incident"
     title: str = Field(min_length=1, max_length=200)
     description: str = ""
@@ -119,11 +120,11 @@ def declare(request, payload: OutageIn):
 
 class EndIn(Schema):
     model_config = STRICT
-    ended_at: datetime
+    ended_at: Instant
 
 
 @router.post("/outages/{outage_id}/end", response=OutageOut, summary="Say when an outage ended (staff)")
-def end(request, outage_id: int, payload: EndIn):
+def end(request, outage_id: Id, payload: EndIn):
     outage = _outage(request, outage_id)
     services.outage_end(actor=request.user, door="api", outage=outage, ended_at=payload.ended_at)
     return _out(_outage(request, outage_id))
@@ -134,7 +135,7 @@ def end(request, outage_id: int, payload: EndIn):
     response=OutageOut,
     summary="Announce a planned maintenance to the affected contacts (staff)",
 )
-def announce(request, outage_id: int):
+def announce(request, outage_id: Id):
     outage = _outage(request, outage_id)
     services.maintenance_announce(actor=request.user, door="api", outage=outage)
     return _out(_outage(request, outage_id))
@@ -178,7 +179,7 @@ class AvailabilityOut(Schema):
 )
 def availability(
     request,
-    subscription_id: int,
+    subscription_id: Id,
     year: int | None = Query(None, ge=2000, le=2100),
     month: int | None = Query(None, ge=1, le=12),
 ):
@@ -206,7 +207,7 @@ class MeasurementIn(Schema):
     metric: str = Field(min_length=1, max_length=40)
     year: int = Field(ge=2000, le=2100)
     month: int = Field(ge=1, le=12)
-    value: Decimal
+    value: Decimal = Field(max_digits=12, decimal_places=3)
 
 
 class QualityOut(Schema):
@@ -243,7 +244,7 @@ def _quality(subscription, metric: str, year: int, month: int) -> dict[str, Any]
     response={201: QualityOut},
     summary="Record a month's measure of a quality metric (staff, monitoring)",
 )
-def record_measurement(request, subscription_id: int, payload: MeasurementIn):
+def record_measurement(request, subscription_id: Id, payload: MeasurementIn):
     subscription = subscription_get(request.user, subscription_id)
     services.measurement_record(actor=request.user, door="api", subscription=subscription, **payload.dict())
     return Status(201, _quality(subscription, payload.metric, payload.year, payload.month))
@@ -256,7 +257,7 @@ def record_measurement(request, subscription_id: int, payload: MeasurementIn):
 )
 def get_quality(
     request,
-    subscription_id: int,
+    subscription_id: Id,
     metric: str | None = None,
     year: int | None = Query(None, ge=2000, le=2100),
     month: int | None = Query(None, ge=1, le=12),

@@ -25,6 +25,7 @@ from guichet.money.amounts import Money
 from guichet.tickets.errors import PermissionDenied
 
 from .tickets import STRICT
+from .types import Amount, Id, Instant
 
 router = Router(tags=["claims and credits"])
 
@@ -89,12 +90,12 @@ class ClaimIn(Schema):
     """Every part is checked by the service, which names each missing one."""
 
     model_config = STRICT
-    subscription_id: int
+    subscription_id: Id
     kind: str = "downtime"
     customer_name: str | None = None
     customer_contact: str | None = None
-    outage_start: datetime | None = None
-    outage_end: datetime | None = None
+    outage_start: Instant | None = None
+    outage_end: Instant | None = None
     ticket: str | None = Field(None, description="The reference of the outage's ticket.")
     description: str | None = None
     metric: str | None = Field(None, description="A quality claim: the objective missed (e.g. latency).")
@@ -109,7 +110,7 @@ def list_claims(request, status: str | None = None):
 
 
 @router.get("/claims/{claim_id}", response=ClaimOut, summary="One claim")
-def get_claim(request, claim_id: int):
+def get_claim(request, claim_id: Id):
     return _claim(claim_get(request.user, claim_id))
 
 
@@ -128,12 +129,12 @@ def file_claim(request, payload: ClaimIn):
 class DecisionIn(Schema):
     model_config = STRICT
     decision: str = Field(description="approve, partial or reject")
-    amount: Decimal | None = Field(None, description="For a partial approval.")
+    amount: Amount | None = Field(None, description="For a partial approval.")
     reason: str = ""
 
 
 @router.post("/claims/{claim_id}/decision", response=ClaimOut, summary="Decide a claim (account managers)")
-def decide(request, claim_id: int, payload: DecisionIn):
+def decide(request, claim_id: Id, payload: DecisionIn):
     claim = claim_get(request.user, claim_id)
     services.claim_decide(actor=request.user, door="api", claim=claim, **payload.dict())
     return _claim(claim_get(request.user, claim_id))
@@ -226,7 +227,7 @@ def _invoice(i: Invoice) -> dict:
 
 
 @router.get("/invoices", response=list[InvoiceOut], summary="Invoices and credit notes you can see")
-def list_invoices(request, organisation_id: int | None = None):
+def list_invoices(request, organisation_id: Id | None = None):
     qs = invoices_visible_to(request.user)
     if organisation_id is not None:
         qs = qs.filter(organisation_id=organisation_id)
@@ -234,7 +235,7 @@ def list_invoices(request, organisation_id: int | None = None):
 
 
 @router.get("/invoices/{invoice_id}", response=InvoiceDetailOut, summary="An invoice with its lines")
-def get_invoice(request, invoice_id: int):
+def get_invoice(request, invoice_id: Id):
     invoice = invoice_get(request.user, invoice_id)
     lines = [
         {
@@ -252,7 +253,7 @@ def get_invoice(request, invoice_id: int):
 
 
 @router.get("/invoices/{invoice_id}/pdf", response={200: None}, summary="The invoice as a PDF (a duplicate)")
-def invoice_pdf(request, invoice_id: int, language: str | None = None):
+def invoice_pdf(request, invoice_id: Id, language: str | None = None):
     invoice = invoice_get(request.user, invoice_id)
     body = documents.pdf(invoice, language or request.user.language)
     response = HttpResponse(body, content_type="application/pdf")
@@ -261,7 +262,7 @@ def invoice_pdf(request, invoice_id: int, language: str | None = None):
 
 
 @router.get("/invoices/{invoice_id}/csv", response={200: None}, summary="The invoice's lines as CSV")
-def invoice_csv(request, invoice_id: int):
+def invoice_csv(request, invoice_id: Id):
     invoice = invoice_get(request.user, invoice_id)
     response = HttpResponse(documents.csv_text(invoice), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.csv"'
@@ -271,7 +272,7 @@ def invoice_csv(request, invoice_id: int):
 class CreditNoteIn(Schema):
     model_config = STRICT
     reason: str = ""
-    amount: Decimal | None = Field(None, description="Excluding VAT; by default all the invoice still bills.")
+    amount: Amount | None = Field(None, description="Excluding VAT; by default all the invoice still bills.")
 
 
 @router.post(
@@ -279,7 +280,7 @@ class CreditNoteIn(Schema):
     response={201: InvoiceDetailOut},
     summary="Correct an invoice with a credit note (billing staff)",
 )
-def issue_credit_note(request, invoice_id: int, payload: CreditNoteIn):
+def issue_credit_note(request, invoice_id: Id, payload: CreditNoteIn):
     invoice = invoice_get(request.user, invoice_id)
     note = invoicing.credit_note_issue(actor=request.user, door="api", invoice=invoice, **payload.dict())
     return Status(201, get_invoice(request, note.pk))

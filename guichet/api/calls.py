@@ -14,6 +14,7 @@ from guichet.tickets.selectors import ticket_get
 
 from .auth import staff_only
 from .tickets import STRICT
+from .types import Id, Instant
 
 router = Router(tags=["calls"])
 
@@ -63,8 +64,8 @@ class CallIn(Schema):
     subject: str = Field("", max_length=200)
     category: str = "request"
     priority: str = "medium"
-    requester_id: int | None = Field(None, description="The contact who called, when the number is unknown.")
-    started_at: datetime | None = None
+    requester_id: Id | None = Field(None, description="The contact who called, when the number is unknown.")
+    started_at: Instant | None = None
 
 
 class CallOut(Schema):

@@ -19,6 +19,7 @@ from guichet.tickets.errors import ValidationError
 
 from .auth import staff_only
 from .tickets import STRICT
+from .types import Amount, Id, Instant
 
 router = Router(tags=["subscriptions"])
 
@@ -129,7 +130,7 @@ def _detail(user, pk: int) -> dict:
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut], summary="Subscriptions you can see")
-def list_subscriptions(request, organisation_id: int | None = None, status: str | None = None):
+def list_subscriptions(request, organisation_id: Id | None = None, status: str | None = None):
     qs = subscriptions_visible_to(request.user)
     if organisation_id is not None:
         qs = qs.filter(organisation_id=organisation_id)
@@ -143,16 +144,16 @@ def list_subscriptions(request, organisation_id: int | None = None, status: str 
     response=SubscriptionDetailOut,
     summary="One subscription, with its history",
 )
-def get_subscription(request, subscription_id: int):
+def get_subscription(request, subscription_id: Id):
     return _detail(request.user, subscription_id)
 
 
 class SubscriptionIn(Schema):
     model_config = STRICT
-    organisation_id: int
+    organisation_id: Id
     service: str = Field(description="The service's code.")
     identifier: str = Field(min_length=1, max_length=120)
-    monthly_fee: Decimal
+    monthly_fee: Amount
     currency: str = Field("EUR", min_length=3, max_length=3)
     start_date: date
     plan: str | None = Field(
@@ -197,7 +198,7 @@ def create_subscription(request, payload: SubscriptionIn):
 class MilestoneIn(Schema):
     model_config = STRICT
     kind: str
-    at: datetime | None = None
+    at: Instant | None = None
     note: str = ""
     check_passed: bool | None = None
 
@@ -207,7 +208,7 @@ class MilestoneIn(Schema):
     response=SubscriptionDetailOut,
     summary="Record a deployment step",
 )
-def record_milestone(request, subscription_id: int, payload: MilestoneIn):
+def record_milestone(request, subscription_id: Id, payload: MilestoneIn):
     subscription = subscription_get(request.user, subscription_id)
     services.milestone_record(actor=request.user, door="api", subscription=subscription, **payload.dict())
     return _detail(request.user, subscription_id)
@@ -224,7 +225,7 @@ class SuspendIn(Schema):
     response=SubscriptionDetailOut,
     summary="Suspend a line at once",
 )
-def suspend(request, subscription_id: int, payload: SuspendIn):
+def suspend(request, subscription_id: Id, payload: SuspendIn):
     subscription = subscription_get(request.user, subscription_id)
     services.subscription_suspend(actor=request.user, door="api", subscription=subscription, **payload.dict())
     return _detail(request.user, subscription_id)
@@ -235,7 +236,7 @@ def suspend(request, subscription_id: int, payload: SuspendIn):
     response=SubscriptionDetailOut,
     summary="Resume a suspended line",
 )
-def resume(request, subscription_id: int):
+def resume(request, subscription_id: Id):
     subscription = subscription_get(request.user, subscription_id)
     services.subscription_resume(actor=request.user, door="api", subscription=subscription)
     return _detail(request.user, subscription_id)
@@ -243,7 +244,7 @@ def resume(request, subscription_id: int):
 
 class FeeIn(Schema):
     model_config = STRICT
-    monthly_fee: Decimal
+    monthly_fee: Amount
     effective_on: date
 
 
@@ -252,7 +253,7 @@ class FeeIn(Schema):
     response=SubscriptionDetailOut,
     summary="Change the fee from a day on",
 )
-def change_fee(request, subscription_id: int, payload: FeeIn):
+def change_fee(request, subscription_id: Id, payload: FeeIn):
     subscription = subscription_get(request.user, subscription_id)
     services.fee_change(actor=request.user, door="api", subscription=subscription, **payload.dict())
     return _detail(request.user, subscription_id)
@@ -270,7 +271,7 @@ class TerminationPreviewOut(Schema):
     response=TerminationPreviewOut,
     summary="The earliest end if termination were requested on a day (today by default)",
 )
-def termination_preview(request, subscription_id: int, on: date | None = None):
+def termination_preview(request, subscription_id: Id, on: date | None = None):
     termination = services.termination_preview(subscription_get(request.user, subscription_id), on)
     return {
         "requested_on": termination.requested_on,
@@ -285,7 +286,7 @@ def termination_preview(request, subscription_id: int, on: date | None = None):
     response={201: SubscriptionDetailOut},
     summary="Request termination: it ends at the earliest the terms allow; confirmed by mail",
 )
-def request_termination(request, subscription_id: int):
+def request_termination(request, subscription_id: Id):
     subscription = subscription_get(request.user, subscription_id)
     services.termination_request(actor=request.user, door="api", subscription=subscription)
     return Status(201, _detail(request.user, subscription_id))

@@ -9,6 +9,8 @@ from guichet.customers.services import contact_create, organisation_create
 from guichet.plans.models import OrganisationPlan, SlaPlan
 from guichet.tickets.errors import NotFound, ValidationError
 
+from .types import Id
+
 router = Router(tags=["organisations"])
 
 
@@ -54,7 +56,7 @@ class OrganisationIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     slug: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")
     plan: str
-    account_manager_id: int | None = None
+    account_manager_id: Id | None = None
 
 
 class ContactOut(Schema):
@@ -104,7 +106,7 @@ def list_organisations(request):
 
 
 @router.get("/organisations/{org_id}", response=OrganisationOut, summary="One organisation")
-def get_organisation(request, org_id: int):
+def get_organisation(request, org_id: Id):
     return _organisation(request.user, org_id)
 
 
@@ -131,13 +133,13 @@ def create_organisation(request, payload: OrganisationIn):
 @router.get(
     "/organisations/{org_id}/contacts", response=list[ContactOut], summary="An organisation's contacts"
 )
-def list_contacts(request, org_id: int):
+def list_contacts(request, org_id: Id):
     org = _organisation(request.user, org_id)
     return list(Contact.objects.filter(organisation=org, is_active=True).select_related("user"))
 
 
 @router.post("/organisations/{org_id}/contacts", response={201: ContactOut}, summary="Add a contact")
-def create_contact(request, org_id: int, payload: ContactIn):
+def create_contact(request, org_id: Id, payload: ContactIn):
     org = _organisation(request.user, org_id)
     contact = contact_create(actor=request.user, door="api", organisation=org, **payload.dict())
     return Status(201, contact)
@@ -151,7 +153,7 @@ class QuotaOut(Schema):
 
 
 @router.get("/organisations/{org_id}/quota", response=QuotaOut, summary="This month's ticket quota and usage")
-def quota(request, org_id: int):
+def quota(request, org_id: Id):
     from guichet.tickets.services import quota_usage
 
     return quota_usage(_organisation(request.user, org_id))

@@ -13,6 +13,7 @@ from guichet.customers.models import User
 from guichet.tickets.errors import NotFound
 
 from .auth import staff_only
+from .types import Id
 
 router = Router(tags=["on call"])
 
@@ -63,14 +64,14 @@ def waiting(request):
 
 
 @router.post("/{page_id}/acknowledge", response=PageOut, summary="Take the emergency: nobody else is paged")
-def acknowledge(request, page_id: int):
+def acknowledge(request, page_id: Id):
     return _out(oncall.acknowledge(page=_page(request, page_id), user=request.user))
 
 
 @router.post(
     "/{page_id}/false-alarm", response=PageOut, summary="Not an emergency (counted per organisation)"
 )
-def false_alarm(request, page_id: int):
+def false_alarm(request, page_id: Id):
     return _out(oncall.mark_false_alarm(page=_page(request, page_id), user=request.user))
 
 

@@ -29,6 +29,7 @@ from guichet.tickets.selectors import (
 
 from .auth import can_import
 from .customers import PersonOut
+from .types import Id, Instant
 
 router = Router(tags=["tickets"])
 
@@ -248,7 +249,7 @@ class TicketCreatedOut(TicketOut):
 
 class WatcherIn(Schema):
     model_config = STRICT
-    user_id: int
+    user_id: Id
 
 
 class MergeIn(Schema):
@@ -264,12 +265,10 @@ class TicketIn(Schema):
     category: str = "request"
     priority: str = "medium"
     channel: str = "api"
-    organisation_id: int | None = None
-    requester_id: int | None = None
-    subscription_id: int | None = Field(
-        None, description="The service it is about: its plan sets the clocks."
-    )
-    opened_at: datetime | None = Field(None, description="Imports only: when the ticket was really opened.")
+    organisation_id: Id | None = None
+    requester_id: Id | None = None
+    subscription_id: Id | None = Field(None, description="The service it is about: its plan sets the clocks.")
+    opened_at: Instant | None = Field(None, description="Imports only: when the ticket was really opened.")
 
 
 class TicketPatch(Schema):
@@ -278,15 +277,15 @@ class TicketPatch(Schema):
     priority: str | None = None
     status: str | None = None
     category: str | None = None
-    assignee_id: int | None = None
-    team_id: int | None = None
+    assignee_id: Id | None = None
+    team_id: Id | None = None
 
 
 class MessageIn(Schema):
     model_config = STRICT
     body: str = Field(min_length=1)
     version: int | None = None
-    at: datetime | None = Field(None, description="Imports only: when the message was really written.")
+    at: Instant | None = Field(None, description="Imports only: when the message was really written.")
 
 
 class MessageOut(Schema):
@@ -301,7 +300,7 @@ class MessageOut(Schema):
 class InterventionIn(Schema):
     model_config = STRICT
     version: int | None = None
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class QuoteIn(Schema):
@@ -362,12 +361,12 @@ class TicketFilters(Schema):
     status: list[str] | None = None
     priority: str | None = None
     category: str | None = None
-    team_id: int | None = None
-    organisation_id: int | None = None
+    team_id: Id | None = None
+    organisation_id: Id | None = None
     mine: bool = False
     breached: bool | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def _load(request, ref: str) -> dict:
@@ -422,8 +421,8 @@ def similar(
     request,
     subject: str = "",
     description: str = "",
-    organisation_id: int | None = None,
-    subscription_id: int | None = None,
+    organisation_id: Id | None = None,
+    subscription_id: Id | None = None,
 ):
     user: User = request.user
     if user.kind == User.Kind.CUSTOMER:
@@ -443,7 +442,10 @@ def create_ticket(request, payload: TicketIn):
         contact = getattr(user, "contact", None)
         if contact is None:
             raise PermissionDenied("Your login is not a contact of any organisation.")
-        org_id = payload.organisation_id or contact.organisation_id
+        if payload.organisation_id not in (None, contact.organisation_id):
+            # Refused before any lookup: another organisation, existing or not, is never named nor confirmed.
+            raise ValidationError({"organisation": "You can only open tickets for your own organisation."})
+        org_id = contact.organisation_id
     else:
         if payload.organisation_id is None:
             raise ValidationError({"organisation_id": "Staff must say which organisation the ticket is for."})
@@ -615,7 +617,7 @@ def list_attachments(request, ref: str):
 
 
 @router.get("/{ref}/attachments/{attachment_id}", summary="Download a file", response={200: None})
-def download(request, ref: str, attachment_id: int):
+def download(request, ref: str, attachment_id: Id):
     from django.http import FileResponse
 
     attachment = _attachments(request, ticket_get(request.user, ref)).filter(pk=attachment_id).first()
@@ -689,12 +691,12 @@ def _decide(request, ref: str, quote_id: int, accept: bool):
 
 
 @router.post("/{ref}/quotes/{quote_id}/accept", response=QuoteOut, summary="Accept a quote (customer)")
-def accept_quote(request, ref: str, quote_id: int):
+def accept_quote(request, ref: str, quote_id: Id):
     return _decide(request, ref, quote_id, True)
 
 
 @router.post("/{ref}/quotes/{quote_id}/refuse", response=QuoteOut, summary="Refuse a quote (customer)")
-def refuse_quote(request, ref: str, quote_id: int):
+def refuse_quote(request, ref: str, quote_id: Id):
     return _decide(request, ref, quote_id, False)
 
 

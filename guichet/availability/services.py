@@ -28,9 +28,10 @@ from guichet.tickets.errors import PermissionDenied, ValidationError
 from .models import Cause, Outage, QualityMeasurement, Source
 
 
-def _staff(actor: User) -> None:
+def _staff(actor: User, act: str) -> None:
+    """Refuse customers ``act`` ("declare outages"): the refusal names the act refused."""
     if actor.kind == User.Kind.CUSTOMER:
-        raise PermissionDenied("Only the provider's staff declare outages.")
+        raise PermissionDenied(f"Only the provider's staff {act}.")
 
 
 def _audit(actor: User | None, door: str, action: str, outage: Outage, **changes: Any) -> None:
@@ -61,7 +62,7 @@ def outage_declare(
     ticket=None,
 ) -> Outage:
     """Declare an outage of one or more subscriptions (or plan a maintenance window, then announce it)."""
-    _staff(actor)
+    _staff(actor, "declare outages")
     subscriptions = list(subscriptions)
     errors = _check_period(started_at, ended_at)
     if cause not in Cause.values:
@@ -102,7 +103,7 @@ def outage_declare(
 
 @transaction.atomic
 def outage_end(*, actor: User, door: str, outage: Outage, ended_at: datetime) -> Outage:
-    _staff(actor)
+    _staff(actor, "end outages")
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     errors = _check_period(outage.started_at, ended_at)
     if errors:
@@ -117,7 +118,7 @@ def outage_end(*, actor: User, door: str, outage: Outage, ended_at: datetime) ->
 def maintenance_announce(*, actor: User, door: str, outage: Outage) -> Outage:
     """Tell the affected organisations' admin and technical contacts of a planned maintenance. Announced at
     least ``GUICHET_MAINTENANCE_NOTICE_HOURS`` before it starts, its window is not downtime."""
-    _staff(actor)
+    _staff(actor, "announce maintenance")
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     if outage.cause != Cause.MAINTENANCE:
         raise ValidationError({"cause": "Only planned maintenance is announced."})
@@ -249,7 +250,7 @@ def measurement_record(
 ) -> QualityMeasurement:
     """Record (or correct) a subscription's measure of a metric for a month; the plan must have an objective
     for that metric."""
-    _staff(actor)
+    _staff(actor, "record quality measurements")
     objective = subscription.plan.quality_objectives.filter(metric=metric).first()
     if objective is None:
         names = ", ".join(subscription.plan.quality_objectives.values_list("metric", flat=True)) or "none"

@@ -1,11 +1,15 @@
-"""Reads of claims and credits, scoped: a contact sees their organisation's, staff see all."""
+"""Reads of claims, credits and invoices, scoped: a contact sees their organisation's, staff see all. What the
+organisation is billed and credited (invoices, credit notes, credits) is for its admin and billing contacts
+only: any other contact is refused (403), on a list and on one of its own invoices; a foreign invoice stays
+404."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from guichet.customers.models import User
-from guichet.tickets.errors import NotFound
+from guichet.customers.selectors import MONEY_ROLES, contact_holds
+from guichet.tickets.errors import NotFound, PermissionDenied
 
 from .models import Claim, Credit, Invoice
 
@@ -28,17 +32,38 @@ def claim_get(user: User, pk: int) -> Claim:
     return claim
 
 
+BILLING_REFUSED = "Only your organisation's admin or billing contacts may see its invoices and credits."
+
+
+def may_see_invoices(user: User) -> bool:
+    """Staff, and the admin or billing contacts of an organisation (its invoices, credit notes, credits)."""
+    return user.kind != User.Kind.CUSTOMER or contact_holds(user, MONEY_ROLES)
+
+
+def _billing_reader(user: User) -> None:
+    if not may_see_invoices(user):
+        raise PermissionDenied(BILLING_REFUSED)
+
+
 def credits_visible_to(user: User) -> QuerySet[Credit]:
+    _billing_reader(user)
     return _scoped(Credit.objects.select_related("subscription__service"), user)
 
 
-def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+def _invoices(user: User) -> QuerySet[Invoice]:
     return _scoped(Invoice.objects.select_related("organisation", "corrects"), user)
 
 
+def invoices_visible_to(user: User) -> QuerySet[Invoice]:
+    _billing_reader(user)
+    return _invoices(user)
+
+
 def invoice_get(user: User, pk: int) -> Invoice:
+    """One invoice or credit note: NotFound outside the user's scope (another organisation's), then
+    PermissionDenied for a contact who may not see its organisation's invoices."""
     invoice = (
-        invoices_visible_to(user)
+        _invoices(user)
         .select_related("organisation__billing_profile")
         .prefetch_related("lines")
         .filter(pk=pk)
@@ -46,4 +71,5 @@ def invoice_get(user: User, pk: int) -> Invoice:
     )
     if invoice is None:
         raise NotFound(f"invoice {pk} not found")
+    _billing_reader(user)
     return invoice

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -23,11 +23,13 @@ from django_tasks import task
 from guichet.audit.services import record
 from guichet.customers.models import Team, User
 from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.jobs.mail import message_id
 from guichet.plans.selectors import business_calendar
 from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Category, Priority, Ticket
 
 from .http import post_json
+from .mail.parsing import safe_header_value
 from .models import OnCallRota, OnCallShift, Page, PageAttempt
 
 
@@ -123,11 +125,33 @@ def sweep(now: datetime | None = None) -> int:
             return done
 
 
+def may_acknowledge(user: User, page: Page) -> bool:
+    """Who may take an emergency: the rota's team (its members and its supervisor), whoever is on the rota's
+    shifts or was paged for it (a backup from another team), and admins. Not the rest of the staff: billing
+    staff or another team's agents would silence the paging of a ticket that is not theirs."""
+    if user.kind == User.Kind.ADMIN:
+        return True
+    if user.kind == User.Kind.CUSTOMER:
+        return False
+    team = page.rota.team
+    return (
+        team.supervisor_id == user.pk
+        or team.members.filter(pk=user.pk).exists()
+        or page.rota.shifts.filter(user=user).exists()
+        or page.attempts.filter(user=user).exists()
+    )
+
+
 @transaction.atomic
 def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
     """The paged engineer takes the emergency: nobody else is paged."""
     if user.kind == User.Kind.CUSTOMER:
         raise PermissionDenied("Only provider staff acknowledge pages.")
+    if not may_acknowledge(user, page):
+        raise PermissionDenied(
+            "Only the on-call team's members, its supervisor, the engineers on its rota and admins "
+            "acknowledge its pages."
+        )
     page = Page.objects.select_for_update().get(pk=page.pk)
     if page.acknowledged_at is not None:
         raise ValidationError({"page": f"Already acknowledged by {page.acknowledged_by}."})
@@ -170,8 +194,15 @@ def send_page(attempt_pk: int) -> bool:
         f"Acknowledge within {page.rota.acknowledge_minutes} min."
     )
     if attempt.mailed_at is None and user.email:
-        subject = f"[{ticket.reference}] EMERGENCY: {ticket.subject}"
-        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        # Line breaks in the subject would fail the mail (BadHeaderError): they become spaces.
+        subject = safe_header_value(f"[{ticket.reference}] EMERGENCY: {ticket.subject}")
+        EmailMessage(  # one Message-ID per attempt: a repeat after a crash is recognised as a duplicate
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            headers={"Message-ID": message_id("page", attempt.pk)},
+        ).send()
         attempt.mailed_at = timezone.now()
         attempt.save(update_fields=["mailed_at"])
     if attempt.texted_at is None and page.rota.webhook_url and attempt.phone:

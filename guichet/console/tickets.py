@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from guichet.customers.access import error_lines, staff_only
+from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.tickets import services
 from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -25,8 +25,7 @@ SOON = timedelta(hours=1)
 
 def _filters(params) -> dict:
     def number(name):
-        value = params.get(name, "")
-        return int(value) if value.isdigit() else None
+        return form_id(params.get(name, ""))
 
     breached = params.get("breached")
     return {
@@ -44,7 +43,7 @@ def _filters(params) -> dict:
 def queue_view(request):
     """Tickets in the order they fall due (none first that has no deadline), 50 a page, with counts."""
     filters = _filters(request.GET)
-    offset = int(request.GET.get("offset", "0") or 0) if request.GET.get("offset", "0").isdigit() else 0
+    offset = min(form_id(request.GET.get("offset")) or 0, 1_000_000_000)
     ids = queue_page(request.user, offset=offset, limit=PAGE, **filters)
     rows = Ticket.objects.filter(pk__in=ids).select_related("organisation", "team", "assignee", "requester")
     by_id = {t.pk: t for t in rows}
@@ -137,8 +136,7 @@ def _act(request, ref: str, action, done: str):
 
 
 def _version(request) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    return form_id(request.POST.get("version", ""))
 
 
 @staff_only
@@ -163,16 +161,12 @@ def change(request, ref: str):
         if request.POST.get(name):
             kwargs[name] = request.POST[name]
     if "assignee" in request.POST:
-        value = request.POST["assignee"]
+        value, pk = request.POST["assignee"], form_id(request.POST["assignee"])
         kwargs["assignee"] = (
-            request.user
-            if value == "me"
-            else User.objects.filter(pk=int(value)).first()
-            if value.isdigit()
-            else None
+            request.user if value == "me" else User.objects.filter(pk=pk).first() if pk is not None else None
         )
-    if request.POST.get("team", "").isdigit():
-        kwargs["team"] = Team.objects.filter(pk=int(request.POST["team"])).first()
+    if (team := form_id(request.POST.get("team"))) is not None:
+        kwargs["team"] = Team.objects.filter(pk=team).first()
     return _act(
         request,
         ref,

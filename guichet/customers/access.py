@@ -39,3 +39,12 @@ def error_lines(exc) -> list[str]:
     if hasattr(exc, "error_list"):
         return list(exc.messages)
     return [str(exc)]
+
+
+def form_id(value) -> int | None:
+    """An id read from a form or a query string, or None: ASCII digits only (str.isdigit() also accepts "²",
+    which int() refuses) and no larger than the 64-bit id columns (SQLite cannot bind a bigger number)."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit() and int(value) < 2**63:
+        return int(value)
+    return None

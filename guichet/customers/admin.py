@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ApiToken, Contact, Organisation, Team, User
+from .forms import AdminSignInForm
+from .models import ApiToken, Contact, Organisation, SignInFailure, Team, User
+
+admin.site.login_form = AdminSignInForm  # the admin's sign-in page is behind the sign-in limit too
 
 
 @admin.register(User)
@@ -42,3 +45,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are made with `guichet createtoken`, which shows the secret once
+
+
+@admin.register(SignInFailure)
+class SignInFailureAdmin(admin.ModelAdmin):
+    """Failed sign-ins, read-only: who was tried, from where, when (pruned after the retention period)."""
+
+    list_display = ("at", "username", "ip_address")
+    list_filter = ("at",)
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

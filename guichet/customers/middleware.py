@@ -1,9 +1,11 @@
-"""Pages in the signed-in user's own language and time zone (their profile), whatever the browser says."""
+"""Pages in the signed-in user's own language and time zone (their profile), whatever the browser says; no NUL
+characters in what pages read."""
 
 from __future__ import annotations
 
 import zoneinfo
 
+from django.http import HttpResponseBadRequest
 from django.utils import timezone, translation
 
 
@@ -25,3 +27,22 @@ class UserPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a query string or a form is refused (400) before any page reads it: PostgreSQL
+    cannot store one (a 500), and no text typed by a person holds one. Django's forms refuse them already;
+    the pages that read request.POST directly are covered here. The API answers 422 naming the field
+    (guichet.api.main), so it is left to it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/") and (_has_nul(request.GET) or _has_nul(request.POST)):
+            return HttpResponseBadRequest("Null characters are not allowed.", content_type="text/plain")
+        return self.get_response(request)
+
+
+def _has_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())

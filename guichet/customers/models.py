@@ -202,3 +202,24 @@ class BackOfficeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.summary[:60]}"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in (wrong password, unknown or inactive user): what the sign-in limit counts
+    (``customers.signin``). In the database, so every process and machine sees the same count; the oldest
+    are forgotten as new ones come (GUICHET_LOGIN_FAILURE_RETENTION_DAYS)."""
+
+    username = models.CharField(max_length=150, help_text="As typed, lower-cased.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["username", "at"], name="signin_failure_username"),
+            models.Index(fields=["ip_address", "at"], name="signin_failure_ip"),
+            models.Index(fields=["at"], name="signin_failure_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip_address or '?'} at {self.at:%Y-%m-%d %H:%M:%S}"

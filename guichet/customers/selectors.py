@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from .models import Contact, phone_digits
+from .models import Contact, ContactRole, User, phone_digits
+
+# The contact roles that commit the organisation to pay and read what it is billed: accepting or refusing a
+# quote; invoices, credit notes and credits (every role's rights: docs/architecture.md, "What a contact's
+# roles allow").
+MONEY_ROLES = (ContactRole.ADMIN, ContactRole.BILLING)
+
+
+def contact_holds(user: User, roles: tuple[str, ...], organisation_id: int | None = None) -> bool:
+    """Whether ``user`` is an active contact holding one of ``roles`` (of ``organisation_id``, when given)."""
+    contact = getattr(user, "contact", None) if user.kind == User.Kind.CUSTOMER else None
+    if contact is None or not contact.is_active:
+        return False
+    if organisation_id is not None and contact.organisation_id != organisation_id:
+        return False
+    return any(contact.has_role(role) for role in roles)
 
 
 def contact_for_number(number: str) -> Contact | None:

@@ -1,5 +1,8 @@
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect
+
+from .forms import SignInForm
 
 
 @login_required
@@ -14,3 +17,17 @@ def home(request):
     if user.kind == user.Kind.ACCOUNT_MANAGER:
         return redirect("console-claims")
     return redirect("console-queue")
+
+
+class SignInView(LoginView):
+    """Django's sign-in page behind the sign-in limit: a refused attempt is answered 429 with Retry-After."""
+
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.refusal is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.refusal.retry_after)
+        return response

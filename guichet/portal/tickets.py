@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import customer_only, error_lines
+from guichet.customers.access import customer_only, error_lines, form_id
 from guichet.tickets import services
 from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
@@ -44,14 +44,13 @@ def similar(request):
     """The htmx fragment under the new-ticket form: open tickets like what is being typed."""
     contact = request.user.contact
     subject, description = request.GET.get("subject", ""), request.GET.get("description", "")
-    subscription_id = request.GET.get("subscription_id") or None
     found = []
     if len(subject.strip()) >= 3:
         found = similar_open_tickets(
             contact.organisation_id,
             subject,
             description,
-            subscription_id=int(subscription_id) if subscription_id and subscription_id.isdigit() else None,
+            subscription_id=form_id(request.GET.get("subscription_id")),
         )
     return render(request, "portal/_similar.html", {"similar": found})
 
@@ -68,7 +67,8 @@ def new(request):
         try:
             subscription = None
             if values.get("subscription_id"):
-                subscription = subscriptions.filter(pk=int(values["subscription_id"])).first()
+                chosen = form_id(values["subscription_id"])
+                subscription = subscriptions.filter(pk=chosen).first() if chosen else None
                 if subscription is None:
                     raise ValidationError({"subscription_id": "Choose one of your services."})
             ticket = services.ticket_create(
@@ -87,8 +87,6 @@ def new(request):
             )
         except (ValidationError, QuotaExceeded) as exc:
             errors, status = error_lines(exc), 400
-        except ValueError:
-            errors, status = ["subscription_id: Choose one of your services."], 400
         else:
             messages.success(request, f"{ticket.reference} is open.")
             return redirect("portal-ticket", ref=ticket.reference)
@@ -126,11 +124,14 @@ def ticket(request, ref: str):
             "clocks": sla_explained(found, timezone.now()),
             "open": found.status in OPEN_STATUSES,
             "history": history_of(found, include_internal=False).order_by("-at", "-pk")[:100],
+            "decides_quotes": services.may_decide_quote(request.user, found),
         },
     )
 
 
-def _act(request, ref: str, action, done: str):
+def _act(request, ref: str, action, done: str, forbidden: bool = False):
+    """Run ``action`` on the contact's ticket and go back to it with a message; ``forbidden``: a service's
+    PermissionDenied is the answer (403), not a message (a form the page does not offer to this contact)."""
     found = _ticket(request, ref)
     try:
         action(found)
@@ -138,6 +139,8 @@ def _act(request, ref: str, action, done: str):
         for line in error_lines(exc):
             messages.error(request, line)
     except PermissionDenied as exc:
+        if forbidden:
+            raise
         messages.error(request, str(exc))
     else:
         messages.success(request, done)
@@ -193,8 +196,9 @@ def quote_decision(request, ref: str, pk: int):
 
     def act(t):
         found = t.quotes.filter(pk=pk).first()
-        if found is None:
-            raise ValidationError({"quote": "No such quote on this ticket."})
+        if found is None:  # another ticket's quote, or none: 404, as for a foreign ticket
+            raise Http404("No such quote.")
         services.quote_decide(actor=request.user, door=DOOR, quote=found, accept=accept)
 
-    return _act(request, ref, act, "Quote accepted: the work is planned." if accept else "Quote refused.")
+    done = "Quote accepted: the work is planned." if accept else "Quote refused."
+    return _act(request, ref, act, done, forbidden=True)  # a technical contact: 403 (the page hides the form)

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 from guichet.availability.services import monthly
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, CreditKind
-from guichet.billing.selectors import claims_visible_to, invoices_visible_to
+from guichet.billing.selectors import claims_visible_to, invoice_get, invoices_visible_to, may_see_invoices
 from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import customer_only, error_lines
+from guichet.customers.access import customer_only, error_lines, form_id
 from guichet.money.terms import claim_month
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES
@@ -58,7 +58,8 @@ def home(request):
         (s, monthly(s, today.year, today.month))
         for s in subscriptions_visible_to(user).exclude(status="terminated").order_by("pk")[:20]
     ]
-    invoices = list(invoices_visible_to(user)[:5])
+    sees_invoices = may_see_invoices(user)
+    invoices = list(invoices_visible_to(user)[:5]) if sees_invoices else []
     claims = list(claims_visible_to(user).filter(status=Claim.Status.FILED)[:5])
     return render(
         request,
@@ -69,6 +70,7 @@ def home(request):
             "tickets": tickets,
             "now": timezone.now(),
             "services": services,
+            "sees_invoices": sees_invoices,
             "invoices": [(i, _money(i.total, i.currency)) for i in invoices],
             "claims": claims,
         },
@@ -176,9 +178,10 @@ def invoices(request):
 
 @customer_only
 def invoice(request, pk: int):
-    found = invoices_visible_to(request.user).prefetch_related("lines").filter(pk=pk).first()
-    if found is None:
-        raise Http404("No such invoice.")
+    try:
+        found = invoice_get(request.user, pk)  # another organisation's: 404; a technical contact's own: 403
+    except NotFound:
+        raise Http404("No such invoice.") from None
     lines = [(line.description, _money(line.amount, found.currency)) for line in found.lines.all()]
     totals = {
         "subtotal": _money(found.subtotal, found.currency),
@@ -220,7 +223,8 @@ def claim_new(request):
     status = 200
     if request.method == "POST":
         try:
-            subscription = subscriptions.filter(pk=int(values.get("subscription_id") or 0)).first()
+            chosen = form_id(values.get("subscription_id"))
+            subscription = subscriptions.filter(pk=chosen).first() if chosen else None
             if subscription is None:
                 raise ValidationError({"subscription_id": "Choose the service the claim is about."})
             claim = claim_services.claim_file(

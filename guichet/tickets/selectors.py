@@ -55,11 +55,12 @@ def ticket_get(user: User, key: str | int) -> Ticket:
     ticket and a missing one look the same)."""
     qs = tickets_visible_to(user).select_related("organisation", "requester", "plan", "team", "assignee")
     key = str(key)
-    ticket = (
-        qs.filter(reference=key).first()
-        if key.startswith("GT-")
-        else (qs.filter(pk=int(key)).first() if key.isdigit() else None)
-    )
+    if key.startswith("GT-"):
+        ticket = qs.filter(reference=key).first()
+    elif key.isascii() and key.isdigit() and int(key) < 2**63:  # not "²", nor past the 64-bit id column
+        ticket = qs.filter(pk=int(key)).first()
+    else:
+        ticket = None
     if ticket is None:
         raise NotFound(f"ticket {key} not found")
     return ticket

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, Organisation, Team, User
+from guichet.customers.selectors import MONEY_ROLES, contact_holds
 from guichet.customers.services import backoffice_open
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
@@ -518,13 +519,24 @@ def quote_send(
     return quote
 
 
+QUOTE_DECIDERS_ONLY = "Only your organisation's admin or billing contacts may accept or refuse a quote."
+
+
+def may_decide_quote(user: User, ticket: Ticket) -> bool:
+    """A quote is a commitment to pay: the admin or billing contacts of the ticket's organisation decide it
+    (and the provider's admins, on their behalf)."""
+    return user.kind == User.Kind.ADMIN or contact_holds(user, MONEY_ROLES, ticket.organisation_id)
+
+
 @transaction.atomic
 def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote:
-    """The customer accepts the quote (the work can start) or refuses it."""
-    ticket = _lock(quote.ticket)
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    """The customer accepts the quote (the work can start) or refuses it: an admin or billing contact."""
     if not _is_customer(actor) and actor.kind != User.Kind.ADMIN:
         raise PermissionDenied("The customer decides on a quote.")
+    if not may_decide_quote(actor, quote.ticket):
+        raise PermissionDenied(QUOTE_DECIDERS_ONLY)
+    ticket = _lock(quote.ticket)
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != QuoteStatus.SENT:
         raise ValidationError({"quote": f"This quote was already {quote.status}."})
     quote.status = QuoteStatus.ACCEPTED if accept else QuoteStatus.REFUSED

@@ -119,3 +119,25 @@ def test_quotes_for_technical_service_requests(world, as_user):
     decided = carla.post(f"/tickets/{ref['reference']}/quotes/{qid}/refuse").json()
     assert decided["status"] == "refused"
     assert carla.get(f"/tickets/{ref['reference']}").json()["status"] == "resolved"
+
+
+def test_only_admin_or_billing_contacts_accept_or_refuse_a_quote(world, as_user):
+    """A quote is a commitment to pay: Colin (technical contact) may read it, not decide it."""
+    from tests.customers.factories import ContactFactory
+
+    carla, colin, alice = as_user(world.customer), as_user(world.colleague), as_user(world.agent)
+    betty = as_user(ContactFactory(organisation=world.org, user__username="betty", roles=["billing"]).user)
+    ref = carla.post(
+        "/tickets", {"subject": "Move the rack", "description": "x", "category": "technical_service"}
+    ).json()["reference"]
+    qid = alice.post(f"/tickets/{ref}/quotes", {"amount": "90.00"}).json()["id"]
+    assert [q["id"] for q in colin.get(f"/tickets/{ref}/quotes").json()] == [qid]
+    for decision in ("accept", "refuse"):
+        response = colin.post(f"/tickets/{ref}/quotes/{qid}/{decision}")
+        assert response.status_code == 403
+        assert response.json()["detail"] == (
+            "Only your organisation's admin or billing contacts may accept or refuse a quote."
+        )
+    assert colin.get(f"/tickets/{ref}/quotes").json()[0]["status"] == "sent"
+    accepted = betty.post(f"/tickets/{ref}/quotes/{qid}/accept")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"

@@ -63,6 +63,7 @@ def test_only_the_plans_metrics_are_measured_and_only_by_staff(world, line, as_u
     }
     mine = as_user(world.customer).post(path, {"metric": "latency", "year": 2026, "month": 10, "value": "1"})
     assert mine.status_code == 403
+    assert mine.json()["detail"] == "Only the provider's staff record quality measurements."  # names the act
 
 
 def test_tiers_are_checked_when_a_plan_is_edited():

@@ -261,6 +261,23 @@ def test_customers_read_their_invoices_as_pdf_and_csv(world, book, as_user):
         assert spy.get(f"/invoices/{acme.pk}{suffix}").status_code == 404
 
 
+def test_only_admin_and_billing_contacts_read_their_organisations_invoices_and_credits(world, book, as_user):
+    invoicing.billing_run(2026, 11)
+    acme = Invoice.objects.get(organisation=world.org)
+    globex = Invoice.objects.get(organisation=world.other_org)
+    betty = ContactFactory(organisation=world.org, user__username="betty", roles=["billing"]).user
+    colin, betty = as_user(world.colleague), as_user(betty)  # Colin: a technical contact only
+    refused = "Only your organisation's admin or billing contacts may see its invoices and credits."
+    for path in ("/invoices", f"/invoices/{acme.pk}", f"/invoices/{acme.pk}/pdf", f"/invoices/{acme.pk}/csv"):
+        response = colin.get(path)
+        assert (response.status_code, response.json()["detail"]) == (403, refused), path
+        assert betty.get(path).status_code == 200, path
+    assert colin.get("/credits").status_code == 403 and betty.get("/credits").status_code == 200
+    for suffix in ("", "/pdf", "/csv"):  # another organisation's invoice is not found, for him as for anyone
+        assert colin.get(f"/invoices/{globex.pk}{suffix}").status_code == 404
+    assert [i["number"] for i in betty.get("/invoices").json()] == ["F-2026-000001"]
+
+
 def test_each_invoice_is_mailed_once_with_its_pdf(world, book):
     ContactFactory(organisation=world.org, user__username="betty", user__language="fr", roles=["billing"])
     invoicing.billing_run(2026, 11, organisation_ids=[world.org.pk])

@@ -161,3 +161,32 @@ def test_engineers_acknowledge_through_the_api(world, rota, as_user):
     assert done.status_code == 200 and done.json()["acknowledged_by"] == "nora"
     assert nora.post(f"/pages/{page.pk}/acknowledge").status_code == 422  # once
     assert nora.get("/pages").json() == []
+
+
+@pytest.mark.parametrize("who", ["backup", "supervisor", "admin"])
+def test_the_rota_s_backup_its_team_s_supervisor_and_admins_acknowledge_too(world, rota, as_user, who):
+    with time_machine.travel(SATURDAY_NIGHT, tick=False):
+        declare(world)
+    page = Page.objects.get()
+    user = {"backup": rota.shifts.get(position=2).user, "supervisor": world.supervisor, "admin": world.admin}
+    done = as_user(user[who]).post(f"/pages/{page.pk}/acknowledge")
+    assert done.status_code == 200 and done.json()["acknowledged_by"] == user[who].username
+
+
+def test_staff_outside_the_on_call_team_may_not_acknowledge_its_page(world, rota, as_user):
+    """Billing staff, or another team's agent, would silence the paging of a ticket that is not theirs."""
+    with time_machine.travel(SATURDAY_NIGHT, tick=False):
+        declare(world)
+    page = Page.objects.get()
+    sam = StaffFactory(username="sam", kind="supervisor")
+    world.support.supervisor = sam
+    world.support.save()
+    for outsider in (world.billing_agent, world.agent, sam):  # Bill (billing), Alice and Sam (support)
+        response = as_user(outsider).post(f"/pages/{page.pk}/acknowledge")
+        assert response.status_code == 403, outsider
+        assert response.json()["detail"] == (
+            "Only the on-call team's members, its supervisor, the engineers on its rota and admins "
+            "acknowledge its pages."
+        )
+    page.refresh_from_db()
+    assert page.acknowledged_at is None and page.next_page_at is not None  # the paging goes on

@@ -147,6 +147,31 @@ def test_invoices_are_listed_with_their_duplicates(world, line, carla):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+def test_invoices_are_for_admin_and_billing_contacts_only(world, line, carla):
+    """Colin (technical contact) gets 403 on his organisation's invoices, 404 on a foreign one, and neither
+    the navigation's link nor the home page's card; a billing contact gets all of them."""
+    from tests.customers.factories import ContactFactory
+
+    SubscriptionFactory(organisation=world.other_org, identifier="+352 20 00 0002")  # Globex is billed too
+    invoicing.billing_run(2026, 11)
+    invoice, foreign = world.org.invoices.get(), world.other_org.invoices.get()
+    colin, betty = Client(), Client()
+    colin.force_login(world.colleague)
+    betty.force_login(ContactFactory(organisation=world.org, user__username="betty", roles=["billing"]).user)
+    assert colin.get("/extranet/invoices/").status_code == 403
+    assert colin.get(f"/extranet/invoices/{invoice.pk}/").status_code == 403
+    assert colin.get(f"/extranet/invoices/{foreign.pk}/").status_code == 404
+    home = colin.get("/extranet/").text
+    assert 'href="/extranet/invoices/"' not in home and "Latest invoices" not in home
+    assert 'href="/extranet/services/"' in home  # the rest of the navigation is there
+    for allowed in (carla, betty):
+        home = allowed.get("/extranet/").text
+        assert 'href="/extranet/invoices/"' in home and invoice.number in home
+        assert invoice.number in allowed.get("/extranet/invoices/").text
+        assert allowed.get(f"/extranet/invoices/{invoice.pk}/").status_code == 200
+        assert allowed.get(f"/extranet/invoices/{foreign.pk}/").status_code == 404
+
+
 def test_the_claim_form_names_each_missing_part(world, line, carla):
     form = carla.get("/extranet/claims/new").text
     assert "Today you can claim for 2026-11." in form

@@ -1,6 +1,7 @@
 """Tickets in the extranet: open one (duplicates as you type, quota shown), follow it, reply, attach, flag."""
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,3 +102,37 @@ def test_a_foreign_ticket_is_404(world, carla):
     assert carla.get(path).status_code == 404
     assert carla.post(path + "reply", {"body": "hi"}).status_code == 404
     assert ticket.messages.count() == 1
+
+
+def test_only_admin_or_billing_contacts_get_the_quote_s_buttons(world, carla):
+    """Colin (technical contact) sees the quote and who may decide it; his POST of the form is refused."""
+    from tests.customers.factories import ContactFactory
+
+    ticket = services.ticket_create(
+        actor=world.colleague,
+        door="web",
+        organisation=world.org,
+        requester=world.colleague,
+        subject="Move the rack",
+        description="x",
+        category="technical_service",
+    )
+    quote = services.quote_send(actor=world.agent, door="web", ticket=ticket, amount=Decimal("90"))
+    path = f"/extranet/tickets/{ticket.reference}/"
+    who = "Only your organisation's admin or billing contacts may accept or refuse a quote."
+    bettys = ContactFactory(organisation=world.org, user__username="betty", roles=["billing"]).user
+    colin, betty = Client(), Client()
+    colin.force_login(world.colleague)
+    betty.force_login(bettys)
+    page = colin.get(path).text
+    assert "90.00 EUR" in page and "Accept the quote" not in page and who in page
+    refused = colin.post(f"{path}quotes/{quote.pk}", {"decision": "accept"})
+    assert refused.status_code == 403
+    quote.refresh_from_db()
+    assert quote.status == "sent"
+    for allowed in (carla, betty):
+        page = allowed.get(path).text
+        assert "Accept the quote" in page and "Refuse it" in page and who not in page
+    assert betty.post(f"{path}quotes/{quote.pk}", {"decision": "refuse"}).status_code == 302
+    quote.refresh_from_db()
+    assert (quote.status, quote.decided_by) == ("refused", bettys)

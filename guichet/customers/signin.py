@@ -1,0 +1,116 @@
+"""The sign-in limit: after GUICHET_LOGIN_MAX_FAILURES failed sign-ins for one username, or
+GUICHET_LOGIN_MAX_FAILURES_PER_IP from one address, within GUICHET_LOGIN_WINDOW_MINUTES, further sign-ins are
+refused — even with the right password — until enough of those failures are older than the window. A success
+forgets the username's failures. Failures are rows (``SignInFailure``), so every gunicorn process on every
+machine counts the same ones; refused attempts are not counted (the lock lifts on time, whatever an attacker
+keeps sending)."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from .models import SignInFailure, User
+
+
+@dataclass(frozen=True)
+class Refusal:
+    retry_after: int  # seconds
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        return (
+            "Too many failed sign-ins for this account or from this address. "
+            f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        )
+
+
+def normalise(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def client_ip(request) -> str | None:
+    """The address the request came from: REMOTE_ADDR, or behind GUICHET_TRUSTED_PROXIES reverse proxies
+    the address the outermost of them saw (the one it appended to X-Forwarded-For). Entries a client wrote
+    itself, farther left, are never believed."""
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR")
+    proxies = settings.GUICHET_TRUSTED_PROXIES
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies > 0 and forwarded:
+        address = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(address or ""))
+    except ValueError:
+        return None
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=settings.GUICHET_LOGIN_WINDOW_MINUTES)
+
+
+def _retry_after(times: list[datetime], limit: int, now: datetime) -> int | None:
+    """Seconds until fewer than ``limit`` of ``times`` (newest first) are in the window, None if already."""
+    if limit <= 0 or len(times) < limit:
+        return None
+    return max(1, math.ceil((times[limit - 1] + _window() - now).total_seconds()))
+
+
+def refusal(request, username: str, now: datetime | None = None) -> Refusal | None:
+    """Why a sign-in as ``username`` from this request is refused now, or None."""
+    now = now or timezone.now()
+    recent = SignInFailure.objects.filter(at__gt=now - _window()).order_by("-at").values_list("at", flat=True)
+    waits = []
+    limit = settings.GUICHET_LOGIN_MAX_FAILURES
+    waits.append(_retry_after(list(recent.filter(username=normalise(username))[:limit]), limit, now))
+    ip = client_ip(request)
+    if ip is not None:
+        limit = settings.GUICHET_LOGIN_MAX_FAILURES_PER_IP
+        waits.append(_retry_after(list(recent.filter(ip_address=ip)[:limit]), limit, now))
+    waits = [w for w in waits if w is not None]
+    return Refusal(retry_after=max(waits)) if waits else None
+
+
+def record_failure(request, username: str) -> None:
+    """Count a failure, and forget those older than GUICHET_LOGIN_FAILURE_RETENTION_DAYS (kept that long for
+    the admin's list): the table holds no more than that period's failures, with no job to run."""
+    now = timezone.now()
+    SignInFailure.objects.create(username=normalise(username), ip_address=client_ip(request), at=now)
+    prune(now - timedelta(days=settings.GUICHET_LOGIN_FAILURE_RETENTION_DAYS))
+
+
+def record_success(username: str) -> None:
+    SignInFailure.objects.filter(username=normalise(username)).delete()
+
+
+def prune(before: datetime) -> int:
+    deleted, _ = SignInFailure.objects.filter(at__lt=before).delete()
+    return deleted
+
+
+class LimitedModelBackend(ModelBackend):
+    """Django's password check behind the limit, for every door that signs in with a password (the sign-in
+    page, the admin's, ``Client.login`` in tests): a refused attempt fails whatever the password."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        if refusal(request, username) is not None:
+            raise PermissionDenied("Too many failed sign-ins.")  # authenticate() then tries no other backend
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            record_failure(request, username)
+        else:
+            record_success(username)
+        return user

@@ -1,0 +1,13 @@
+"""What the signed-in user may reach, for the navigation: the rules are the selectors'."""
+
+from django import template
+
+from guichet.billing.selectors import may_see_invoices
+
+register = template.Library()
+
+
+@register.filter
+def sees_invoices(user) -> bool:
+    """{% if request.user|sees_invoices %}: staff, and the admin or billing contacts of an organisation."""
+    return user.is_authenticated and may_see_invoices(user)
