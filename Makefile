@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test lint pytest install bench clean messages audit
+.PHONY: run test lint pytest install bench clean messages production audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/guichet migrate --noinput -v0
 	DEBUG=$${DEBUG:-1} $(BIN)/guichet load_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/guichet serve $(ADDR)
+
+## make production: the production shape on this machine (PostgreSQL, 2 gunicorn workers, 2 task workers, the
+## mail receiver on port 2525) over plain HTTP on 127.0.0.1:8000; see docs/operations.md
+production: install
+	$(BIN)/guichet-production --plain-http --mail-port 2525
 
 ## make test: install, lint, run every test
 test: install lint pytest

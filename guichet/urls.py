@@ -9,6 +9,7 @@ from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.customers.forms import FirstPasswordResetForm
 from guichet.customers.views import SignInView, home
+from guichet.ops import views as ops
 from guichet.portal import account as portal_account
 from guichet.portal import tickets as portal_tickets
 from guichet.portal import views as portal
@@ -16,7 +17,13 @@ from guichet.portal import views as portal
 admin.site.site_header = "Guichet administration"
 admin.site.site_title = "Guichet"
 
+# A lost database connection answers 503 with Retry-After, other errors a plain 500 (JSON under /api/).
+handler500 = "guichet.ops.errors.server_error"
+
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", SignInView.as_view(), name="login"),  # Django's, behind the sign-in limit
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

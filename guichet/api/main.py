@@ -8,12 +8,14 @@ import functools
 import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from guichet.ops import errors
 from guichet.tickets.errors import Conflict, NotFound, QuotaExceeded
 
 from .auth import TokenAuth, WebSession
@@ -157,6 +159,14 @@ def invalid_input(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return _error(request, 401, "Authentication required: send 'Authorization: Bearer <token>'.")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    # 503 with Retry-After, as the rest of the site (guichet.ops); also with DEBUG on, where django-ninja's
+    # own handler would answer a 500 with the traceback.
+    return errors.database_unavailable(request, exc)
 
 
 def _nul_fields(data, path=()):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from guichet.audit.services import record
@@ -25,6 +26,43 @@ from .notifications import CLOCK_NAMES, notify
 BATCH = 500
 # Clocks still counting: "breached" ones too, when the breach was seen by a change before the sweep came by.
 LIVE = (ClockState.RUNNING, ClockState.BREACHED)
+
+
+def due_warnings(now: datetime):
+    """Clocks whose 75 % warning instant has passed and which were not warned yet."""
+    return SlaClock.objects.filter(state__in=LIVE, warn_at__lte=now, warned_at__isnull=True, stopped=False)
+
+
+def due_breaches(now: datetime):
+    """Clocks past their due instant whose breach notice has not gone out yet."""
+    return SlaClock.objects.filter(
+        state__in=LIVE, due_at__lt=now, breach_notified_at__isnull=True, stopped=False
+    )
+
+
+def due_raises(now: datetime):
+    """First-response clocks past the instant the plan raises the priority, not raised yet."""
+    return SlaClock.objects.filter(
+        raise_at__lte=now, raised_at__isnull=True, stopped=False, clock="first_response"
+    ).exclude(state=ClockState.PAUSED)
+
+
+# Each step's rows and the column holding its instant: what the sweep drains and what the metrics watch.
+STEPS = {
+    "warning": (due_warnings, "warn_at"),
+    "breach": (due_breaches, "due_at"),
+    "raise": (due_raises, "raise_at"),
+}
+
+
+def backlog(now: datetime) -> dict[str, tuple[int, datetime | None]]:
+    """Per step, how many escalations are due and not fired yet, and the instant of the oldest: the sweep's
+    lag (each count reads the step's partial index, like the sweep itself)."""
+    result = {}
+    for step, (rows, instant) in STEPS.items():
+        agg = rows(now).aggregate(n=Count("pk"), oldest=Min(instant))
+        result[step] = (agg["n"], agg["oldest"])
+    return result
 
 
 def _claimable(qs, instant: str):
@@ -85,8 +123,7 @@ def warn(now: datetime) -> int:
             )
         SlaClock.objects.bulk_update(rows, ["warned_at"])
 
-    due = SlaClock.objects.filter(state__in=LIVE, warn_at__lte=now, warned_at__isnull=True, stopped=False)
-    return _drain(due, "warn_at", handle)
+    return _drain(due_warnings(now), "warn_at", handle)
 
 
 def breach(now: datetime) -> int:
@@ -116,10 +153,7 @@ def breach(now: datetime) -> int:
             )
         SlaClock.objects.bulk_update(rows, ["state", "breached_at", "breach_notified_at"])
 
-    due = SlaClock.objects.filter(
-        state__in=LIVE, due_at__lt=now, breach_notified_at__isnull=True, stopped=False
-    )
-    return _drain(due, "due_at", handle)
+    return _drain(due_breaches(now), "due_at", handle)
 
 
 def raise_priorities(now: datetime) -> int:
@@ -160,10 +194,7 @@ def raise_priorities(now: datetime) -> int:
                 at=now,
             )
 
-    due = SlaClock.objects.filter(
-        raise_at__lte=now, raised_at__isnull=True, stopped=False, clock="first_response"
-    ).exclude(state=ClockState.PAUSED)
-    return _drain(due, "raise_at", handle)
+    return _drain(due_raises(now), "raise_at", handle)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -240,6 +240,12 @@ class SlaClock(models.Model):
             models.Index(
                 fields=["raise_at"], condition=Q(stopped=False, raised_at__isnull=True), name="clock_to_raise"
             ),
+            # The breach notices of a recent period (the metrics' "breaches in the last 24 hours").
+            models.Index(
+                fields=["breach_notified_at"],
+                condition=Q(breach_notified_at__isnull=False),
+                name="clock_breach_notified",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,43 @@
+"""The answers for a server error: 503 with Retry-After when the database is unavailable, else a plain 500
+(JSON under /api/). Used by the request middleware and as Django's handler500, which also catches the
+errors raised outside views (in a middleware that reads the session or the user)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+log = logging.getLogger("guichet.request")
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request, exception) -> HttpResponse:
+    log.warning("database unavailable: %s", str(exception).strip().splitlines()[0] if str(exception) else "")
+    message = "The service is briefly unavailable (database). Please try again in a few seconds."
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(
+            f"<!doctype html><title>Unavailable</title><h1>Service unavailable</h1><p>{message}</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request):
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        return database_unavailable(request, exception)
+    message = "Internal server error. It has been logged; please try again later."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=500)
+    return HttpResponse(
+        f"<!doctype html><title>Server error</title><h1>Server error</h1><p>{message}</p>",
+        status=500,
+        content_type="text/html; charset=utf-8",
+    )
