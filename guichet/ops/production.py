@@ -34,7 +34,7 @@ RESTART_DELAY_SECONDS = 1.0
 
 
 def _say(line: str) -> None:
-    print(f"[production] {line}", flush=True)
+    print(f"[guichet] {line}", flush=True)
 
 
 @dataclass

@@ -7,23 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from guichet.tickets import services as tickets
 from guichet.tickets.models import Ticket
 from tests.contracts.factories import SubscriptionFactory
 
 HUGE = "9" * 25
-
-
-@pytest.fixture
-def ticket(world):
-    return tickets.ticket_create(
-        actor=world.customer,
-        door="api",
-        organisation=world.org,
-        requester=world.customer,
-        subject="Phones",
-        description="dead",
-    )
 
 
 def fields(response, status=422):

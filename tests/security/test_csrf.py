@@ -9,8 +9,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-from guichet.tickets import services as tickets
-
 AREAS = ("extranet/", "console/", "accounts/", "admin/")
 # The only view that takes POSTs without a CSRF token: Meta's webhook, checked by its HMAC signature instead.
 EXEMPT = {"channels/whatsapp/webhook"}
@@ -37,18 +35,6 @@ def csrf_token(client, url):
     page = client.get(url)
     assert page.status_code == 200, url
     return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
-
-
-@pytest.fixture
-def ticket(world):
-    return tickets.ticket_create(
-        actor=world.customer,
-        door="api",
-        organisation=world.org,
-        requester=world.customer,
-        subject="Phones",
-        description="dead",
-    )
 
 
 @pytest.fixture

@@ -11,25 +11,12 @@ from django.test import Client
 
 from guichet.channels.mail.services import receive
 from guichet.channels.models import Mailbox
-from guichet.tickets import services as tickets
 from guichet.tickets.models import Attachment
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(64)
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
 ELF = b"\x7fELF\x02\x01\x01" + bytes(64)
-
-
-@pytest.fixture
-def ticket(world):
-    return tickets.ticket_create(
-        actor=world.customer,
-        door="api",
-        organisation=world.org,
-        requester=world.customer,
-        subject="Files",
-        description="see attached",
-    )
 
 
 @pytest.fixture

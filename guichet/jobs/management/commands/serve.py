@@ -1,14 +1,13 @@
-"""`guichet serve`: the web server and the background worker together, for `make run`. Ctrl-C stops both."""
+"""`guichet serve`: the web server and the background worker together, for `make run`. Ctrl-C stops both;
+if either exits, the other is stopped too (the supervision of `guichet-production`, without restarts)."""
 
 import os
-import signal
-import subprocess
 import sys
-import time
 
 from django.core.management.base import BaseCommand
 
 from guichet.demo import DEMO_LOGINS
+from guichet.ops.production import Child, supervise
 
 
 class Command(BaseCommand):
@@ -21,9 +20,11 @@ class Command(BaseCommand):
         cmd = [sys.executable, "-m", "guichet.cli"]
         env = os.environ.copy()
         procs = [
-            subprocess.Popen([*cmd, "runserver", "--noreload", addrport], env=env),  # noqa: S603
-            subprocess.Popen([*cmd, "worker"], env=env),  # noqa: S603
+            Child("web server", [*cmd, "runserver", "--noreload", addrport], restart=False),
+            Child("worker", [*cmd, "worker"], restart=False),
         ]
+        for child in procs:
+            child.start(env)
         host, _, port = addrport.rpartition(":")
         self.stdout.write(
             self.style.SUCCESS(
@@ -33,30 +34,7 @@ class Command(BaseCommand):
         for username, password, _, role in DEMO_LOGINS:
             self.stdout.write(f"  demo login {username} / {password}: {role}")
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
-
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        code = 0
-        while not stopping:
-            for p in procs:
-                if p.poll() is not None:
-                    self.stderr.write(f"{p.args[3]} exited with code {p.returncode}; stopping")
-                    code = p.returncode or 1
-                    stopping = True
-            time.sleep(0.2)
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        self.stdout.flush()
+        code = supervise(procs, env)
         if code:
             sys.exit(code)
