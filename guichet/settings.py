@@ -229,7 +229,10 @@ if LOG_FORMAT not in ("plain", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "guichet.ops.context.ContextFilter"}},
+    "filters": {
+        "context": {"()": "guichet.ops.context.ContextFilter"},
+        "outage": {"()": "guichet.ops.context.DatabaseOutageFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
@@ -246,7 +249,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # Each request is logged once, by guichet.request; Django's own line for 4xx/5xx would repeat it.
-        "django.request": {"level": "ERROR"},
+        "django.request": {"level": "ERROR", "filters": ["outage"]},
         "django.server": {"level": "WARNING"},
     },
 }

@@ -31,3 +31,21 @@ class ContextFilter(logging.Filter):
         if getattr(record, "task_id", None) is None:
             record.task_id = task_id.get()
         return True
+
+
+class DatabaseOutageFilter(logging.Filter):
+    """On django.request: a request that met a lost database (answered 503) is logged as one warning line,
+    not an error with the same traceback for every request of the outage; other errors keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from django.db import InterfaceError, OperationalError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, OperationalError | InterfaceError):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            record.msg = f"{record.getMessage()} (database unavailable: {first})"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

@@ -262,3 +262,22 @@ def test_the_api_answers_503_without_database_even_in_debug(world, monkeypatch, 
     response = client.get("/api/v1/tickets")
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert response.json()["detail"].startswith("The service is briefly unavailable")
+
+
+def test_a_database_outage_is_one_warning_line_per_request_not_a_traceback(
+    world, monkeypatch, settings, caplog
+):
+    settings.DEBUG = False
+    from guichet.customers import middleware
+
+    def gone(self, request):
+        raise OperationalError("server closed the connection unexpectedly\n\tThis probably means...")
+
+    monkeypatch.setattr(middleware.UserPreferencesMiddleware, "__call__", gone)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.customer)
+    with caplog.at_level(logging.INFO):
+        assert client.get("/extranet/tickets/").status_code == 503
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert record.getMessage().endswith("(database unavailable: server closed the connection unexpectedly)")
