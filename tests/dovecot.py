@@ -116,3 +116,25 @@ class Dovecot:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def private_server(prefix: str):
+    """A session fixture's body: a private Dovecot in a temporary directory, yielded, then stopped, removed.
+    Skipped when Dovecot is not installed, failed instead under GUICHET_REQUIRE_DOVECOT=1 (as in CI)."""
+    import tempfile
+
+    import pytest
+
+    if not available():
+        if os.environ.get("GUICHET_REQUIRE_DOVECOT") == "1":
+            pytest.fail(f"GUICHET_REQUIRE_DOVECOT=1 but {BINARY} is missing")
+        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)")
+    # Not under pytest's tmp_path: its parents are private, and Dovecot's mail processes run as nobody.
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    server = Dovecot(root).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -43,16 +43,7 @@ def smtp():
 @pytest.fixture(scope="session")
 def imap_server():
     """A private Dovecot (tests/dovecot.py), skipped as the mail tests skip it when it is not installed."""
-    if not dovecot.available():
-        if os.environ.get("GUICHET_REQUIRE_DOVECOT") == "1":
-            pytest.fail(f"GUICHET_REQUIRE_DOVECOT=1 but {dovecot.BINARY} is missing")
-        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd; .ci/run installs it)")
-    root = Path(tempfile.mkdtemp(prefix="guichet-faults-dovecot-"))
-    root.chmod(0o755)  # Dovecot's mail processes run as nobody
-    server = dovecot.Dovecot(root).start()
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    yield from dovecot.private_server("guichet-faults-dovecot-")
 
 
 @pytest.fixture
