@@ -77,6 +77,7 @@ def parse_args(argv):
     p.add_argument("--result", help=argparse.SUPPRESS)
     p.add_argument("--since", help=argparse.SUPPRESS)
     p.add_argument("--until", help=argparse.SUPPRESS)
+    p.add_argument("--tag", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -183,7 +184,7 @@ def fixtures(args, result: dict) -> None:
 
 
 def report(args, result: dict) -> None:
-    from django.db.models import F
+    from django.db.models import Count, F
 
     from guichet.channels.models import InboundMail
     from guichet.tickets.models import SlaClock, Ticket
@@ -202,7 +203,9 @@ def report(args, result: dict) -> None:
         unfired = sum(1 for r in rows.only("pk") if r.fired is None)
         delays[step] = {"fired": len(seconds), "not_fired": unfired, **_stats(seconds)}
     result["escalation_delay"] = delays
-    result["mails_filed"] = InboundMail.objects.filter(received_at__gte=since).count()
+    filed = InboundMail.objects.filter(message_id__contains=f"load-{args.tag}-")
+    result["mails_filed"] = filed.count()
+    result["mails_filed_by_outcome"] = dict(filed.values_list("outcome").annotate(n=Count("pk")))
     result["tickets_opened"] = Ticket.objects.filter(opened_at__gte=since).count()
 
 
@@ -240,13 +243,15 @@ def _stats(values: list[float]) -> dict:
 
 
 class Load:
-    def __init__(self, args, base: str, mail_port: int, creds: dict):
+    def __init__(self, args, base: str, mail_port: int, creds: dict, tag: str):
         self.args = args
         self.base = base
         self.mail_port = mail_port
         self.customers = creds["customers"]
         self.agents = creds["agents"]
         self.rng = random.Random(args.seed)
+        self.tag = tag
+        self.mail_number = 0
         self.rec = Recorder()
         self.jobs: queue.Queue = queue.Queue()
 
@@ -346,7 +351,12 @@ class Load:
         msg = EmailMessage()
         msg["From"] = who["email"]
         msg["To"] = MAILBOX
-        msg["Message-ID"] = f"<load-{rng.getrandbits(64):x}@bench.example>"
+        with self.rec.lock:
+            self.mail_number += 1
+            number = self.mail_number
+        # Unique across runs on the same --keep data set: a Message-ID seen before is a duplicate, which the
+        # receiver acknowledges without filing it again.
+        msg["Message-ID"] = f"<load-{self.tag}-{number}@bench.example>"
         if who["refs"] and rng.random() < 0.6:
             msg["Subject"] = f"Re: [{rng.choice(who['refs'])}] our line"
             msg.set_content("Hello,\n\nStill no dial tone here. Please call us.\n\nRegards")
@@ -470,6 +480,19 @@ def wait_ready(base: str, launcher: subprocess.Popen, seconds: float = 120) -> N
     raise SystemExit("bench/load.py: guichet-production was not ready in time")
 
 
+def wait_escalations_fired(base: str, seconds: float) -> float:
+    """Poll /metrics until no warning or breach notice is due and not fired; returns the seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+            lines = r.read().decode().splitlines()
+        due = [line for line in lines if line.startswith("guichet_escalations_due{")]
+        if due and all(float(line.rpartition(" ")[2]) == 0 for line in due):
+            return time.monotonic() - t0
+        time.sleep(2)
+    return time.monotonic() - t0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
@@ -526,12 +549,18 @@ def main(argv=None) -> int:
             f"== load: {args.duration:.0f} s, customers {args.customer_rate}/s, agents {args.agent_rate}/s, "
             f"mail {args.mail_rate}/s (open loop, Poisson)"
         )
-        load = Load(args, base, mail_port, creds)
+        tag = run_start.strftime("%Y%m%d%H%M%S")
+        load = Load(args, base, mail_port, creds, tag)
         elapsed = load.run(args.duration)
         with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
             metrics = r.read().decode()
-        time.sleep(5)  # the last mails' tasks
-        final = run_child("report", env, args, since=run_start.isoformat(), until=run_end.isoformat())
+        # The instants of the run's last minute wait for the next minutely sweep: let it come (the shape
+        # stays up, idle) so that every escalation due during the run is measured.
+        drained = wait_escalations_fired(base, 150)
+        say(f"== escalations due during the run all fired {drained:.0f} s after the load stopped")
+        final = run_child(
+            "report", env, args, since=run_start.isoformat(), until=run_end.isoformat(), tag=load.tag
+        )
     finally:
         if outbound is not None:
             outbound.stop()
@@ -572,7 +601,8 @@ def summary(load: Load, elapsed: float, final: dict, metrics: str) -> None:
                 kinds[e] += 1
             say(f"  errors of {name}: {dict(kinds)}")
     sent = len(load.rec.samples["smtp inbound mail"])
-    say(f"mails sent {sent}, filed {final['mails_filed']}; tickets opened {final['tickets_opened']}")
+    say(f"mails sent {sent}, filed {final['mails_filed']} {final['mails_filed_by_outcome']}")
+    say(f"tickets opened during the run (API and mail): {final['tickets_opened']}")
     for step, d in final["escalation_delay"].items():
         say(
             f"escalation delay, {step}: {d['fired']} fired, {d['not_fired']} not fired by the end; "
