@@ -132,12 +132,17 @@ def chromium(monkeypatch):
 def signed_in(chromium, live_server):
     """signed_in(user, password) -> a page of a new browser context, signed in through the login form."""
     contexts = []
+    violations: list[str] = []
 
     def sign_in(user, password="pw"):
         context = chromium.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 768})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        # What the Content-Security-Policy blocks shows in the console: a page relying on it fails the test.
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None
+        )
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(password)
@@ -148,3 +153,4 @@ def signed_in(chromium, live_server):
     yield sign_in
     for context in contexts:
         context.close()
+    assert violations == [], "blocked by the Content-Security-Policy"

@@ -176,3 +176,13 @@ def test_the_detector_finds_what_a_browser_would_run():
     assert len(active_markup(f"<p>{IMG}</p>")) == 2  # onerror and the <img src=x>
     assert active_markup('<a href=" JavaScript:alert(1)">x</a>') != []
     assert active_markup("<p>&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img onerror=x&gt;</p>") == []
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/extranet/tickets/", "/console/", "/api/v1/tickets"])
+def test_every_answer_forbids_scripts_that_are_not_our_own_files(world, path):
+    client = Client()
+    client.force_login(world.supervisor if path == "/console/" else world.customer)
+    policy = client.get(path)["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval', no other host
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
