@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -87,16 +86,9 @@ def save_view(request):
     return redirect(f"/console/?{query}")
 
 
-def _ticket(request, ref: str) -> Ticket:
-    try:
-        return ticket_get(request.user, ref)
-    except NotFound:
-        raise Http404("No such ticket.") from None
-
-
 @staff_only
 def ticket_view(request, ref: str):
-    t = _ticket(request, ref)
+    t = ticket_get(request.user, ref)
     return render(
         request,
         "console/ticket.html",
@@ -122,7 +114,7 @@ def _canned():
 
 
 def _act(request, ref: str, action, done: str):
-    t = _ticket(request, ref)
+    t = ticket_get(request.user, ref)
     try:
         action(t)
     except (ValidationError, Conflict) as exc:

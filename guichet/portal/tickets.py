@@ -13,7 +13,7 @@ from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import customer_only, error_lines, form_id
 from guichet.tickets import services
-from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, QuotaExceeded, ValidationError
+from guichet.tickets.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
 from guichet.tickets.selectors import (
     conversation,
@@ -105,16 +105,9 @@ def new(request):
     )
 
 
-def _ticket(request, ref: str):
-    try:
-        return ticket_get(request.user, ref)
-    except NotFound:
-        raise Http404("No such ticket.") from None
-
-
 @customer_only
 def ticket(request, ref: str):
-    found = _ticket(request, ref)
+    found = ticket_get(request.user, ref)
     return render(
         request,
         "portal/ticket.html",
@@ -132,7 +125,7 @@ def ticket(request, ref: str):
 def _act(request, ref: str, action, done: str, forbidden: bool = False):
     """Run ``action`` on the contact's ticket and go back to it with a message; ``forbidden``: a service's
     PermissionDenied is the answer (403), not a message (a form the page does not offer to this contact)."""
-    found = _ticket(request, ref)
+    found = ticket_get(request.user, ref)
     try:
         action(found)
     except (ValidationError, Conflict) as exc:

@@ -178,10 +178,7 @@ def invoices(request):
 
 @customer_only
 def invoice(request, pk: int):
-    try:
-        found = invoice_get(request.user, pk)  # another organisation's: 404; a technical contact's own: 403
-    except NotFound:
-        raise Http404("No such invoice.") from None
+    found = invoice_get(request.user, pk)  # another organisation's: 404; a technical contact's own: 403
     lines = [(line.description, _money(line.amount, found.currency)) for line in found.lines.all()]
     totals = {
         "subtotal": _money(found.subtotal, found.currency),

@@ -1,12 +1,14 @@
 """Errors the ticket services raise; the doors turn them into HTTP statuses (or CLI messages)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
 __all__ = ["Conflict", "NotFound", "PermissionDenied", "QuotaExceeded", "ValidationError"]
 
 
-class NotFound(Exception):
-    """The object does not exist for the one asking (a foreign organisation's ticket is not found)."""
+class NotFound(Http404):
+    """The object does not exist for the one asking (a foreign organisation's ticket is not found). An
+    Http404, so a page that meets it answers 404 by itself; the API maps it to its JSON 404."""
 
 
 class Conflict(Exception):
