@@ -12,7 +12,15 @@ from pathlib import Path
 
 from guichet.ops.postgres import PG_BIN_CANDIDATES, PgCluster, free_port
 
-__all__ = ["PG_BIN_CANDIDATES", "PgCluster", "cpu_model", "free_port", "run_child"]
+__all__ = [
+    "PG_BIN_CANDIDATES",
+    "PgCluster",
+    "cpu_model",
+    "free_port",
+    "machine",
+    "run_child",
+    "run_databases",
+]
 
 
 def cpu_model() -> str:
@@ -23,6 +31,26 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "?"
+
+
+def machine() -> str:
+    """The header line of every benchmark's output: date, processor, CPUs, Python."""
+    import datetime as dt
+
+    return (
+        f"== {dt.date.today()} · {cpu_model()} · {os.cpu_count()} CPUs · Python {platform.python_version()}"
+    )
+
+
+def run_databases(which: str, script: Path, child_args: list[str], prefix: str) -> dict[str, dict]:
+    """``run_child`` on SQLite, PostgreSQL or both (``which``: sqlite, postgres or both), a banner before
+    each; the results by database."""
+    results = {}
+    for db in ["sqlite", "postgres"] if which == "both" else [which]:
+        print(f"==================== {db} ====================", flush=True)
+        results[db] = run_child(script, db, child_args, prefix)
+    print("==================== summary ====================", flush=True)
+    return results
 
 
 def run_child(script: Path, db: str, child_args: list[str], prefix: str) -> dict:

@@ -31,7 +31,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import queue
 import random
 import shutil
@@ -52,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from benchkit import PgCluster, cpu_model, free_port  # noqa: E402 - bench/ is first on sys.path
+from benchkit import PgCluster, free_port, machine  # noqa: E402 - bench/ is first on sys.path
 
 MAILBOX = "support@bench.example"
 SEEDED_CLOCKS = 2000
@@ -497,7 +496,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return child_main(args)
-    say(f"== {dt.date.today()} · {cpu_model()} · {os.cpu_count()} CPUs · Python {platform.python_version()}")
+    say(machine())
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="guichet-bench-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
     workdir.chmod(0o755)

@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -31,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchkit import cpu_model, run_child  # noqa: E402 - bench/ is first on sys.path
+from benchkit import machine, run_databases  # noqa: E402 - bench/ is first on sys.path
 
 TARGET_MS = 300.0
 
@@ -55,8 +53,8 @@ def parse_args(argv):
     return args
 
 
-def run_database(args, db: str) -> dict:
-    child_args = [
+def child_args(args) -> list[str]:
+    return [
         "--tickets",
         str(args.tickets),
         "--open",
@@ -66,20 +64,15 @@ def run_database(args, db: str) -> dict:
         "--seed",
         str(args.seed),
     ]
-    return run_child(Path(__file__).resolve(), db, child_args, "guichet-bench-pages")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return child_main(args)
-    say(f"== {dt.date.today()} · {cpu_model()} · {os.cpu_count()} CPUs · Python {platform.python_version()}")
+    say(machine())
     say(f"== {args.tickets:,} tickets ({args.open:,} open), {args.reps} requests per page")
-    results = {}
-    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-        say(f"==================== {db} ====================")
-        results[db] = run_database(args, db)
-    say("==================== summary ====================")
+    results = run_databases(args.db, Path(__file__).resolve(), child_args(args), "guichet-bench-pages")
     for db, r in results.items():
         if "error" in r:
             say(f"{db}: ERROR {r['error']}")
