@@ -8,3 +8,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def open_incident(world, description: str = "x"):
+    """Carla opens an incident "Trunk down" for her organisation, through the API door, now."""
+    from guichet.tickets import services
+
+    return services.ticket_create(
+        actor=world.customer,
+        door="api",
+        organisation=world.org,
+        requester=world.customer,
+        subject="Trunk down",
+        description=description,
+        category="incident",
+    )
+
+
+def declare_outage(world, line, started_at, ended_at, **kw):
+    """The NOC declares an outage "Down" of one subscription between two instants."""
+    from guichet.availability import services as availability
+
+    return availability.outage_declare(
+        actor=world.noc_agent,
+        door="api",
+        subscriptions=[line],
+        started_at=started_at,
+        ended_at=ended_at,
+        title="Down",
+        **kw,
+    )

@@ -9,12 +9,11 @@ import pytest
 import time_machine
 from django.test import Client
 
-from guichet.availability import services as availability
 from guichet.billing import invoicing
 from guichet.billing.claims import claim_file
 from guichet.channels import chat
-from guichet.tickets import services
 from tests.contracts.factories import SubscriptionFactory
+from tests.helpers import declare_outage, open_incident
 
 LU = ZoneInfo("Europe/Luxembourg")
 
@@ -53,23 +52,8 @@ class Controls(HTMLParser):
 def pages(world):
     with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=LU), tick=False):
         line = SubscriptionFactory(organisation=world.org, identifier="LU-1")
-        ticket = services.ticket_create(
-            actor=world.customer,
-            door="api",
-            organisation=world.org,
-            requester=world.customer,
-            subject="Trunk down",
-            description="x",
-            category="incident",
-        )
-        availability.outage_declare(
-            actor=world.noc_agent,
-            door="api",
-            subscriptions=[line],
-            started_at=datetime(2026, 11, 3, 9, tzinfo=LU),
-            ended_at=datetime(2026, 11, 3, 10, tzinfo=LU),
-            title="Down",
-        )
+        ticket = open_incident(world)
+        declare_outage(world, line, datetime(2026, 11, 3, 9, tzinfo=LU), datetime(2026, 11, 3, 10, tzinfo=LU))
     with time_machine.travel(datetime(2026, 12, 2, 10, tzinfo=LU), tick=False):
         invoicing.billing_run(2026, 11)
         claim = claim_file(

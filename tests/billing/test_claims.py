@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.core import mail
 
-from guichet.availability import services as availability
 from guichet.billing.models import Claim, Credit
 from guichet.billing.tasks import send_claim_decision
 from guichet.contracts import services as contracts
@@ -18,6 +17,7 @@ from guichet.tickets import services as tickets
 from guichet.tickets.models import Clock
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import StaffFactory
+from tests.helpers import declare_outage, open_incident
 
 LU = ZoneInfo("Europe/Luxembourg")
 FILING = datetime(2026, 12, 3, 10, tzinfo=LU)
@@ -37,15 +37,7 @@ def line(world):
 @pytest.fixture
 def ticket(world):
     with time_machine.travel(at(3, 10, 5), tick=False):
-        return tickets.ticket_create(
-            actor=world.customer,
-            door="api",
-            organisation=world.org,
-            requester=world.customer,
-            subject="Trunk down",
-            description="No calls",
-            category="incident",
-        )
+        return open_incident(world, "No calls")
 
 
 @pytest.fixture
@@ -55,15 +47,7 @@ def manager(world):
 
 def outage(world, line, start, end, **kw):
     with time_machine.travel(FILING - timedelta(days=20), tick=False):
-        return availability.outage_declare(
-            actor=world.noc_agent,
-            door="api",
-            subscriptions=[line],
-            started_at=start,
-            ended_at=end,
-            title="Down",
-            **kw,
-        )
+        return declare_outage(world, line, start, end, **kw)
 
 
 def claim(carla, line, ticket, start="2026-11-03T09:00:00+01:00", end="2026-11-03T13:00:00+01:00", **extra):

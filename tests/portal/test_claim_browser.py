@@ -8,12 +8,11 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from guichet.availability import services as availability
 from guichet.customers.models import User
-from guichet.tickets import services as tickets
 from tests.browser import screenshot
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import StaffFactory
+from tests.helpers import declare_outage, open_incident
 
 LU = ZoneInfo("Europe/Luxembourg")
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,23 +24,8 @@ def test_a_customer_files_a_claim_and_an_account_manager_approves_it(world, sign
     manager = StaffFactory(username="max", kind=User.Kind.ACCOUNT_MANAGER)
     line = SubscriptionFactory(organisation=world.org, identifier="+352 20 00 0001")
     with time_machine.travel(datetime(2026, 11, 3, 10, 5, tzinfo=LU), tick=False):
-        ticket = tickets.ticket_create(
-            actor=world.customer,
-            door="api",
-            organisation=world.org,
-            requester=world.customer,
-            subject="Trunk down",
-            description="No calls",
-            category="incident",
-        )
-    availability.outage_declare(
-        actor=world.noc_agent,
-        door="api",
-        subscriptions=[line],
-        started_at=datetime(2026, 11, 3, 10, tzinfo=LU),
-        ended_at=datetime(2026, 11, 3, 12, tzinfo=LU),
-        title="Down",
-    )
+        ticket = open_incident(world, "No calls")
+    declare_outage(world, line, datetime(2026, 11, 3, 10, tzinfo=LU), datetime(2026, 11, 3, 12, tzinfo=LU))
     with time_machine.travel(datetime(2026, 12, 3, 10, tzinfo=LU), tick=True):
         carla = signed_in(world.customer)
         carla.goto("/extranet/claims/new")

@@ -9,14 +9,13 @@ import time_machine
 from django.test import Client
 
 from guichet.audit.models import AuditEvent
-from guichet.availability import services as availability
 from guichet.billing import invoicing
 from guichet.billing.models import Claim, Credit
 from guichet.contracts.models import Milestone
 from guichet.customers.models import User
-from guichet.tickets import services as tickets
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import StaffFactory
+from tests.helpers import declare_outage, open_incident
 
 LU = ZoneInfo("Europe/Luxembourg")
 DEC_3 = datetime(2026, 12, 3, 10, tzinfo=LU)
@@ -61,23 +60,8 @@ def manager(world):
 
 
 def test_the_home_page_gathers_tickets_services_invoices_claims_and_the_manager(world, line, manager, carla):
-    tickets.ticket_create(
-        actor=world.customer,
-        door="api",
-        organisation=world.org,
-        requester=world.customer,
-        subject="Trunk down",
-        description="x",
-        category="incident",
-    )
-    availability.outage_declare(
-        actor=world.noc_agent,
-        door="api",
-        subscriptions=[line],
-        started_at=datetime(2026, 12, 1, 10, tzinfo=LU),
-        ended_at=datetime(2026, 12, 1, 12, tzinfo=LU),
-        title="Down",
-    )
+    open_incident(world)
+    declare_outage(world, line, datetime(2026, 12, 1, 10, tzinfo=LU), datetime(2026, 12, 1, 12, tzinfo=LU))
     page = carla.get("/extranet/")
     assert page.status_code == 200
     text = page.text
@@ -185,23 +169,8 @@ def test_the_claim_form_names_each_missing_part(world, line, carla):
 
 def test_a_claim_filed_in_the_extranet_is_decided_in_the_console(world, line, carla, manager):
     with time_machine.travel(datetime(2026, 11, 3, 10, 5, tzinfo=LU), tick=False):
-        ticket = tickets.ticket_create(
-            actor=world.customer,
-            door="api",
-            organisation=world.org,
-            requester=world.customer,
-            subject="Trunk down",
-            description="x",
-            category="incident",
-        )
-    availability.outage_declare(
-        actor=world.noc_agent,
-        door="api",
-        subscriptions=[line],
-        started_at=datetime(2026, 11, 3, 10, tzinfo=LU),
-        ended_at=datetime(2026, 11, 3, 12, tzinfo=LU),
-        title="Down",
-    )
+        ticket = open_incident(world)
+    declare_outage(world, line, datetime(2026, 11, 3, 10, tzinfo=LU), datetime(2026, 11, 3, 12, tzinfo=LU))
     sent = carla.post(
         "/extranet/claims/new",
         {
