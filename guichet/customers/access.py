@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 def customer_only(view):
@@ -48,3 +48,13 @@ def form_id(value) -> int | None:
     if value.isascii() and value.isdigit() and int(value) < 2**63:
         return int(value)
     return None
+
+
+def chosen(rows, value, field: str, message: str):
+    """The row of ``rows`` (a queryset the user may see) that a form names by id, else a ValidationError on
+    ``field`` with ``message``: an odd, foreign or missing id is no choice."""
+    pk = form_id(value)
+    found = rows.filter(pk=pk).first() if pk else None
+    if found is None:
+        raise ValidationError({field: message})
+    return found

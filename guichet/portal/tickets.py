@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import customer_only, error_lines, form_id
+from guichet.customers.access import chosen, customer_only, error_lines, form_id
 from guichet.tickets import services
 from guichet.tickets.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
@@ -67,10 +67,12 @@ def new(request):
         try:
             subscription = None
             if values.get("subscription_id"):
-                chosen = form_id(values["subscription_id"])
-                subscription = subscriptions.filter(pk=chosen).first() if chosen else None
-                if subscription is None:
-                    raise ValidationError({"subscription_id": "Choose one of your services."})
+                subscription = chosen(
+                    subscriptions,
+                    values["subscription_id"],
+                    "subscription_id",
+                    "Choose one of your services.",
+                )
             ticket = services.ticket_create(
                 actor=user,
                 door=DOOR,

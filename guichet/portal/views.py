@@ -23,7 +23,7 @@ from guichet.billing.selectors import claims_visible_to, invoice_get, invoices_v
 from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import customer_only, error_lines, form_id
+from guichet.customers.access import chosen, customer_only, error_lines
 from guichet.money.terms import claim_month
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES
@@ -220,10 +220,12 @@ def claim_new(request):
     status = 200
     if request.method == "POST":
         try:
-            chosen = form_id(values.get("subscription_id"))
-            subscription = subscriptions.filter(pk=chosen).first() if chosen else None
-            if subscription is None:
-                raise ValidationError({"subscription_id": "Choose the service the claim is about."})
+            subscription = chosen(
+                subscriptions,
+                values.get("subscription_id"),
+                "subscription_id",
+                "Choose the service the claim is about.",
+            )
             claim = claim_services.claim_file(
                 actor=user,
                 door=DOOR,
