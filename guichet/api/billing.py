@@ -4,7 +4,6 @@ computation that reached them. Amounts are strings with the currency's decimals.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
@@ -21,17 +20,12 @@ from guichet.billing.selectors import (
     invoices_visible_to,
 )
 from guichet.contracts.selectors import subscription_get
-from guichet.money.amounts import Money
 from guichet.tickets.errors import PermissionDenied
 
 from .tickets import STRICT
-from .types import Amount, Id, Instant
+from .types import Amount, Id, Instant, money_text
 
 router = Router(tags=["claims and credits"])
-
-
-def _money(amount: Decimal | None, currency: str) -> str | None:
-    return None if amount is None else str(Money.of(amount, currency).amount)
 
 
 class ClaimOut(Schema):
@@ -77,8 +71,8 @@ def _claim(c: Claim) -> dict:
         "filed_at": c.filed_at,
         "status": c.status,
         "verified_seconds": c.verified_seconds,
-        "proposed_amount": _money(c.proposed_amount, c.currency),
-        "approved_amount": _money(c.approved_amount, c.currency),
+        "proposed_amount": money_text(c.proposed_amount, c.currency),
+        "approved_amount": money_text(c.approved_amount, c.currency),
         "currency": c.currency,
         "computation": c.computation,
         "decision_reason": c.decision_reason,
@@ -158,8 +152,8 @@ def _credit(c: Credit) -> dict:
         "subscription_id": c.subscription_id,
         "kind": c.kind,
         "month": f"{c.year}-{c.month:02d}",
-        "amount": _money(c.amount, c.currency),
-        "remaining": _money(c.remaining, c.currency),
+        "amount": money_text(c.amount, c.currency),
+        "remaining": money_text(c.remaining, c.currency),
         "currency": c.currency,
         "explanation": c.explanation,
         "claim_id": c.claim_id,
@@ -217,10 +211,10 @@ def _invoice(i: Invoice) -> dict:
         "billing_date": i.billing_date,
         "issue_date": i.issue_date,
         "due_date": i.due_date,
-        "subtotal": _money(i.subtotal, i.currency),
+        "subtotal": money_text(i.subtotal, i.currency),
         "vat_rate": str(i.vat_rate),
-        "vat_amount": _money(i.vat_amount, i.currency),
-        "total": _money(i.total, i.currency),
+        "vat_amount": money_text(i.vat_amount, i.currency),
+        "total": money_text(i.total, i.currency),
         "corrects": i.corrects.number if i.corrects else None,
         "reason": i.reason,
     }
@@ -245,7 +239,7 @@ def get_invoice(request, invoice_id: Id):
             "credit_id": line.credit_id,
             "first_day": line.first_day,
             "last_day": line.last_day,
-            "amount": _money(line.amount, invoice.currency),
+            "amount": money_text(line.amount, invoice.currency),
         }
         for line in invoice.lines.all()
     ]

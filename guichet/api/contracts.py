@@ -4,7 +4,6 @@ suspension, fees and termination. Amounts are strings with the currency's decima
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -13,19 +12,14 @@ from guichet.contracts import services
 from guichet.contracts.models import Service, Subscription
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
 from guichet.customers.models import Organisation
-from guichet.money.amounts import Money
 from guichet.plans.models import SlaPlan
 from guichet.tickets.errors import ValidationError
 
 from .auth import staff_only
 from .tickets import STRICT
-from .types import Amount, Id, Instant
+from .types import Amount, Id, Instant, money_text
 
 router = Router(tags=["subscriptions"])
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return str(Money.of(amount, currency).amount)
 
 
 class ServiceOut(Schema):
@@ -89,7 +83,7 @@ def _row(s: Subscription) -> dict:
         "service": s.service.code,
         "identifier": s.identifier,
         "status": s.status,
-        "monthly_fee": _money(s.monthly_fee, s.currency),
+        "monthly_fee": money_text(s.monthly_fee, s.currency),
         "currency": s.currency,
         "plan": s.plan.code,
         "start_date": s.start_date,
@@ -117,7 +111,7 @@ def _detail(user, pk: int) -> dict:
             for m in s.milestones.all()
         ],
         "fees": [
-            {"effective_on": f.effective_on, "monthly_fee": _money(f.monthly_fee, s.currency)}
+            {"effective_on": f.effective_on, "monthly_fee": money_text(f.monthly_fee, s.currency)}
             for f in s.fee_changes.all()
         ],
         "suspended_since": open_suspension.suspended_at if open_suspension else None,

@@ -28,3 +28,10 @@ Instant = Annotated[datetime, AfterValidator(_in_utc)]
 # An amount of money as the database columns keep it (14 digits, 3 decimals; each currency's own decimals are
 # checked by the services): a bigger one is a 422, not a numeric overflow.
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=3)]
+
+
+def money_text(amount: Decimal | None, currency: str) -> str | None:
+    """An amount as the API writes it: a string with the currency's minor units ("12.50", TND "3.250")."""
+    from guichet.money.amounts import Money
+
+    return None if amount is None else str(Money.of(amount, currency).amount)

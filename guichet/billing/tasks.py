@@ -9,6 +9,7 @@ from django_tasks import task
 from guichet.customers.models import User
 from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
+from guichet.money.terms import previous_month
 
 from .models import Claim
 
@@ -169,5 +170,4 @@ def monthly_billing() -> dict[str, int]:
     from .invoicing import billing_run
 
     today = provider_today()
-    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-    return billing_run(year, month)
+    return billing_run(*previous_month(today.year, today.month))

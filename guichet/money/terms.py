@@ -17,6 +17,11 @@ __all__ = ["Termination", "add_months", "claim_month", "earliest_termination"]
 ONE_DAY = timedelta(days=1)
 
 
+def previous_month(year: int, month: int) -> tuple[int, int]:
+    """The (year, month) before ``month`` of ``year``: January's is December of the year before."""
+    return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months (may be negative), clamped to the target month's last day.
 
@@ -176,4 +181,4 @@ def claim_month(*, at: datetime, tz: ZoneInfo, window_days: int = 7) -> tuple[in
     local = at.astimezone(tz)
     if local.day > window_days:
         return None
-    return (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+    return previous_month(local.year, local.month)

@@ -24,7 +24,7 @@ from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines
-from guichet.money.terms import claim_month
+from guichet.money.terms import claim_month, previous_month
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
@@ -38,12 +38,8 @@ def _months_back(today, n: int) -> list[tuple[int, int]]:
     year, month, out = today.year, today.month, []
     for _ in range(n):
         out.append((year, month))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        year, month = previous_month(year, month)
     return out
-
-
-def _money(amount, currency: str) -> str:
-    return money_text(amount, currency)
 
 
 @customer_only
@@ -71,7 +67,7 @@ def home(request):
             "now": timezone.now(),
             "services": services,
             "sees_invoices": sees_invoices,
-            "invoices": [(i, _money(i.total, i.currency)) for i in invoices],
+            "invoices": [(i, money_text(i.total, i.currency)) for i in invoices],
             "claims": claims,
         },
     )
@@ -100,7 +96,7 @@ def service(request, pk: int):
         "portal/service.html",
         {
             "s": subscription,
-            "fee": _money(subscription.monthly_fee, subscription.currency),
+            "fee": money_text(subscription.monthly_fee, subscription.currency),
             "milestones": subscription.milestones.order_by("at", "pk"),
             "months": months,
             "suspension": subscription.suspensions.filter(resumed_at__isnull=True).first(),
@@ -172,18 +168,18 @@ def terminate(request, pk: int):
 
 @customer_only
 def invoices(request):
-    rows = [(i, _money(i.total, i.currency)) for i in invoices_visible_to(request.user)[:200]]
+    rows = [(i, money_text(i.total, i.currency)) for i in invoices_visible_to(request.user)[:200]]
     return render(request, "portal/invoices.html", {"invoices": rows})
 
 
 @customer_only
 def invoice(request, pk: int):
     found = invoice_get(request.user, pk)  # another organisation's: 404; a technical contact's own: 403
-    lines = [(line.description, _money(line.amount, found.currency)) for line in found.lines.all()]
+    lines = [(line.description, money_text(line.amount, found.currency)) for line in found.lines.all()]
     totals = {
-        "subtotal": _money(found.subtotal, found.currency),
-        "vat": _money(found.vat_amount, found.currency),
-        "total": _money(found.total, found.currency),
+        "subtotal": money_text(found.subtotal, found.currency),
+        "vat": money_text(found.vat_amount, found.currency),
+        "total": money_text(found.total, found.currency),
     }
     return render(request, "portal/invoice.html", {"invoice": found, "lines": lines, **totals})
 
@@ -191,7 +187,7 @@ def invoice(request, pk: int):
 @customer_only
 def claims(request):
     rows = claims_visible_to(request.user)[:200]
-    return render(request, "portal/claims.html", {"claims": rows, "money": _money})
+    return render(request, "portal/claims.html", {"claims": rows, "money": money_text})
 
 
 def _instant(value: str, tz: ZoneInfo) -> datetime | None:
