@@ -17,9 +17,11 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django_tasks_db import DatabaseBackend
 
+from guichet.ops.errors import first_line
+
 from .models import ScheduledRun
 from .tasks import prune_finished_work
-from .worker import DB_ERRORS, HeartbeatThread, close_connections, first_line, recover_orphans
+from .worker import DB_ERRORS, HeartbeatThread, close_connections, recover_orphans
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -34,6 +34,8 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from guichet.ops.errors import first_line
+
 from .models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -63,11 +65,6 @@ def close_connections() -> None:
     for conn in connections.all(initialized_only=True):
         with contextlib.suppress(Exception):
             conn.close()
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def beat(worker_id: str, started_at: datetime) -> None:

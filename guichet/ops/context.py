@@ -42,8 +42,9 @@ class DatabaseOutageFilter(logging.Filter):
 
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, OperationalError | InterfaceError):
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            record.msg = f"{record.getMessage()} (database unavailable: {first})"
+            from .errors import first_line
+
+            record.msg = f"{record.getMessage()} (database unavailable: {first_line(exc)})"
             record.args = ()
             record.exc_info = None
             record.exc_text = None

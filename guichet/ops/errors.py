@@ -14,8 +14,14 @@ log = logging.getLogger("guichet.request")
 RETRY_AFTER_SECONDS = 5
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message, its first line only (database errors run to several), else its class name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def database_unavailable(request, exception) -> HttpResponse:
-    log.warning("database unavailable: %s", str(exception).strip().splitlines()[0] if str(exception) else "")
+    log.warning("database unavailable: %s", first_line(exception))
     message = "The service is briefly unavailable (database). Please try again in a few seconds."
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=503)

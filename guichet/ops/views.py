@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from guichet.customers.signin import client_ip
 
+from .errors import first_line
 from .metrics import exposition
 
 # Once every migration is seen applied, a process need not check again: migrations run before new code starts.
@@ -58,9 +59,7 @@ def readyz(request):
         pending = _pending_migrations()
         checks["migrations"] = "ok" if pending == 0 else f"{pending} not applied"
     except DatabaseError as exc:
-        checks["database"] = (
-            f"unavailable: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
-        )
+        checks["database"] = f"unavailable: {first_line(exc)}"
     ready = all(value == "ok" for value in checks.values()) and "migrations" in checks
     return JsonResponse({"ready": ready, **checks}, status=200 if ready else 503)
 
