@@ -34,6 +34,11 @@ def attempts(db: Database, task_id: str) -> tuple[str, list[str]]:
     return status, json.loads(workers) if isinstance(workers, str) else workers
 
 
+def settled(db: Database, tasks: list[tuple[str, str]]) -> bool:
+    """Whether each of ``tasks`` has reached an end (a recovered task is READY until a worker claims it)."""
+    return all(attempts(db, task_id)[0] not in ("READY", "RUNNING") for task_id, _ in tasks)
+
+
 def assert_recovered(db: Database, orphans: list[tuple[str, str]]) -> None:
     """Each task left RUNNING by a killed worker was run again to the end by another worker."""
     for task_id, path in orphans:
@@ -90,7 +95,11 @@ def test_escalations_and_their_mails_are_neither_lost_nor_doubled(fault_db, smtp
 
     # 3. A third worker mails the rest.
     third = worker(db, "worker-3", **mail)
-    wait_for(lambda: mailed() == clocks and not running(db), 60, "every notification mailed")
+    wait_for(
+        lambda: mailed() == clocks and not running(db) and settled(db, cut_sweep + cut_mail),
+        60,
+        "every notification mailed and the tasks cut short run again",
+    )
     assert third.stop() == 0
 
     # Each breach recorded and notified exactly once: one notification and one audit event per clock.
@@ -171,7 +180,11 @@ def test_mail_polled_by_a_killed_worker_is_filed_once_and_flagged_seen(
 
     wait_for(lambda: not unseen(), 30, "every message flagged \\Seen")
     tickets = db.scalar("SELECT count(*) FROM tickets_ticket")
-    wait_for(lambda: len(set(smtp.message_ids())) == tickets and not running(db), 60, "the acknowledgements")
+    wait_for(
+        lambda: len(set(smtp.message_ids())) == tickets and not running(db) and settled(db, cut),
+        60,
+        "the acknowledgements and the polls cut short run again",
+    )
     assert workers[-1].stop() == 0
 
     # Every message filed once, by its Message-ID: one InboundMail, one ticket each.
