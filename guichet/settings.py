@@ -272,3 +272,8 @@ GUICHET_LOGIN_FAILURE_RETENTION_DAYS = env_int("GUICHET_LOGIN_FAILURE_RETENTION_
 # the outermost of them saw. 0: REMOTE_ADDR. Production runs behind a TLS proxy (docs/operations.md).
 GUICHET_TRUSTED_PROXIES = env_int("GUICHET_TRUSTED_PROXIES", 0 if DEBUG else 1)
 AUTHENTICATION_BACKENDS = ["guichet.customers.signin.LimitedModelBackend"]
+# Password reset links (guichet.customers.reset): at most this many mailed to one address, and this many
+# requests from one client address (then 429), within the window.
+GUICHET_PASSWORD_RESET_MAX_PER_EMAIL = env_int("GUICHET_PASSWORD_RESET_MAX_PER_EMAIL", 3)
+GUICHET_PASSWORD_RESET_MAX_PER_IP = env_int("GUICHET_PASSWORD_RESET_MAX_PER_IP", 10)
+GUICHET_PASSWORD_RESET_WINDOW_MINUTES = env_int("GUICHET_PASSWORD_RESET_WINDOW_MINUTES", 60)

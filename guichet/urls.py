@@ -7,8 +7,7 @@ from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
-from guichet.customers.forms import FirstPasswordResetForm
-from guichet.customers.views import SignInView, home
+from guichet.customers.views import PasswordResetView, SignInView, home
 from guichet.ops import views as ops
 from guichet.portal import account as portal_account
 from guichet.portal import tickets as portal_tickets
@@ -27,12 +26,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", SignInView.as_view(), name="login"),  # Django's, behind the sign-in limit
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Password reset by mail: how a contact added by their admin contact sets a first password.
-    path(
-        "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(form_class=FirstPasswordResetForm),
-        name="password_reset",
-    ),
+    # Password reset by mail, limited and mailed by a task: how a new contact sets a first password too.
+    path("accounts/password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -1,21 +1,12 @@
-"""Password reset that also serves a first password: contacts added by their admin contact (or by staff)
-have no usable password until they follow the link Django's reset mails them. Sign-in forms behind the
-sign-in limit (``signin``)."""
+"""Sign-in forms behind the sign-in limit (``signin``). (Password reset: ``reset``.)"""
 
 from __future__ import annotations
 
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from . import signin
-from .models import User
-
-
-class FirstPasswordResetForm(PasswordResetForm):
-    def get_users(self, email):
-        # Django's form skips users without a usable password; those are exactly the new contacts.
-        return (u for u in User.objects.filter(email__iexact=email, is_active=True) if u.email)
 
 
 class LimitedSignInMixin:

@@ -223,3 +223,25 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip_address or '?'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordResetRequest(models.Model):
+    """A request for a password reset link (``customers.reset``): counted per address typed and per client
+    address, so that neither a mailbox nor our mail server's reputation can be flooded; the link itself is
+    mailed by a task, whether or not an account has that address."""
+
+    email = models.CharField(max_length=254, help_text="As typed, lower-cased.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+    mailed = models.BooleanField(default=True, help_text="False: over the per-address limit, nothing sent.")
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["email", "at"], name="reset_request_email"),
+            models.Index(fields=["ip_address", "at"], name="reset_request_ip"),
+            models.Index(fields=["at"], name="reset_request_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip_address or '?'} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -58,11 +58,14 @@ def _window() -> timedelta:
     return timedelta(minutes=settings.GUICHET_LOGIN_WINDOW_MINUTES)
 
 
-def _retry_after(times: list[datetime], limit: int, now: datetime) -> int | None:
-    """Seconds until fewer than ``limit`` of ``times`` (newest first) are in the window, None if already."""
+def retry_after(
+    times: list[datetime], limit: int, now: datetime, window: timedelta | None = None
+) -> int | None:
+    """Seconds until fewer than ``limit`` of ``times`` (newest first) are within ``window`` (the sign-in
+    window by default), None if already."""
     if limit <= 0 or len(times) < limit:
         return None
-    return max(1, math.ceil((times[limit - 1] + _window() - now).total_seconds()))
+    return max(1, math.ceil((times[limit - 1] + (window or _window()) - now).total_seconds()))
 
 
 def refusal(request, username: str, now: datetime | None = None) -> Refusal | None:
@@ -71,11 +74,11 @@ def refusal(request, username: str, now: datetime | None = None) -> Refusal | No
     recent = SignInFailure.objects.filter(at__gt=now - _window()).order_by("-at").values_list("at", flat=True)
     waits = []
     limit = settings.GUICHET_LOGIN_MAX_FAILURES
-    waits.append(_retry_after(list(recent.filter(username=normalise(username))[:limit]), limit, now))
+    waits.append(retry_after(list(recent.filter(username=normalise(username))[:limit]), limit, now))
     ip = client_ip(request)
     if ip is not None:
         limit = settings.GUICHET_LOGIN_MAX_FAILURES_PER_IP
-        waits.append(_retry_after(list(recent.filter(ip_address=ip)[:limit]), limit, now))
+        waits.append(retry_after(list(recent.filter(ip_address=ip)[:limit]), limit, now))
     waits = [w for w in waits if w is not None]
     return Refusal(retry_after=max(waits)) if waits else None
 

@@ -1,7 +1,10 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 
+from . import reset
 from .forms import SignInForm
 
 
@@ -31,3 +34,25 @@ class SignInView(LoginView):
             response.status_code = 429
             response["Retry-After"] = str(form.refusal.retry_after)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page (also how a new contact sets a first password), but the link is mailed by a task
+    and within limits (``reset``): the answer is the same, and as quick, whether an account has the address
+    or not; too many requests from one client address are answered 429 with Retry-After."""
+
+    def form_valid(self, form):
+        refused = reset.refusal(self.request)
+        if refused is not None:
+            form.add_error(None, refused.message)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        reset.request_reset(
+            self.request,
+            form.cleaned_data["email"],
+            domain=self.request.get_host(),
+            use_https=self.request.is_secure(),
+        )
+        return HttpResponseRedirect(self.get_success_url())

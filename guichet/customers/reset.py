@@ -1,0 +1,123 @@
+"""Password reset by mail, limited and mailed in the background.
+
+Django's reset view mails the link while the request waits, and only when an account has the address typed:
+how long the page takes tells whether an address has an account, a failing mail server makes the page fail,
+and nothing stops anyone from sending a thousand links to one mailbox. Here the page only records the request
+(``PasswordResetRequest``) and queues ``send_password_reset``, the same work whatever the address; the task
+looks the accounts up and mails each its link, in its own language, once (``jobs.mail.send_once``).
+
+Limits, counted in the database so that every process sees the same ones: at most
+GUICHET_PASSWORD_RESET_MAX_PER_EMAIL links for one address typed and GUICHET_PASSWORD_RESET_MAX_PER_IP
+requests from one client address within GUICHET_PASSWORD_RESET_WINDOW_MINUTES. Over the first, the page
+answers as usual and nothing is mailed (the answer must not differ from an unknown address's); over the
+second, the page answers 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import loader
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.jobs.mail import send_once
+
+from .models import PasswordResetRequest, User
+from .signin import client_ip, retry_after
+
+SUBJECT = "registration/password_reset_subject.txt"
+BODY = "registration/password_reset_email.html"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    retry_after: int  # seconds
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        return translation.ngettext(
+            "Too many password reset requests from this address. Try again in %(minutes)d minute.",
+            "Too many password reset requests from this address. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+
+
+def normalise(email: str) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=settings.GUICHET_PASSWORD_RESET_WINDOW_MINUTES)
+
+
+def refusal(request, now: datetime | None = None) -> Refusal | None:
+    """Why a reset request from this client address is refused now (too many within the window), or None."""
+    ip = client_ip(request)
+    if ip is None:
+        return None
+    now = now or timezone.now()
+    limit = settings.GUICHET_PASSWORD_RESET_MAX_PER_IP
+    recent = PasswordResetRequest.objects.filter(ip_address=ip, at__gt=now - _window()).order_by("-at")
+    wait = retry_after(list(recent.values_list("at", flat=True)[:limit]), limit, now, _window())
+    return Refusal(retry_after=wait) if wait is not None else None
+
+
+def request_reset(request, email: str, *, domain: str, use_https: bool) -> PasswordResetRequest:
+    """Record a reset request for ``email`` and, under the per-address limit, queue the mail of its link to
+    the accounts with that address (if any: the caller cannot tell). Requests older than a day are forgotten
+    as new ones come (the limits look at the last window only)."""
+    now = timezone.now()
+    address = normalise(email)
+    limit = settings.GUICHET_PASSWORD_RESET_MAX_PER_EMAIL
+    with transaction.atomic():
+        recent = PasswordResetRequest.objects.filter(email=address, mailed=True, at__gt=now - _window())
+        mailed = limit > 0 and recent.count() < limit
+        row = PasswordResetRequest.objects.create(
+            email=address, ip_address=client_ip(request), at=now, mailed=mailed
+        )
+        PasswordResetRequest.objects.filter(at__lt=now - max(_window(), timedelta(days=1))).delete()
+        if mailed:
+            from .tasks import send_password_reset
+
+            enqueue_with_commit(send_password_reset, row.pk, domain, use_https)
+    return row
+
+
+def accounts(email: str) -> list[User]:
+    """The active accounts with this address, those without a password yet (new contacts) included."""
+    return [u for u in User.objects.filter(email__iexact=normalise(email), is_active=True) if u.email]
+
+
+def mail_links(request_id: int, domain: str, use_https: bool) -> int:
+    """Mail each account with the request's address its reset link, in the account's language, once per
+    request and account; returns how many were sent now (0 for an address no account has)."""
+    row = PasswordResetRequest.objects.filter(pk=request_id).first()
+    if row is None:
+        return 0
+    sent = 0
+    for user in accounts(row.email):
+        context = {
+            "email": user.email,
+            "domain": domain,
+            "site_name": "Guichet",
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "user": user,
+            "token": default_token_generator.make_token(user),
+            "protocol": "https" if use_https else "http",
+        }
+        with translation.override(user.language):
+            subject = "".join(loader.render_to_string(SUBJECT, context).splitlines())
+            body = loader.render_to_string(BODY, context)
+        message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        sent += send_once(message, "password-reset", row.pk, user.pk)
+    return sent
