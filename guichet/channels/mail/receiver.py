@@ -13,7 +13,7 @@ import logging
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from ..models import Mailbox
 from .services import receive
@@ -22,13 +22,26 @@ log = logging.getLogger(__name__)
 TEMPORARY = "451 4.3.0 Could not store the message now: try again later"
 
 
+async def _in_thread(function, *args):
+    """Run ``function`` in a thread of the event loop's pool, as Django runs a request: a fresh or still
+    usable connection first, and that thread's connection closed at the end (the pool's threads outlive the
+    server; a connection left open in them would hold the database until the process ends)."""
+
+    def run():
+        close_old_connections()
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return await asyncio.to_thread(run)
+
+
 def _mailbox_for(address: str) -> Mailbox | None:
-    close_old_connections()
     return Mailbox.objects.filter(address__iexact=address.strip(), is_active=True).first()
 
 
 def _deliver(raw: bytes, recipients: list[str]) -> None:
-    close_old_connections()
     boxes = {b.address.lower(): b for b in Mailbox.objects.filter(is_active=True)}
     mailbox = next((boxes[r.lower()] for r in recipients if r.lower() in boxes), None)
     receive(raw, mailbox=mailbox)
@@ -40,7 +53,7 @@ class InboundHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         try:
-            mailbox = await asyncio.to_thread(_mailbox_for, address)
+            mailbox = await _in_thread(_mailbox_for, address)
         except Exception:
             log.exception("mailbox lookup failed for %s", address)
             return "451 4.3.0 Could not look the mailbox up now: try again later"
@@ -51,7 +64,7 @@ class InboundHandler:
 
     async def handle_DATA(self, server, session, envelope):
         try:
-            await asyncio.to_thread(_deliver, envelope.original_content, list(envelope.rcpt_tos))
+            await _in_thread(_deliver, envelope.original_content, list(envelope.rcpt_tos))
             status = "250 2.0.0 Message accepted"
         except Exception:  # the database or the disk: the sender keeps the mail and retries
             log.exception("could not store a mail from %s", envelope.mail_from)
