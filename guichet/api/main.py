@@ -8,8 +8,9 @@ import functools
 import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -203,8 +204,14 @@ def refuse_nul(run):
 api.add_decorator(refuse_nul, mode="view")
 
 
+@functools.cache
+def _openapi_bytes() -> bytes:
+    """The schema, built once per process: it depends on the code only (ninja builds it anew on each call)."""
+    return json.dumps(api.get_openapi_schema(path_prefix="/api/v1"), cls=DjangoJSONEncoder).encode()
+
+
 def openapi_json(request):
-    return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1"), json_dumps_params={"indent": None})
+    return HttpResponse(_openapi_bytes(), content_type="application/json")
 
 
 def _register():

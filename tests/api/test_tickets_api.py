@@ -196,10 +196,20 @@ def test_anonymous_calls_are_refused_with_401(client, db):
     assert client.get("/api/v1/tickets").status_code == 401
 
 
-def test_the_openapi_description_is_served(client, db):
-    schema = client.get("/api/openapi.json").json()
+def test_the_openapi_description_is_served_and_built_once(client, db, monkeypatch):
+    from guichet.api import main
+
+    main._openapi_bytes.cache_clear()
+    built = []
+    real = main.api.get_openapi_schema
+    monkeypatch.setattr(main.api, "get_openapi_schema", lambda **kw: built.append(kw) or real(**kw))
+    first = client.get("/api/openapi.json")
+    schema = first.json()
+    assert first["Content-Type"] == "application/json"
     assert "/api/v1/tickets" in schema["paths"]
     assert "/api/v1/tickets/{ref}/replies" in schema["paths"]
+    assert client.get("/api/openapi.json").content == first.content
+    assert built == [{"path_prefix": "/api/v1"}]  # the second request reused the first one's
 
 
 @pytest.mark.parametrize("kind", ["supervisor", "admin"])
