@@ -455,9 +455,7 @@ def create_ticket(request, payload: TicketIn):
         raise ValidationError({"organisation_id": "No such organisation."})
     requester = user
     if payload.requester_id is not None:
-        requester = User.objects.filter(pk=payload.requester_id).first()
-        if requester is None:
-            raise ValidationError({"requester_id": "No such contact."})
+        requester = _person_for(user, org_id, payload.requester_id, "requester_id")
     elif user.kind != User.Kind.CUSTOMER:
         raise ValidationError({"requester_id": "Staff must say which contact reported the ticket."})
     subscription = None
@@ -633,11 +631,23 @@ def download(request, ref: str, attachment_id: Id):
     return response
 
 
+def _person_for(actor: User, organisation_id: int, user_id: int, field: str) -> User:
+    """The user ``user_id`` named by ``actor`` in a ticket of ``organisation_id``. A customer's lookup is
+    scoped to its organisation's contacts: an id of anyone else (another organisation's contact, staff, no
+    one) gets one and the same answer, so that ids cannot be probed for who they are."""
+    users = User.objects.all()
+    if actor.kind == User.Kind.CUSTOMER:
+        users = users.filter(contact__organisation_id=organisation_id)
+    user = users.filter(pk=user_id).first()
+    if user is None:
+        who = "contact of your organisation" if actor.kind == User.Kind.CUSTOMER else "user"
+        raise ValidationError({field: f"No such {who}: {user_id}."})
+    return user
+
+
 def _watch(request, ref: str, payload: WatcherIn, watch: bool):
     ticket = ticket_get(request.user, ref)
-    user = User.objects.filter(pk=payload.user_id).first()
-    if user is None:
-        raise ValidationError({"user_id": "No such user."})
+    user = _person_for(request.user, ticket.organisation_id, payload.user_id, "user_id")
     services.ticket_watch(actor=request.user, door="api", ticket=ticket, user=user, watch=watch)
     return _load(request, ref)
 

@@ -146,3 +146,29 @@ def test_staff_outside_the_tickets_team_get_404_too(world, as_user, kind):
     assert outsider.get(f"/tickets/{ref}").status_code == 404
     assert outsider.post(f"/tickets/{ref}/replies", {"body": "hi"}).status_code == 404
     assert as_user(world.noc_agent).get(f"/tickets/{ref}").status_code == 200
+
+
+def test_a_customer_cannot_probe_user_ids_through_watchers_or_requesters(world, as_user):
+    """Another organisation's contact, a member of staff and an id no one has: one answer, which says only
+    that the id is not a contact of the caller's organisation."""
+    from guichet.customers.models import User
+
+    customer = as_user(world.customer)
+    ref = customer.post("/tickets", {"subject": "Q", "description": "?"}).json()["reference"]
+    nobody = User.objects.order_by("-pk").first().pk + 1000
+    probes = {"foreign contact": world.foreigner.pk, "staff": world.agent.pk, "no one": nobody}
+    for who, pk in probes.items():
+        for path, body, field in (
+            (f"/tickets/{ref}/watchers", {"user_id": pk}, "user_id"),
+            (f"/tickets/{ref}/watchers/remove", {"user_id": pk}, "user_id"),
+            ("/tickets", {"subject": "Q", "description": "?", "requester_id": pk}, "requester_id"),
+        ):
+            answer = customer.post(path, body)
+            assert answer.status_code == 422, (who, path)
+            [error] = answer.json()["detail"]
+            said = f"No such contact of your organisation: {pk}."
+            assert (error["field"], error["message"]) == (field, said)
+    # A colleague is found, and staff still name anyone.
+    assert customer.post(f"/tickets/{ref}/watchers", {"user_id": world.colleague.pk}).status_code == 200
+    staff = as_user(world.supervisor).post(f"/tickets/{ref}/watchers", {"user_id": world.agent.pk})
+    assert staff.status_code == 200
