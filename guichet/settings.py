@@ -266,6 +266,10 @@ LOGGING = {
 GUICHET_LOGIN_MAX_FAILURES = env_int("GUICHET_LOGIN_MAX_FAILURES", 5)
 GUICHET_LOGIN_MAX_FAILURES_PER_IP = env_int("GUICHET_LOGIN_MAX_FAILURES_PER_IP", 20)
 GUICHET_LOGIN_WINDOW_MINUTES = env_int("GUICHET_LOGIN_WINDOW_MINUTES", 15)
+# A browser that signed in as a user keeps a device cookie for it this long: its own failures count against
+# it alone, and the username's lock (from guessers without the cookie) does not apply to it.
+GUICHET_LOGIN_DEVICE_COOKIE = env_str("GUICHET_LOGIN_DEVICE_COOKIE", "guichet_device")
+GUICHET_LOGIN_DEVICE_DAYS = env_int("GUICHET_LOGIN_DEVICE_DAYS", 180)
 # Failed sign-ins stay this many days in the admin's list (Customers and staff, Sign-in failures).
 GUICHET_LOGIN_FAILURE_RETENTION_DAYS = env_int("GUICHET_LOGIN_FAILURE_RETENTION_DAYS", 14)
 # How many reverse proxies stand in front (each appends to X-Forwarded-For): the client's address is the one

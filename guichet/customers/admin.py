@@ -51,10 +51,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class SignInFailureAdmin(admin.ModelAdmin):
     """Failed sign-ins, read-only: who was tried, from where, when (pruned after the retention period)."""
 
-    list_display = ("at", "username", "ip_address")
+    list_display = ("at", "username", "ip_address", "known_browser")
     list_filter = ("at",)
     search_fields = ("username", "ip_address")
     date_hierarchy = "at"
+
+    @admin.display(boolean=True, description="from a browser that signed in as this user before")
+    def known_browser(self, obj: SignInFailure) -> bool:
+        return bool(obj.device)
 
     def has_add_permission(self, request):
         return False

@@ -212,11 +212,18 @@ class SignInFailure(models.Model):
     username = models.CharField(max_length=150, help_text="As typed, lower-cased.")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField()
+    device = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The device cookie's id if the browser had signed in as this user before, else empty.",
+    )
 
     class Meta:
         ordering = ["-at"]
         indexes = [
             models.Index(fields=["username", "at"], name="signin_failure_username"),
+            models.Index(fields=["device", "at"], name="signin_failure_device"),
             models.Index(fields=["ip_address", "at"], name="signin_failure_ip"),
             models.Index(fields=["at"], name="signin_failure_at"),
         ]

@@ -1,9 +1,16 @@
 """The sign-in limit: after GUICHET_LOGIN_MAX_FAILURES failed sign-ins for one username, or
 GUICHET_LOGIN_MAX_FAILURES_PER_IP from one address, within GUICHET_LOGIN_WINDOW_MINUTES, further sign-ins are
 refused — even with the right password — until enough of those failures are older than the window. A success
-forgets the username's failures. Failures are rows (``SignInFailure``), so every gunicorn process on every
-machine counts the same ones; refused attempts are not counted (the lock lifts on time, whatever an attacker
-keeps sending)."""
+forgets the failures it could have been refused for. Failures are rows (``SignInFailure``), so every gunicorn
+process on every machine counts the same ones; refused attempts are not counted (the lock lifts on time,
+whatever an attacker keeps sending).
+
+Device cookies (OWASP's answer to lockout as a denial of service): a browser that has signed in as a user gets
+a signed cookie naming that user (GUICHET_LOGIN_DEVICE_COOKIE, kept GUICHET_LOGIN_DEVICE_DAYS). Its own
+failures count against that cookie only, with the same per-username limit, and neither the username's lock
+(built by clients without the cookie: an attacker guessing) nor the address's applies to it. So whoever
+guesses a contact's password locks out the guessers, not the contact at their usual desk.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from .models import SignInFailure, User
 
@@ -68,17 +77,56 @@ def retry_after(
     return max(1, math.ceil((times[limit - 1] + (window or _window()) - now).total_seconds()))
 
 
+DEVICE_SALT = "guichet.customers.signin.device"
+
+
+def device(request, username: str) -> str | None:
+    """The id of the device cookie this request carries for ``username``, if it carries a valid one."""
+    value = getattr(request, "COOKIES", {}).get(settings.GUICHET_LOGIN_DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        data = signing.loads(
+            value, salt=DEVICE_SALT, max_age=timedelta(days=settings.GUICHET_LOGIN_DEVICE_DAYS)
+        )
+    except signing.BadSignature:
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("u") != normalise(username)
+        or not isinstance(data.get("d"), str)
+    ):
+        return None
+    return data["d"]
+
+
+def set_device_cookie(response, username: str) -> None:
+    """Give the browser that has just signed in as ``username`` a new device cookie for it."""
+    value = signing.dumps({"u": normalise(username), "d": get_random_string(24)}, salt=DEVICE_SALT)
+    response.set_cookie(
+        settings.GUICHET_LOGIN_DEVICE_COOKIE,
+        value,
+        max_age=settings.GUICHET_LOGIN_DEVICE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def refusal(request, username: str, now: datetime | None = None) -> Refusal | None:
     """Why a sign-in as ``username`` from this request is refused now, or None."""
     now = now or timezone.now()
     recent = SignInFailure.objects.filter(at__gt=now - _window()).order_by("-at").values_list("at", flat=True)
-    waits = []
     limit = settings.GUICHET_LOGIN_MAX_FAILURES
-    waits.append(retry_after(list(recent.filter(username=normalise(username))[:limit]), limit, now))
+    known = device(request, username)
+    if known is not None:  # this browser signed in as this user before: only its own failures count
+        wait = retry_after(list(recent.filter(device=known)[:limit]), limit, now)
+        return Refusal(retry_after=wait) if wait is not None else None
+    waits = [retry_after(list(recent.filter(username=normalise(username), device="")[:limit]), limit, now)]
     ip = client_ip(request)
     if ip is not None:
         limit = settings.GUICHET_LOGIN_MAX_FAILURES_PER_IP
-        waits.append(retry_after(list(recent.filter(ip_address=ip)[:limit]), limit, now))
+        waits.append(retry_after(list(recent.filter(ip_address=ip, device="")[:limit]), limit, now))
     waits = [w for w in waits if w is not None]
     return Refusal(retry_after=max(waits)) if waits else None
 
@@ -87,12 +135,21 @@ def record_failure(request, username: str) -> None:
     """Count a failure, and forget those older than GUICHET_LOGIN_FAILURE_RETENTION_DAYS (kept that long for
     the admin's list): the table holds no more than that period's failures, with no job to run."""
     now = timezone.now()
-    SignInFailure.objects.create(username=normalise(username), ip_address=client_ip(request), at=now)
+    SignInFailure.objects.create(
+        username=normalise(username),
+        ip_address=client_ip(request),
+        at=now,
+        device=device(request, username) or "",
+    )
     prune(now - timedelta(days=settings.GUICHET_LOGIN_FAILURE_RETENTION_DAYS))
 
 
-def record_success(username: str) -> None:
-    SignInFailure.objects.filter(username=normalise(username)).delete()
+def record_success(request, username: str) -> None:
+    """Forget the failures this sign-in could have been refused for: its device's, or (without a device
+    cookie) those of the username from clients without one."""
+    SignInFailure.objects.filter(
+        username=normalise(username), device=device(request, username) or ""
+    ).delete()
 
 
 def prune(before: datetime) -> int:
@@ -115,5 +172,5 @@ class LimitedModelBackend(ModelBackend):
         if user is None:
             record_failure(request, username)
         else:
-            record_success(username)
+            record_success(request, username)
         return user

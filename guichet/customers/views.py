@@ -4,7 +4,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 
-from . import reset
+from . import reset, signin
 from .forms import SignInForm
 
 
@@ -27,6 +27,11 @@ class SignInView(LoginView):
 
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        signin.set_device_cookie(response, form.cleaned_data["username"])
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

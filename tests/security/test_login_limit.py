@@ -134,6 +134,50 @@ def test_every_password_door_is_behind_the_limit(world):
         assert not Client().login(username="root", password="pw")
 
 
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_someone_guessing(world, settings):
+    """Device cookies: guessing carla's password from elsewhere locks out the guessers, not carla's browser;
+    that browser has its own count, and its cookie is worth nothing for another username."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        desk = Client()
+        assert signed_in(sign_in("carla", "pw", client=desk))
+        cookie = desk.cookies[settings.GUICHET_LOGIN_DEVICE_COOKIE]
+        assert cookie["httponly"] and cookie["samesite"] == "Lax" and int(cookie["max-age"]) == 180 * 86400
+        desk.post("/accounts/logout/")
+        traveller.shift(timedelta(hours=2))
+        for i in range(25):  # one address, then many: both the username and an address locked
+            sign_in("carla", "guess", ip="203.0.113.66" if i < 20 else f"198.51.100.{i}")
+        assert sign_in("carla", "pw").status_code == 429  # a browser without the cookie
+        assert sign_in("carla", "pw", ip="203.0.113.66").status_code == 429
+        # carla at her desk, even behind the attacker's address, signs in with her password.
+        assert signed_in(sign_in("carla", "pw", ip="203.0.113.66", client=desk))
+        desk.post("/accounts/logout/")
+        # Her browser's own failures lock that browser only, after as many as for a username.
+        for _ in range(5):
+            assert sign_in("carla", "typo", client=desk).status_code == 200
+        assert sign_in("carla", "pw", client=desk).status_code == 429
+        # The cookie names carla: for colin it is a browser like any other.
+        for _ in range(5):
+            sign_in("colin", "guess")
+        assert sign_in("colin", "pw", client=desk).status_code == 429
+        # A forged or altered cookie is no cookie.
+        forged = Client()
+        forged.cookies[settings.GUICHET_LOGIN_DEVICE_COOKIE] = cookie.value[:-2] + "xx"
+        assert sign_in("carla", "pw", client=forged).status_code == 429
+        traveller.shift(timedelta(minutes=16))
+        assert signed_in(sign_in("carla", "pw", client=desk))
+
+
+def test_a_device_cookie_expires(world, settings):
+    with time_machine.travel(T0, tick=False) as traveller:
+        desk = Client()
+        assert signed_in(sign_in("carla", "pw", client=desk))
+        desk.post("/accounts/logout/")
+        traveller.shift(timedelta(days=181))
+        for _ in range(5):
+            sign_in("carla", "guess")
+        assert sign_in("carla", "pw", client=desk).status_code == 429
+
+
 def test_failed_sign_ins_are_listed_for_admins(world):
     with time_machine.travel(T0, tick=False):
         sign_in("carla", "wrong", ip="203.0.113.5")
