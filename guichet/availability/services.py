@@ -35,7 +35,26 @@ def _staff(actor: User, act: str) -> None:
 
 
 def _audit(actor: User | None, door: str, action: str, outage: Outage, **changes: Any) -> None:
-    record(actor=actor, door=door, action=action, target=outage, changes=changes, internal=False)
+    """One event per organisation whose lines the outage concerns, naming those lines only (and the outage's
+    ticket only to its own organisation): each sees its own in its activity log (an outage can span several
+    customers; staff read them all)."""
+    ticket = outage.ticket
+    lines: dict[int, list[int]] = {}
+    for pk, organisation_id in outage.subscriptions.order_by("pk").values_list("pk", "organisation_id"):
+        lines.setdefault(organisation_id, []).append(pk)
+    for organisation_id, pks in sorted(lines.items()) or [(None, [])]:
+        said = {**changes, "title": outage.title, "subscriptions": pks}
+        if ticket is not None and ticket.organisation_id == organisation_id:
+            said["ticket"] = ticket.reference
+        record(
+            actor=actor,
+            door=door,
+            action=action,
+            target=outage,
+            organisation_id=organisation_id,
+            changes=said,
+            internal=False,
+        )
 
 
 def _check_period(started_at: datetime, ended_at: datetime | None) -> dict[str, str]:
@@ -95,8 +114,6 @@ def outage_declare(
         cause=cause,
         started_at=started_at,
         ended_at=ended_at,
-        subscriptions=[s.pk for s in subscriptions],
-        ticket=getattr(ticket, "reference", None),
     )
     return outage
 

@@ -103,3 +103,33 @@ def test_a_foreign_organisations_activity_is_not_shown(world):
     theirs = world.other_org.subscriptions.get()
     contracts.termination_request(actor=world.supervisor, door="web", subscription=theirs)
     assert "GX-1" not in browser(world.customer).get("/extranet/activity/").text
+
+
+def test_an_outage_is_in_the_activity_log_of_each_organisation_it_concerns_with_its_own_lines_only(world):
+    from guichet.audit.models import AuditEvent
+    from guichet.availability import services as availability
+    from tests.helpers import open_incident
+
+    ours = SubscriptionFactory(organisation=world.org, identifier="LU-1")
+    theirs = SubscriptionFactory(organisation=world.other_org, identifier="LU-2")
+    ticket = open_incident(world)
+    outage = availability.outage_declare(
+        actor=world.noc_agent,
+        door="api",
+        subscriptions=[ours, theirs],
+        started_at=FRIDAY - timedelta(hours=2),
+        title="Backbone cut",
+        ticket=ticket,
+    )
+    availability.outage_end(actor=world.noc_agent, door="api", outage=outage, ended_at=FRIDAY)
+    events = AuditEvent.objects.filter(target_id=outage.pk, target_type="availability.outage")
+    seen = {(e.organisation_id, e.action): e.changes for e in events}
+    actions = ("outage.declared", "outage.ended")
+    assert set(seen) == {(org.pk, action) for org in (world.org, world.other_org) for action in actions}
+    assert seen[(world.org.pk, "outage.declared")]["subscriptions"] == [ours.pk]
+    assert seen[(world.other_org.pk, "outage.declared")]["subscriptions"] == [theirs.pk]
+    assert seen[(world.org.pk, "outage.declared")]["ticket"] == ticket.reference
+    assert "ticket" not in seen[(world.other_org.pk, "outage.declared")]  # another customer's ticket
+    page = browser(world.customer).get("/extranet/activity/").text
+    assert "outage.declared — Backbone cut" in page and "outage.ended — Backbone cut" in page
+    assert "Backbone cut" in browser(world.foreigner).get("/extranet/activity/").text
