@@ -206,7 +206,14 @@ def send_page(attempt_pk: int) -> bool:
         attempt.mailed_at = timezone.now()
         attempt.save(update_fields=["mailed_at"])
     if attempt.texted_at is None and page.rota.webhook_url and attempt.phone:
-        post_json(page.rota.webhook_url, {"to": attempt.phone, "text": text[:480]})
+        # The same id and Idempotency-Key on every try of this attempt: a gateway that keeps them drops the
+        # repeat of a text sent just before a crash (tasks run at least once).
+        key = f"page-{attempt.pk}"
+        post_json(
+            page.rota.webhook_url,
+            {"id": key, "to": attempt.phone, "text": text[:480]},
+            headers={"Idempotency-Key": key},
+        )
         attempt.texted_at = timezone.now()
         attempt.save(update_fields=["texted_at"])
     return True

@@ -116,7 +116,8 @@ def test_pages_are_mailed_and_texted_through_the_gateway(world, rota):
 
     class Gateway(BaseHTTPRequestHandler):
         def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.headers["Idempotency-Key"], body))
             self.send_response(204)
             self.end_headers()
 
@@ -135,8 +136,9 @@ def test_pages_are_mailed_and_texted_through_the_gateway(world, rota):
     finally:
         server.shutdown()
     assert [m.to for m in mail.outbox if "EMERGENCY" in m.subject] == [["nora@provider.example"]]
-    assert received == [{"to": "+352691000111", "text": received[0]["text"]}]
-    assert received[0]["text"].startswith(f"EMERGENCY {ticket.reference} (Acme)")
+    key = f"page-{PageAttempt.objects.get().pk}"
+    assert received == [(key, {"id": key, "to": "+352691000111", "text": received[0][1]["text"]})]
+    assert received[0][1]["text"].startswith(f"EMERGENCY {ticket.reference} (Acme)")
     assert PageAttempt.objects.get().texted_at is not None
 
 
