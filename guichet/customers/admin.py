@@ -1,10 +1,29 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from . import signin
 from .forms import AdminSignInForm
 from .models import ApiToken, Contact, Organisation, SignInFailure, Team, User
 
 admin.site.login_form = AdminSignInForm  # the admin's sign-in page is behind the sign-in limit too
+_admin_login = admin.site.login
+
+
+def _limited_admin_login(request, extra_context=None):
+    """The admin's sign-in page answers as the site's does: 429 with Retry-After while the limit holds, and a
+    device cookie for the browser that signs in."""
+    response = _admin_login(request, extra_context)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    refusal = getattr(form, "refusal", None)
+    if refusal is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+    elif request.method == "POST" and response.status_code == 302 and request.user.is_authenticated:
+        signin.set_device_cookie(response, request.POST.get("username", ""))
+    return response
+
+
+admin.site.login = _limited_admin_login
 
 
 @admin.register(User)

@@ -127,7 +127,8 @@ def test_every_password_door_is_behind_the_limit(world):
         page = admin.post(
             "/admin/login/?next=/admin/", {"username": "root", "password": "pw"}, REMOTE_ADDR="192.0.2.10"
         )
-        assert page.status_code == 200 and b"Too many failed sign-ins" in page.content
+        assert page.status_code == 429 and b"Too many failed sign-ins" in page.content
+        assert page["Retry-After"] == str(15 * 60)
         assert admin.get("/admin/").status_code == 302  # still not signed in
         # And so does any code calling authenticate() (the backend refuses, whatever the password).
         assert authenticate(username="root", password="pw") is None
@@ -165,6 +166,23 @@ def test_a_browser_that_signed_in_before_is_not_locked_out_by_someone_guessing(w
         assert sign_in("carla", "pw", client=forged).status_code == 429
         traveller.shift(timedelta(minutes=16))
         assert signed_in(sign_in("carla", "pw", client=desk))
+
+
+def test_the_admins_sign_in_page_gives_a_device_cookie_too(world, settings):
+    root = world.admin
+    root.is_staff = root.is_superuser = True
+    root.save()
+    with time_machine.travel(T0, tick=False):
+        desk = Client()
+        page = desk.post(
+            "/admin/login/?next=/admin/", {"username": "root", "password": "pw"}, REMOTE_ADDR="192.0.2.10"
+        )
+        assert page.status_code == 302 and settings.GUICHET_LOGIN_DEVICE_COOKIE in desk.cookies
+        desk.post("/accounts/logout/")
+        for _ in range(5):
+            sign_in("root", "guess")
+        assert sign_in("root", "pw").status_code == 429
+        assert signed_in(sign_in("root", "pw", client=desk))
 
 
 def test_a_device_cookie_expires(world, settings):
