@@ -188,6 +188,8 @@ GUICHET_TASK_RESULT_RETENTION_DAYS = env_int("GUICHET_TASK_RESULT_RETENTION_DAYS
 
 # Mail.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Used by the file backend that `guichet serve` (make run) picks when no mail server is configured.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

@@ -100,8 +100,10 @@ def test_the_pure_core_imports_nothing_of_django(module):
 
 
 def test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both(tmp_path):
+    import http.cookiejar
     import signal
     import time
+    import urllib.parse
     import urllib.request
 
     env = {"DEBUG": "1", "GUICHET_VAR_DIR": str(tmp_path), "GUICHET_SCHEDULER_INTERVAL": "1"}
@@ -135,10 +137,28 @@ def test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both(tmp_path
             time.sleep(0.3)
         else:
             raise AssertionError("the worker did not run the scheduled job")
+        # With no mail server configured, the worker writes the mail to files: carla asks for a reset link.
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        reset = f"http://127.0.0.1:{port}/accounts/password-reset/"
+        opener.open(reset, timeout=5).read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": "carla@guichet.localhost"})
+        opener.open(urllib.request.Request(reset, data=form.encode(), headers={"Referer": reset}), timeout=5)
+        mail = tmp_path / "mail"
+        for _ in range(100):
+            written = "".join(f.read_text() for f in mail.glob("*.log")) if mail.is_dir() else ""
+            if "/accounts/reset/" in written:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("no reset link written to var/mail/")
+        assert "To: carla@guichet.localhost" in written
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert f"Guichet is running at http://127.0.0.1:{port}/" in out
     assert "demo login admin / admin" in out
+    assert f"Mail is written to files in {tmp_path / 'mail'}/" in out
     assert "shutting down gracefully" in out  # the worker was told to stop, and did
