@@ -15,8 +15,6 @@ second, the page answers 429 with Retry-After.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -27,29 +25,19 @@ from django.template import loader
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_noop
 
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import send_once
 
 from .models import PasswordResetRequest, User
-from .signin import client_ip, retry_after
+from .signin import Refusal, client_ip, retry_after
 
 SUBJECT = "registration/password_reset_subject.txt"
 BODY = "registration/password_reset_email.html"
 
 
-@dataclass(frozen=True)
-class Refusal:
-    retry_after: int  # seconds
-
-    @property
-    def message(self) -> str:
-        minutes = max(1, math.ceil(self.retry_after / 60))
-        return translation.ngettext(
-            "Too many password reset requests from this address. Try again in %(minutes)d minute.",
-            "Too many password reset requests from this address. Try again in %(minutes)d minutes.",
-            minutes,
-        ) % {"minutes": minutes}
+RESET_REFUSED = gettext_noop("Too many password reset requests from this address.")
 
 
 def normalise(email: str) -> str:
@@ -69,7 +57,7 @@ def refusal(request, now: datetime | None = None) -> Refusal | None:
     limit = settings.GUICHET_PASSWORD_RESET_MAX_PER_IP
     recent = PasswordResetRequest.objects.filter(ip_address=ip, at__gt=now - _window()).order_by("-at")
     wait = retry_after(list(recent.values_list("at", flat=True)[:limit]), limit, now, _window())
-    return Refusal(retry_after=wait) if wait is not None else None
+    return Refusal(retry_after=wait, reason=RESET_REFUSED) if wait is not None else None
 
 
 def request_reset(request, email: str, *, domain: str, use_https: bool) -> PasswordResetRequest:

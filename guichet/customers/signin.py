@@ -25,21 +25,25 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from .models import SignInFailure, User
+
+SIGN_IN_REFUSED = gettext_noop("Too many failed sign-ins for this account or from this address.")
 
 
 @dataclass(frozen=True)
 class Refusal:
+    """A limit that holds: why (``reason``, translated when shown) and for how many more seconds."""
+
     retry_after: int  # seconds
+    reason: str = SIGN_IN_REFUSED
 
     @property
     def message(self) -> str:
         minutes = max(1, math.ceil(self.retry_after / 60))
-        return (
-            "Too many failed sign-ins for this account or from this address. "
-            f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-        )
+        wait = ngettext("Try again in %(minutes)d minute.", "Try again in %(minutes)d minutes.", minutes)
+        return f"{gettext(self.reason)} {wait % {'minutes': minutes}}"
 
 
 def normalise(username: str) -> str:

@@ -48,6 +48,16 @@ def test_five_wrong_passwords_then_the_right_one_is_refused_with_429(world):
         assert sign_in(" CARLA ", "pw").status_code == 429
 
 
+def test_the_refusal_speaks_the_readers_language(world):
+    with time_machine.travel(T0, tick=False):
+        for _ in range(5):
+            sign_in("carla", "wrong")
+        refused = sign_in("carla", "pw", HTTP_ACCEPT_LANGUAGE="fr")
+        assert refused.status_code == 429
+        said = "Trop de connexions échouées pour ce compte ou depuis cette adresse."
+        assert f"{said} Réessayez dans 15 minutes." in refused.text
+
+
 def test_the_lock_lifts_when_the_window_has_passed(world):
     with time_machine.travel(T0, tick=False) as traveller:
         for _ in range(5):
