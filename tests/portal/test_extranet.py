@@ -6,13 +6,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from guichet.audit.models import AuditEvent
 from guichet.billing import invoicing
 from guichet.billing.models import Claim, Credit
 from guichet.contracts.models import Milestone
 from guichet.customers.models import User
+from guichet.tickets.models import Ticket
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import StaffFactory
 from tests.helpers import declare_outage, open_incident
@@ -154,6 +157,21 @@ def test_invoices_are_for_admin_and_billing_contacts_only(world, line, carla):
         assert invoice.number in allowed.get("/extranet/invoices/").text
         assert allowed.get(f"/extranet/invoices/{invoice.pk}/").status_code == 200
         assert allowed.get(f"/extranet/invoices/{foreign.pk}/").status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_the_claim_forms_latest_tickets_are_read_in_order_from_an_index(world, line, carla):
+    merged_away = open_incident(world)
+    kept = open_incident(world)
+    Ticket.objects.filter(pk=merged_away.pk).update(merged_into=kept)
+    with CaptureQueriesContext(connection) as ctx:
+        form = carla.get("/extranet/claims/new").text
+    assert kept.reference in form and merged_away.reference not in form
+    latest = 'ORDER BY "tickets_ticket"."opened_at" DESC'
+    [sql] = [q["sql"] for q in ctx.captured_queries if latest in q["sql"]]
+    with connection.cursor() as cur:
+        plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "ticket_org_opened" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_the_claim_form_names_each_missing_part(world, line, carla):
