@@ -207,7 +207,8 @@ def similar_open_tickets(
 
     Scores the 100 most recent open tickets of the last 30 days: one query for them, one more for the first
     message of those whose fingerprint this worker has not seen yet; ``guichet.text.similarity`` does the
-    comparing, on the subject and the body's beginning.
+    comparing, on the subject and the body's beginning. ``exclude_id`` names the ticket whose subject and
+    first message these are, if it exists: its fingerprint is kept for the next comparisons.
     """
     from datetime import timedelta
 
@@ -246,6 +247,9 @@ def similar_open_tickets(
             if t.pk in bodies:
                 fingerprints.put((t.pk, t.subject), fingerprint(t.subject, bodies[t.pk] or ""))
     mine = fingerprint(subject, description)
+    if exclude_id is not None:
+        # The words are the excluded ticket's own (the one just opened): the next creations compare with it.
+        fingerprints.put((exclude_id, subject), mine)
     scored = []
     for t in candidates:
         theirs = fingerprints.get((t.pk, t.subject)) or fingerprint(t.subject, "")

@@ -33,6 +33,18 @@ def test_bodies_are_read_once_per_ticket_then_compared_from_fingerprints(world):
     assert fingerprints.get((sip.pk, sip.subject)) is not None
 
 
+def test_a_ticket_just_opened_through_the_api_is_compared_with_from_memory(world, as_user):
+    carla = as_user(world.customer)
+    first = carla.post("/tickets", {"subject": "SIP trunk down at Site B", "description": "unregistered"})
+    ref = first.json()["reference"]
+    with CaptureQueriesContext(connection) as second:
+        found = carla.post("/tickets", {"subject": "Site B SIP trunk down", "description": "unregistered"})
+    assert [d["reference"] for d in found.json()["possible_duplicates"]] == [ref]
+    # The first one's fingerprint was kept when it was created: no first message read to score it.
+    reads = [q["sql"] for q in second.captured_queries if q["sql"].startswith("SELECT")]
+    assert reads and not [sql for sql in reads if '"tickets_ticketmessage"' in sql]
+
+
 def test_scores_from_cached_fingerprints_equal_scores_from_the_texts(world):
     from guichet.text.similarity import similarity
 
