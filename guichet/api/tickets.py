@@ -446,14 +446,13 @@ def create_ticket(request, payload: TicketIn):
             # Refused before any lookup: another organisation, existing or not, is never named nor confirmed.
             raise ValidationError({"organisation": "You can only open tickets for your own organisation."})
         org_id = contact.organisation_id
-        organisation = contact.organisation  # read with the token
     else:
         if payload.organisation_id is None:
             raise ValidationError({"organisation_id": "Staff must say which organisation the ticket is for."})
         org_id = payload.organisation_id
-        organisation = Organisation.objects.filter(pk=org_id).first()
-        if organisation is None:
-            raise ValidationError({"organisation_id": "No such organisation."})
+    organisation = Organisation.objects.filter(pk=org_id).first()
+    if organisation is None:
+        raise ValidationError({"organisation_id": "No such organisation."})
     requester = user
     if payload.requester_id is not None:
         requester = _person_for(user, org_id, payload.requester_id, "requester_id")
