@@ -14,6 +14,11 @@ so a PostgreSQL restart would end the process. ``GuichetWorker`` catches Operati
 around that loop: one log line, connections closed, then it probes the database with a capped backoff (1, 2,
 4 … 30 s) and goes on, putting back in the queue the task it was running. A task that failed on a lost
 connection (or was interrupted by a second Ctrl-C) is queued again too, up to GUICHET_TASK_MAX_ATTEMPTS.
+
+**Stopping.** django-tasks-db answers a first SIGTERM between tasks with ``sys.exit(0)`` raised wherever the
+loop is — possibly in the middle of a database call, leaving the connection in a state the clean-up then
+fails on (exit code 1, once in CI). ``GuichetWorker`` only asks the loop to stop: it ends after the task in
+hand, or within the poll interval (or at once from the outage backoff). A second signal still exits at once.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -178,6 +184,16 @@ class GuichetWorker(Worker):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._current: DBTaskResult | None = None
+        self._stopping = threading.Event()
+
+    def shutdown(self, signum, frame) -> None:
+        if not self.running:  # the second signal: django-tasks-db's immediate exit
+            super().shutdown(signum, frame)
+            return
+        name = signal.strsignal(signum)
+        log.warning("Received %s - shutting down gracefully... (press Ctrl+C again to force)", name)
+        self.running = False  # the loop ends after the task in hand, or after its sleep (the poll interval)
+        self._stopping.set()
 
     def run(self) -> None:
         while True:
@@ -209,7 +225,8 @@ class GuichetWorker(Worker):
         alias = router.db_for_write(DBTaskResult)
         while True:
             close_connections()
-            time.sleep(delay)  # a SIGTERM now exits at once (the worker is between tasks)
+            if self._pause(delay):  # a SIGTERM ends the wait at once
+                return
             try:
                 with connections[alias].cursor() as cursor:
                     cursor.execute("SELECT 1")
@@ -222,6 +239,10 @@ class GuichetWorker(Worker):
                 time.monotonic() - lost_at,
             )
             return
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the worker is told to stop; True if it was."""
+        return self._stopping.wait(seconds)
 
     def _release_current(self) -> None:
         """The task the database went away under is RUNNING under this live worker's id: no other worker

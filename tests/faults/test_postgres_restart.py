@@ -160,7 +160,8 @@ def test_a_postgresql_restart_under_load_fails_requests_cleanly_and_everything_r
     assert not [
         line for line in server.output().splitlines() if "guichet.request" in line and " 500 " in line
     ]
-    assert server.stop() == 0 and background.stop() == 0
+    assert server.stop() == 0, server.output()[-3000:]
+    assert background.stop() == 0, background.output()[-3000:]
     print(
         f"\npostgresql restart: {len(results)} requests, {dict(by_status)}; served again {first_back:.1f} s "
         f"after pg_ctl restart and {back:.1f} s after a 3 s outage; worker {worker_id} survived "

@@ -100,7 +100,7 @@ def test_escalations_and_their_mails_are_neither_lost_nor_doubled(fault_db, smtp
         60,
         "every notification mailed and the tasks cut short run again",
     )
-    assert third.stop() == 0
+    assert third.stop() == 0, third.output()[-3000:]
 
     # Each breach recorded and notified exactly once: one notification and one audit event per clock.
     assert breaches() == clocks
@@ -185,7 +185,7 @@ def test_mail_polled_by_a_killed_worker_is_filed_once_and_flagged_seen(
         60,
         "the acknowledgements and the polls cut short run again",
     )
-    assert workers[-1].stop() == 0
+    assert workers[-1].stop() == 0, workers[-1].output()[-3000:]
 
     # Every message filed once, by its Message-ID: one InboundMail, one ticket each.
     ids = {mid for (mid,) in db.rows("SELECT message_id FROM channels_inboundmail")}
@@ -226,7 +226,7 @@ def test_a_billing_run_cut_twice_invoices_each_organisation_once_with_no_gap(fau
     # Restarted workers do not enqueue that period again (it is claimed): only the recovery finishes it.
     workers.append(worker(db, "worker-3"))
     wait_for(lambda: invoices() == total and not running(db), 90, "every organisation invoiced")
-    assert workers[-1].stop() == 0
+    assert workers[-1].stop() == 0, workers[-1].output()[-3000:]
 
     billing = [t for t in cut if t[1] == "guichet.billing.tasks.monthly_billing"]
     assert len(billing) == 2 and billing[0][0] == billing[1][0]  # the same task, cut twice
@@ -271,7 +271,7 @@ def test_several_workers_started_together_enqueue_each_period_once(fault_db):
     beats = "SELECT pid FROM jobs_workerheartbeat"
     wait_for(lambda: {pid for (pid,) in db.rows(beats)} == live, 30, "the dead workers' heartbeats removed")
     for w in workers[2:]:
-        assert w.stop() == 0
+        assert w.stop() == 0, w.output()[-3000:]
     runs = db.rows("SELECT job, period_start, task_result_id FROM jobs_scheduledrun")
     assert len({(job, start) for job, start, _ in runs}) == len(runs) >= jobs
     enqueued = {str(i).replace("-", "") for (i,) in db.rows(f"SELECT id FROM {TASKS}")}

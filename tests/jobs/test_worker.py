@@ -123,7 +123,8 @@ def test_the_worker_waits_for_the_database_then_goes_on(caplog, monkeypatch):
         return real(self)
 
     monkeypatch.setattr(DBTaskResultQuerySet, "get_locked", down_twice)
-    monkeypatch.setattr(machinery.time, "sleep", slept.append)
+    pause = lambda worker, seconds: slept.append(seconds) or False  # noqa: E731 - a one-line stand-in
+    monkeypatch.setattr(machinery.GuichetWorker, "_pause", pause)
     probes = []
     monkeypatch.setattr(machinery, "connections", _Connections(probes, fail=1))
     call_command("worker", batch=True, no_scheduler=True, interval=0)
@@ -150,7 +151,7 @@ def test_the_task_the_database_went_away_under_is_queued_again_by_its_own_worker
         return real(self, exc)
 
     monkeypatch.setattr(DBTaskResult, "set_failed", set_failed)
-    monkeypatch.setattr(machinery.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(machinery.GuichetWorker, "_pause", lambda worker, seconds: False)
     call_command("worker", batch=True, no_scheduler=True, interval=0)
     row = DBTaskResult.objects.get(pk=result.id)
     # Left RUNNING under a live worker's id, no reaper would take it: the worker itself puts it back.
