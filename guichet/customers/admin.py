@@ -10,17 +10,9 @@ _admin_login = admin.site.login
 
 
 def _limited_admin_login(request, extra_context=None):
-    """The admin's sign-in page answers as the site's does: 429 with Retry-After while the limit holds, and a
-    device cookie for the browser that signs in."""
+    """The admin's sign-in page answers as the site's does (``signin.answer``)."""
     response = _admin_login(request, extra_context)
-    form = (getattr(response, "context_data", None) or {}).get("form")
-    refusal = getattr(form, "refusal", None)
-    if refusal is not None:
-        response.status_code = 429
-        response["Retry-After"] = str(refusal.retry_after)
-    elif request.method == "POST" and response.status_code == 302 and request.user.is_authenticated:
-        signin.set_device_cookie(response, request.POST.get("username", ""))
-    return response
+    return signin.answer(request, response, (getattr(response, "context_data", None) or {}).get("form"))
 
 
 admin.site.login = _limited_admin_login

@@ -117,6 +117,18 @@ def set_device_cookie(response, username: str) -> None:
     )
 
 
+def answer(request, response, form):
+    """How a sign-in page answers, the site's or the admin's: 429 with Retry-After while the limit refuses the
+    form, and a device cookie for the browser that has just signed in."""
+    refused = getattr(form, "refusal", None)
+    if refused is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(refused.retry_after)
+    elif request.method == "POST" and response.status_code == 302 and request.user.is_authenticated:
+        set_device_cookie(response, request.POST.get("username", ""))
+    return response
+
+
 def refusal(request, username: str, now: datetime | None = None) -> Refusal | None:
     """Why a sign-in as ``username`` from this request is refused now, or None."""
     now = now or timezone.now()

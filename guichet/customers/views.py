@@ -29,16 +29,10 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        signin.set_device_cookie(response, form.cleaned_data["username"])
-        return response
+        return signin.answer(self.request, super().form_valid(form), form)
 
     def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.refusal is not None:
-            response.status_code = 429
-            response["Retry-After"] = str(form.refusal.retry_after)
-        return response
+        return signin.answer(self.request, super().form_invalid(form), form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
