@@ -126,18 +126,8 @@ class Database:
         """Run ``tests/faults/data.py scenario`` in a child (test settings: fast password hashing, no mail);
         returns the JSON it prints."""
         env = self.env(DJANGO_SETTINGS_MODULE="guichet.test_settings")
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.faults.data", scenario, json.dumps(kwargs)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise AssertionError(f"data.py {scenario} failed:\n{done.stdout}\n{done.stderr}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        out = run_module(["tests.faults.data", scenario, json.dumps(kwargs)], env, f"data.py {scenario}")
+        return json.loads(out.strip().splitlines()[-1])
 
 
 def pg_dsn(url: str, dbname: str | None = None) -> str:
@@ -154,10 +144,11 @@ def with_dbname(url: str, dbname: str) -> str:
     return parts._replace(path=f"/{dbname}").geturl()
 
 
-def migrate(url: str, workdir: Path) -> None:
-    env = Database(url, workdir).env()
+def run_module(argv: list[str], env: dict[str, str], what: str) -> str:
+    """``python -m argv`` in the project's directory, to its end (5 minutes at most); its standard output, or
+    an AssertionError with everything it printed."""
     done = subprocess.run(
-        [sys.executable, "-m", "guichet.cli", "migrate", "--noinput", "-v0"],
+        [sys.executable, "-m", *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -166,7 +157,12 @@ def migrate(url: str, workdir: Path) -> None:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"migrate failed:\n{done.stdout}\n{done.stderr}")
+        raise AssertionError(f"{what} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def migrate(url: str, workdir: Path) -> None:
+    run_module(["guichet.cli", "migrate", "--noinput", "-v0"], Database(url, workdir).env(), "migrate")
 
 
 class Template:

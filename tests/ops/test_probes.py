@@ -202,12 +202,18 @@ def test_json_logs_carry_the_request_fields(client, world, settings):
     assert "time" in entry and entry["message"].startswith("GET /extranet/tickets/ 200")
 
 
+def carla_seeing_errors(world) -> Client:
+    """A customer's signed-in client that gets the error answers instead of the exceptions behind them."""
+    client = Client(raise_request_exception=False)
+    client.force_login(world.customer)
+    return client
+
+
 def test_a_lost_database_answers_503_with_retry_after_on_pages_and_the_api(world, monkeypatch, settings):
     settings.DEBUG = False
     from guichet.customers import middleware
 
-    client = Client(raise_request_exception=False)
-    client.force_login(world.customer)
+    client = carla_seeing_errors(world)
 
     def gone(request):
         raise OperationalError("server closed the connection unexpectedly")
@@ -228,8 +234,7 @@ def test_a_lost_database_in_a_view_is_503_even_in_debug(world, monkeypatch):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(portal_tickets, "render", gone)
-    client = Client(raise_request_exception=False)
-    client.force_login(world.customer)
+    client = carla_seeing_errors(world)
     response = client.get("/extranet/tickets/")
     assert response.status_code == 503 and response["Retry-After"] == "5"
 
@@ -242,8 +247,7 @@ def test_other_server_errors_are_a_plain_500_without_details(world, monkeypatch,
         raise ValueError("secret internals")
 
     monkeypatch.setattr(portal_tickets, "render", broken)
-    client = Client(raise_request_exception=False)
-    client.force_login(world.customer)
+    client = carla_seeing_errors(world)
     response = client.get("/extranet/tickets/")
     assert response.status_code == 500
     assert b"secret internals" not in response.content
@@ -257,8 +261,7 @@ def test_the_api_answers_503_without_database_even_in_debug(world, monkeypatch, 
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(api_tickets, "queue_page", gone)
-    client = Client(raise_request_exception=False)
-    client.force_login(world.customer)
+    client = carla_seeing_errors(world)
     response = client.get("/api/v1/tickets")
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert response.json()["detail"].startswith("The service is briefly unavailable")
@@ -274,8 +277,7 @@ def test_a_database_outage_is_one_warning_line_per_request_not_a_traceback(
         raise OperationalError("server closed the connection unexpectedly\n\tThis probably means...")
 
     monkeypatch.setattr(middleware.UserPreferencesMiddleware, "__call__", gone)
-    client = Client(raise_request_exception=False)
-    client.force_login(world.customer)
+    client = carla_seeing_errors(world)
     with caplog.at_level(logging.INFO):
         assert client.get("/extranet/tickets/").status_code == 503
     (record,) = [r for r in caplog.records if r.name == "django.request"]
