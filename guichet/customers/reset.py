@@ -18,13 +18,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import loader
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_noop
 
 from guichet.jobs.enqueue import enqueue_with_commit
@@ -81,31 +79,40 @@ def request_reset(request, email: str, *, domain: str, use_https: bool) -> Passw
     return row
 
 
-def accounts(email: str) -> list[User]:
-    """The active accounts with this address, those without a password yet (new contacts) included."""
-    return [u for u in User.objects.filter(email__iexact=normalise(email), is_active=True) if u.email]
+class _LinkMail(PasswordResetForm):
+    """Django's reset form, used by the task only: its accounts include those without a password yet (the new
+    contacts Django's form skips), and each link goes in the account's language, once per request."""
+
+    def __init__(self, row: PasswordResetRequest) -> None:
+        super().__init__({"email": row.email})
+        self.row, self.sent = row, 0
+
+    def get_users(self, email):
+        return [u for u in User.objects.filter(email__iexact=email, is_active=True) if u.email]
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        user = context["user"]
+        with translation.override(user.language):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        self.sent += send_once(message, "password-reset", self.row.pk, user.pk)  # raises if SMTP fails
 
 
 def mail_links(request_id: int, domain: str, use_https: bool) -> int:
-    """Mail each account with the request's address its reset link, in the account's language, once per
-    request and account; returns how many were sent now (0 for an address no account has)."""
+    """Mail each account with the request's address its reset link; returns how many were sent now (0 for an
+    address no account has, or a request already mailed)."""
     row = PasswordResetRequest.objects.filter(pk=request_id).first()
     if row is None:
         return 0
-    sent = 0
-    for user in accounts(row.email):
-        context = {
-            "email": user.email,
-            "domain": domain,
-            "site_name": "Guichet",
-            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-            "user": user,
-            "token": default_token_generator.make_token(user),
-            "protocol": "https" if use_https else "http",
-        }
-        with translation.override(user.language):
-            subject = "".join(loader.render_to_string(SUBJECT, context).splitlines())
-            body = loader.render_to_string(BODY, context)
-        message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        sent += send_once(message, "password-reset", row.pk, user.pk)
-    return sent
+    form = _LinkMail(row)
+    if not form.is_valid():  # an address the page accepted: only if the field's rules changed since
+        return 0
+    form.save(
+        domain_override=domain,
+        use_https=use_https,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        subject_template_name=SUBJECT,
+        email_template_name=BODY,
+    )
+    return form.sent
