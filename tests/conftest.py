@@ -1,6 +1,9 @@
+import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
 from guichet.customers.models import Contact, Organisation, Team, User
@@ -9,6 +12,20 @@ from guichet.plans.demo import load_plans
 from guichet.plans.models import OrganisationPlan, SlaPlan
 
 from .customers.factories import ContactFactory, OrganisationFactory, StaffFactory, TeamFactory
+
+
+def pytest_configure(config):
+    """GUICHET_TEST_DAYS_AHEAD=N runs the suite with this process's clock moved N days ahead (ticking).
+
+    A test that reads the real calendar (a date written as if it were in the future) fails then: `make
+    test-ahead` runs the suite two years ahead. Child processes (the worker, the production shape) and the
+    browser keep the real time: the tests that start them set their own instants or none.
+    """
+    days = os.environ.get("GUICHET_TEST_DAYS_AHEAD")
+    if days:
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=int(days)), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Subscriptions through the API: creation, deployment milestones, suspension, fee changes, termination."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -92,7 +92,8 @@ def test_deployment_milestones_are_shown_and_commissioning_is_checked(world, tru
     pk = sue.post("/subscriptions", {**NEW, "organisation_id": world.org.pk}).json()["id"]
     path = f"/subscriptions/{pk}/milestones"
     assert sue.post(path, {"kind": "survey", "note": "Basement room B2"}).json()["status"] == "deploying"
-    sue.post(path, {"kind": "installation_scheduled", "at": "2026-12-03T09:00:00+01:00"})
+    planned = (datetime.now(LU) + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    sue.post(path, {"kind": "installation_scheduled", "at": planned.isoformat()})
     sue.post(path, {"kind": "installed"})
     refused = sue.post(path, {"kind": "active"})
     assert (
@@ -111,7 +112,7 @@ def test_deployment_milestones_are_shown_and_commissioning_is_checked(world, tru
         "installed",
         "verified",
         "active",
-        "installation_scheduled",  # in the order of their dates: this one is planned for December
+        "installation_scheduled",  # in the order of their dates: this one is planned a month ahead
     ]
     assert seen["milestones"][3]["check_passed"] is True
     assert as_user(world.customer).post(path, {"kind": "survey"}).status_code == 403
