@@ -382,6 +382,7 @@ def ticket_change(
 
     changes: dict[str, Any] = {}
     fields: list[str] = []
+    was_outside = ticket.outside_sla
     if category is not None and category != ticket.category:
         changes["category"] = [ticket.category, category]
         ticket.category = category
@@ -394,8 +395,12 @@ def ticket_change(
             ticket.customer_flagged_urgent = True
             fields.append("customer_flagged_urgent")
         fields.append("priority")
-    if "priority" in changes or "category" in changes:
-        sla.retarget(ticket, now)
+    if ticket.outside_sla and not was_outside:
+        sla.leave_sla(ticket, when, now)  # a technical service request: no clock counts or escalates
+    elif was_outside and not ticket.outside_sla:
+        sla.enter_sla(ticket, when, now)  # from the opening, as for any category change
+    elif "priority" in changes or "category" in changes:
+        sla.retarget(ticket, now, at=when)
     if assignee is not ...:
         changes["assignee"] = [ticket.assignee_id, getattr(assignee, "pk", None)]
         ticket.assignee = assignee  # type: ignore[assignment]
@@ -593,8 +598,8 @@ def ticket_merge(
     moved = source.messages.update(ticket=target)
     source.attachments.update(ticket=target)
     target.watchers.add(*source.watchers.all())
-    sla.stop(source, Clock.values, now, now)
     source.merged_into = target
+    sla.merge(source, now, now)
     source.status = Status.CLOSED
     source.closed_at = now
     _bump(source, ["merged_into", "status", "closed_at"])
