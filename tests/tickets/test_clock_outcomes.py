@@ -172,3 +172,18 @@ def test_the_migration_turns_clocks_a_merge_ended_as_met_into_merged(world):
         "resolution": "merged",
     }
     assert Ticket.objects.get(pk=keep.pk).merged_into_id is None
+
+
+def test_a_quote_decided_after_the_ticket_left_the_technical_service_requests_moves_its_clocks(world):
+    with time_machine.travel(lu(2026, 12, 1, 10), tick=False):
+        ticket = open_ticket(world, lu(2026, 12, 1, 8), category=Category.TECHNICAL_SERVICE)
+        quote = services.quote_send(actor=world.agent, door="api", ticket=ticket, amount=Decimal("350"))
+        change(world, ticket, category=Category.INCIDENT)  # paused from 10:00: the quote waits
+    with time_machine.travel(lu(2026, 12, 1, 11), tick=False):
+        services.quote_decide(actor=world.customer, door="api", quote=quote, accept=True)
+    ticket.refresh_from_db()
+    resolution = clocks(ticket)["resolution"]
+    # 2 h counted before the pause, 8 h left from 11:00: Tuesday 18:00 + 1 h on Wednesday.
+    assert (ticket.status, resolution.state) == (Status.OPEN, "running")
+    assert resolution.due_at == lu(2026, 12, 2, 9)
+    assert ticket.next_due_at == lu(2026, 12, 1, 13)  # first response: 4 h, 2 used, 2 left from 11:00
