@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from guichet.tickets import escalation, services, stats
@@ -187,3 +188,20 @@ def test_a_quote_decided_after_the_ticket_left_the_technical_service_requests_mo
     assert (ticket.status, resolution.state) == (Status.OPEN, "running")
     assert resolution.due_at == lu(2026, 12, 2, 9)
     assert ticket.next_due_at == lu(2026, 12, 1, 13)  # first response: 4 h, 2 used, 2 left from 11:00
+
+
+def test_a_closed_tickets_quote_is_neither_sent_nor_decided(world):
+    from guichet.tickets.errors import ValidationError
+
+    with time_machine.travel(lu(2026, 12, 1, 10), tick=False):
+        ticket = open_ticket(world, lu(2026, 12, 1, 8), category=Category.TECHNICAL_SERVICE)
+        quote = services.quote_send(actor=world.agent, door="api", ticket=ticket, amount=Decimal("350"))
+        change(world, ticket, status=Status.CLOSED)
+        with pytest.raises(ValidationError) as refused:
+            services.quote_decide(actor=world.customer, door="api", quote=quote, accept=True)
+        assert set(refused.value.message_dict) == {"quote"}
+        with pytest.raises(ValidationError) as refused:
+            services.quote_send(actor=world.agent, door="api", ticket=ticket, amount=Decimal("1"))
+        assert set(refused.value.message_dict) == {"ticket"}
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
