@@ -128,6 +128,25 @@ def test_a_breached_first_response_stays_breached_when_the_priority_is_lowered_l
     assert ticket.next_due_at == lisbon(2026, 11, 30, 13)  # still counting, late: first in the queue
 
 
+def test_the_escalations_priority_raise_leaves_a_met_intervention_met(world):
+    from guichet.plans.models import PlanTarget
+
+    plan = world.use_plan("standard")  # Mon-Fri 08:00-17:00: 12 h to answer, 24 h to intervene
+    plan.raise_priority_after = Decimal(4)
+    plan.save()
+    PlanTarget.objects.create(plan=plan, clock="intervention", priority="high", amount=Decimal(1))
+    with time_machine.travel(lu(2026, 11, 30, 12, 30), tick=False):
+        ticket = open_ticket(world, lu(2026, 11, 30, 8), category=Category.REQUEST, priority="medium")
+        services.ticket_start_intervention(
+            actor=world.agent, door="api", ticket=ticket, at=lu(2026, 11, 30, 9, 30)
+        )
+        assert escalation.sweep()["raised"] == 1  # unanswered after 4 h: medium -> high
+    ticket.refresh_from_db()
+    intervention = clocks(ticket)["intervention"]
+    assert ticket.priority == "high"
+    assert (intervention.state, intervention.target_seconds) == ("met", 24 * 3600)
+
+
 # Merges ---------------------------------------------------------------------------------------------------
 
 
