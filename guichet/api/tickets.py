@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -50,11 +50,30 @@ class PersonRef(BaseModel):
     name: str
 
 
+ClockStateOut = Literal["running", "paused", "met", "breached", "merged", "not_applicable"]
+
+
 class ClockOut(BaseModel):
     due: str | None = Field(description="ISO 8601 with the numeric offset of the clock's calendar zone.")
-    state: str
+    state: ClockStateOut = Field(
+        description="running, paused (waiting for the customer), met, breached, merged (ended by the "
+        "ticket's merge into another: neither met nor breached), not_applicable (no target, or a technical "
+        "service request)."
+    )
     used_seconds: int
     target_seconds: int | None
+    ended_at: str | None = Field(
+        description="When the clock's event happened (met or late), in the zone of ``due``; null while it "
+        "counts."
+    )
+
+
+class SlaOut(BaseModel):
+    """The three clocks of a ticket, each always present."""
+
+    first_response: ClockOut
+    intervention: ClockOut
+    resolution: ClockOut
 
 
 class TicketOut(BaseModel):
@@ -82,7 +101,7 @@ class TicketOut(BaseModel):
     next_due_at: datetime | None
     version: int
     watchers: list[PersonRef]
-    sla: dict[str, ClockOut]
+    sla: SlaOut
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -114,18 +133,18 @@ class ClockRow(NamedTuple):
 
 
 def _sla(clocks, now: datetime) -> dict:
-    out = {
-        c: {"due": None, "state": "not_applicable", "used_seconds": 0, "target_seconds": None} for c in Clock
-    }
+    none = {"due": None, "state": "not_applicable", "used_seconds": 0, "target_seconds": None}
+    out = {c: {**none, "ended_at": None} for c in Clock}
     for row in clocks:
         state, due, used = sla.live(row, now)
-        if due is not None:
-            due = due.astimezone(ZoneInfo(row.calendar.time_zone)).isoformat()  # in the clock's own zone
+        zone = ZoneInfo(row.calendar.time_zone)  # instants in the clock's own zone
+        ended = sla.ended_at(row)
         out[row.clock] = {
-            "due": due,
+            "due": None if due is None else due.astimezone(zone).isoformat(),
             "state": state,
             "used_seconds": used,
             "target_seconds": row.target_seconds,
+            "ended_at": None if ended is None else ended.astimezone(zone).isoformat(),
         }
     return out
 
@@ -350,9 +369,10 @@ class ClockExplained(Schema):
     hours: str
     time_zone: str
     target_seconds: int
-    state: str
+    state: ClockStateOut
     used_seconds: int
     due: datetime | None
+    ended_at: datetime | None = Field(description="When the clock's event happened; null while it counts.")
     segments: list[SegmentOut]
     pauses: list[PeriodOut]
 

@@ -15,7 +15,7 @@ from guichet.customers.models import Organisation, Team, User
 from guichet.tickets import services
 from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
-from guichet.tickets.selectors import conversation, queue, queue_page, sla_explained, ticket_get
+from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
 
 DOOR = "web"
 PAGE = 50
@@ -96,6 +96,7 @@ def ticket_view(request, ref: str):
             "t": t,
             "messages_": conversation(t, request.user).prefetch_related("attachments"),
             "clocks": sla_explained(t, timezone.now()),
+            "merged_into": merge_target(request.user, t),
             "statuses": Status.choices,
             "priorities": Priority.choices,
             "staff": User.objects.exclude(kind=User.Kind.CUSTOMER)

@@ -17,6 +17,7 @@ from guichet.tickets.errors import Conflict, PermissionDenied, QuotaExceeded, Va
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
 from guichet.tickets.selectors import (
     conversation,
+    merge_target,
     similar_open_tickets,
     sla_explained,
     ticket_get,
@@ -117,6 +118,7 @@ def ticket(request, ref: str):
             "t": found,
             "messages_": conversation(found, request.user).prefetch_related("attachments"),
             "clocks": sla_explained(found, timezone.now()),
+            "merged_into": merge_target(request.user, found),
             "open": found.status in OPEN_STATUSES,
             "history": history_of(found, include_internal=False).order_by("-at", "-pk")[:100],
             "decides_quotes": services.may_decide_quote(request.user, found),

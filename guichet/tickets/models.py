@@ -191,6 +191,9 @@ class ClockState(models.TextChoices):
     PAUSED = "paused", "Paused"
     MET = "met", "Met"
     BREACHED = "breached", "Breached"
+    # Ended by the ticket's merge into another before its outcome was decided: neither met nor breached, left
+    # out of the compliance figures (the work goes on in the surviving ticket).
+    MERGED = "merged", "Ended by a merge"
 
 
 class SlaClock(models.Model):

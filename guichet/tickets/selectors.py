@@ -260,6 +260,23 @@ def similar_open_tickets(
     return scored[:limit]
 
 
+class MergeTarget(NamedTuple):
+    reference: str
+    visible: bool  # whether ``user`` may open it (a link), else only its reference is shown
+
+
+def merge_target(user: User, ticket: Ticket) -> MergeTarget | None:
+    """Where a merged ticket went, as ``user`` may know it: the surviving ticket's reference, and whether it
+    is in their scope. Merges stay within an organisation, so a customer always may; an agent may not."""
+    if not ticket.merged_into_id:
+        return None
+    reference = Ticket.objects.filter(pk=ticket.merged_into_id).values_list("reference", flat=True).first()
+    if reference is None:
+        return None
+    visible = tickets_visible_to(user).filter(pk=ticket.merged_into_id).exists()
+    return MergeTarget(reference, visible)
+
+
 def conversation(ticket: Ticket, user: User):
     """The ticket's messages in order, with their authors; customers see the public ones only."""
     from .models import MessageKind
@@ -302,6 +319,7 @@ def sla_explained(ticket: Ticket, now: datetime) -> list[dict]:
                 "state": state,
                 "used_seconds": used,
                 "due": due,
+                "ended_at": sla.ended_at(row),
                 "segments": [
                     {
                         "start": p.start,

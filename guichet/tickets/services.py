@@ -382,6 +382,7 @@ def ticket_change(
 
     changes: dict[str, Any] = {}
     fields: list[str] = []
+    was_outside = ticket.outside_sla
     if category is not None and category != ticket.category:
         changes["category"] = [ticket.category, category]
         ticket.category = category
@@ -394,8 +395,12 @@ def ticket_change(
             ticket.customer_flagged_urgent = True
             fields.append("customer_flagged_urgent")
         fields.append("priority")
-    if "priority" in changes or "category" in changes:
-        sla.retarget(ticket, now)
+    if ticket.outside_sla and not was_outside:
+        sla.leave_sla(ticket, when, now)  # a technical service request: no clock counts or escalates
+    elif was_outside and not ticket.outside_sla:
+        sla.enter_sla(ticket, when, now)  # from the opening, as for any category change
+    elif "priority" in changes or "category" in changes:
+        sla.retarget(ticket, now, at=when)
     if assignee is not ...:
         changes["assignee"] = [ticket.assignee_id, getattr(assignee, "pk", None)]
         ticket.assignee = assignee  # type: ignore[assignment]
@@ -495,6 +500,8 @@ def quote_send(
     ticket = _lock(ticket)
     if ticket.category != Category.TECHNICAL_SERVICE:
         raise ValidationError({"ticket": "Only technical service requests are quoted."})
+    if ticket.status == Status.CLOSED:
+        raise ValidationError({"ticket": f"{ticket.reference} is closed: open a new ticket instead."})
     if amount < 0:
         raise ValidationError({"amount": "A quote cannot be negative."})
     if ticket.quotes.filter(status=QuoteStatus.SENT).exists():
@@ -507,7 +514,9 @@ def quote_send(
         sent_at=timezone.now(),
         sent_by=actor,
     )
-    ticket.status = Status.PENDING_CUSTOMER
+    if ticket.status != Status.PENDING_CUSTOMER:
+        # Through the clocks, as any status change: a ticket that left the SLA keeps clocks it had decided.
+        _move_status(ticket, Status.PENDING_CUSTOMER, quote.sent_at, quote.sent_at)
     _bump(ticket, ["status"])
     _audit(
         ticket,
@@ -539,14 +548,18 @@ def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status != QuoteStatus.SENT:
         raise ValidationError({"quote": f"This quote was already {quote.status}."})
+    if ticket.status == Status.CLOSED:
+        raise ValidationError({"quote": f"{ticket.reference} is closed: its quote can no longer be decided."})
     quote.status = QuoteStatus.ACCEPTED if accept else QuoteStatus.REFUSED
     quote.decided_at = timezone.now()
     quote.decided_by = actor
     quote.save(update_fields=["status", "decided_at", "decided_by"])
-    ticket.status = Status.OPEN if accept else Status.RESOLVED
-    if not accept:
-        ticket.resolved_at = quote.decided_at
-    _bump(ticket, ["status", "resolved_at"])
+    decided = Status.OPEN if accept else Status.RESOLVED
+    if ticket.status != decided:
+        # Through the clocks, as any status change (a ticket that left the technical service requests since
+        # the quote was sent has clocks, paused while the quote waited for the customer).
+        _move_status(ticket, decided, quote.decided_at, quote.decided_at)
+    _bump(ticket, ["status", "resolved_at", "closed_at"])
     _audit(
         ticket,
         actor,
@@ -593,8 +606,8 @@ def ticket_merge(
     moved = source.messages.update(ticket=target)
     source.attachments.update(ticket=target)
     target.watchers.add(*source.watchers.all())
-    sla.stop(source, Clock.values, now, now)
     source.merged_into = target
+    sla.merge(source, now, now)
     source.status = Status.CLOSED
     source.closed_at = now
     _bump(source, ["merged_into", "status", "closed_at"])

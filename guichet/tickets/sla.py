@@ -51,6 +51,8 @@ def _segments(row: SlaClock) -> list[Segment]:
 
 
 def _apply(row: SlaClock, now: datetime) -> None:
+    if row.state == ClockState.MERGED and row.stopped:
+        return  # ended by a merge: nothing about it changes any more
     cal = business_calendar(row.calendar)
     status = evaluate(
         cal,
@@ -166,21 +168,97 @@ def restart(ticket: Ticket, clocks: list[str], at: datetime, now: datetime) -> N
     _save(rows)
 
 
-def retarget(ticket: Ticket, now: datetime) -> None:
-    """The priority (or category) changed: new targets from the plan, counted from the ticket's opening, with
-    the time already used kept (the segments do not change)."""
+def ended_at(row: SlaClock) -> datetime | None:
+    """When a stopped clock's event happened (the end of its last segment): the instant it was met."""
+    if not row.stopped or not row.segments or row.segments[-1][1] is None:
+        return None
+    return datetime.fromisoformat(row.segments[-1][1])
+
+
+def _decided(row: SlaClock, at: datetime) -> bool:
+    """Whether the clock's outcome was already settled at ``at``: its event happened (met, or breached when it
+    came late), or its due instant had passed (breached, even if it still counts). A settled outcome is what
+    happened; a later change of the ticket does not rewrite it."""
+    if row.stopped:
+        return True
+    running = bool(row.segments) and row.segments[-1][1] is None
+    breached = row.breached_at or (row.due_at if running else None)
+    return breached is not None and breached < at
+
+
+def retarget(ticket: Ticket, now: datetime, *, at: datetime | None = None) -> None:
+    """The priority (or category) changed at ``at``: new targets from the plan, counted from the ticket's
+    opening, with the time already used kept (the segments do not change). Only clocks still undecided at
+    ``at`` (running or paused, not yet past due) are retargeted: a met or breached clock keeps its outcome."""
+    at = at or now
     prefetch_related_objects([ticket.plan], "targets")
     calendar = calendar_for(ticket.plan, ticket.category)
-    existing = {r.clock: r for r in ticket.clocks.all()}
-    for clock in Clock.values:
-        seconds = target_seconds(ticket.plan, clock, ticket.priority, calendar, ticket.opened_at)
-        row = existing.get(clock)
-        if row is None or seconds is None:
+    rows = [r for r in ticket.clocks.all() if not _decided(r, at)]
+    for row in rows:
+        seconds = target_seconds(ticket.plan, row.clock, ticket.priority, calendar, ticket.opened_at)
+        if seconds is None:
             continue  # a clock without a target stays as it is (plans give every priority the same clocks)
         row.target_seconds = seconds
         row.calendar = calendar
         _apply(row, now)
-    _save(list(existing.values()))
+    _save(rows)
+
+
+def leave_sla(ticket: Ticket, at: datetime, now: datetime) -> None:
+    """The ticket became a technical service request, outside the SLA: its clocks stop counting and are never
+    escalated. Those still undecided are removed — the ticket is as if it had been opened as one, which has
+    no clocks; those already met or breached keep that outcome (what happened stays measured), stopped."""
+    rows = list(ticket.clocks.all())
+    undecided = [r.pk for r in rows if not _decided(r, at)]
+    SlaClock.objects.filter(pk__in=undecided).delete()
+    counting = [r for r in rows if r.pk not in undecided and not r.stopped]
+    for row in counting:  # breached and still counting: it stops here, breached
+        if row.segments and row.segments[-1][1] is None:
+            row.segments[-1][1] = _not_before(row, at).isoformat()
+        row.stopped = True
+        _apply(row, now)
+    _save(counting)
+
+
+def enter_sla(ticket: Ticket, at: datetime, now: datetime) -> None:
+    """The ticket is no longer a technical service request: the clocks it lacks start from its opening, as
+    for any category change (targets counted from ``opened_at``), with what already happened to it — the
+    first reply, the intervention, the resolution end their clocks there; a ticket waiting for the customer
+    has them paused from ``at``; a merged one has them ended by its merge."""
+    have = {r.clock for r in ticket.clocks.all()}
+    rows = [r for r in new_clocks(ticket, now) if r.clock not in have]
+    ends = {
+        Clock.FIRST_RESPONSE: ticket.first_response_at,
+        Clock.INTERVENTION: ticket.intervention_started_at,
+    }
+    finished = ticket.resolved_at or ticket.closed_at
+    for row in rows:
+        end = min((e for e in (ends.get(row.clock), finished) if e is not None), default=None)
+        if end is not None:
+            row.segments[-1][1] = max(end, ticket.opened_at).isoformat()
+            row.stopped = True
+        elif ticket.status == "pending_customer":
+            row.segments[-1][1] = max(at, ticket.opened_at).isoformat()
+        _apply(row, now)
+        if ticket.merged_into_id and row.stopped and row.state == ClockState.MET:
+            _end_as_merged(row)
+    SlaClock.objects.bulk_create(rows)
+
+
+def _end_as_merged(row: SlaClock) -> None:
+    row.state = ClockState.MERGED
+    row.due_at = row.warn_at = row.raise_at = None
+
+
+def merge(ticket: Ticket, at: datetime, now: datetime) -> None:
+    """The ticket was merged into another at ``at``: its clocks still counting end there. Those whose
+    outcome was undecided end as *merged* — neither met nor breached, left out of the compliance figures,
+    as the work goes on in the surviving ticket; those already past due stay breached."""
+    rows = stop(ticket, Clock.values, at, now)
+    for row in rows:
+        if row.state == ClockState.MET:
+            _end_as_merged(row)
+    _save(rows)
 
 
 def refresh_next_due(ticket: Ticket, rows: list[SlaClock] | None = None) -> None:

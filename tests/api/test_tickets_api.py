@@ -42,6 +42,7 @@ def test_an_imported_office_incident_carries_its_clocks(world, as_user):
         "state": "running",
         "used_seconds": int(3.5 * 3600),  # Friday 16-18 and Monday 08:00-09:30
         "target_seconds": 4 * 3600,
+        "ended_at": None,
     }
     assert sla["resolution"]["due"] == "2026-11-30T16:00:00+01:00"
 
