@@ -354,7 +354,8 @@ def test_a_forwarded_message_is_kept_as_an_eml_attachment(world, box):
         "Subject: Fwd: alarm\r\nMessage-ID: <fwd.1@mail.example.com>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n'
         "See the alarm below.\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
-        "From: noc@vendor.example\r\nSubject: Alarme r\xe9seau\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        "From: noc@vendor.example\r\nSubject: Alarme r\xe9seau\r\n"
+        "Content-Type: text/plain; charset=iso-8859-1\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\nLien coup\xe9 \xe0 9h.\r\n--b1--\r\n"
     ).encode("latin-1")
     row = receive(forwarded, mailbox=box)

@@ -176,7 +176,8 @@ OURS = "mx.guichet.example"
     [
         (
             [
-                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com; dmarc=pass header.from=example.com"
+                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com; "
+                "dmarc=pass header.from=example.com"
             ],
             True,
             False,
@@ -188,7 +189,7 @@ OURS = "mx.guichet.example"
         ),
         ([f"Authentication-Results: {OURS}; dmarc=fail (p=reject) header.from=example.com"], False, True),
         ([f"Authentication-Results: {OURS}; dkim=pass header.d=evil.example"], False, False),
-        ([f"Authentication-Results: MX.Guichet.Example; dmarc=pass header.from=example.com"], True, False),
+        (["Authentication-Results: MX.Guichet.Example; dmarc=pass header.from=example.com"], True, False),
         # Another server's header, whatever it says, does not count; nor one of ours below it.
         (["Authentication-Results: mx.evil.example; dmarc=pass header.from=example.com"], False, False),
         (["Authentication-Results: mx.evil.example; dmarc=fail header.from=example.com"], False, False),
