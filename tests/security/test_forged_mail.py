@@ -128,3 +128,45 @@ def test_staff_mail_to_its_signed_reply_address_becomes_the_reply(world, server)
     send(server, staff_mail("Alice <alice@example.com>"), to=to)
     row = InboundMail.objects.get(message_id="forged.1@evil.example")
     assert (row.outcome, row.ticket_message.author) == (InboundMail.Outcome.APPENDED, world.agent)
+
+
+def test_staff_notifications_answer_to_that_persons_signed_reply_address(world, settings):
+    from django.utils import timezone
+
+    from guichet.jobs.mail import reply_address_owner
+    from guichet.tickets.notifications import notify, send_notification
+    from tests.helpers import open_incident
+
+    ticket = open_incident(world)
+    [row] = notify(
+        recipients=[world.noc_agent],
+        ticket=ticket,
+        kind="sla_warning",
+        clock="resolution",
+        message="75 %",
+        at=timezone.now(),
+    )
+    outbox.outbox.clear()
+    send_notification.call(row.pk)
+    [sent] = outbox.outbox
+    [reply_to] = sent.reply_to
+    assert reply_to.startswith("support+") and reply_address_owner(reply_to) == (
+        world.noc_agent.pk,
+        ticket.pk,
+    )
+    assert sent.extra_headers["X-Loop"] == "support@guichet.localhost"
+
+
+def test_a_reply_address_with_a_changed_signature_or_owner_is_no_proof(world):
+    from guichet.jobs.mail import reply_address, reply_address_owner
+
+    genuine = reply_address("support@guichet.example", user_pk=7, ticket_pk=9)
+    assert reply_address_owner(genuine) == (7, 9)
+    mac = genuine.split("k", 1)[1].split("@")[0]
+    forged = [
+        genuine.replace("+r7t9", "+r8t9"),
+        genuine.replace("+r7t9", "+r7t10"),
+        genuine.replace(mac, ("0" if mac[0] != "0" else "1") + mac[1:]),
+        "support+r7t9@guichet.example",
+    ]
+    assert [reply_address_owner(a) for a in forged] == [None, None, None, None]

@@ -3,7 +3,17 @@
 ``receive`` is the one entry point, whatever brought the mail (the SMTP/LMTP receiver, IMAP polling, a replay
 from the dead letters). It either files the mail — an ``InboundMail`` row with what became of it, stored
 once per Message-ID — or keeps it as a ``DeadLetter`` with the reason. It raises only when the database
-itself fails, so that the caller can ask the sender to retry (SMTP 451) or leave the IMAP message unseen.
+itself is out (``OperationalError``, ``InterfaceError``), so that the caller can ask the sender to retry
+(SMTP 451) or leave the IMAP message unseen; a mail the database refuses as it is would be refused at every
+retry, so it is a dead letter (and 250).
+
+A From header is typed by whoever sends the mail. Our own mail coming back is ignored first (it must never
+open, join or answer anything); a From that names no one for sure, or that the provider's receiving server
+found failing DMARC, is held; and a mail from a staff address acts as that person (a public reply that
+meets the first-response clock and is mailed to the customer) only when it is proven: the receiving
+server's Authentication-Results (its authserv-id, ``GUICHET_MAIL_AUTHSERV_ID``) vouch for the From domain,
+or it was sent to the signed reply address Guichet gave that person for that ticket
+(``guichet.jobs.mail.reply_address``). Otherwise it is held for an agent.
 """
 
 from __future__ import annotations
@@ -143,16 +153,9 @@ def _file(
     record.raw.save(_name(raw), ContentFile(raw), save=False)
     record.save()  # first: a concurrent delivery of the same mail waits here, then fails on the unique id
 
-    loop = _loop(mail)
-    if loop:
-        return _done(record, Outcome.AUTOMATIC, loop)
-    if mail.automatic:
-        return _done(record, Outcome.AUTOMATIC, mail.automatic)
-    if mail.sender_problem:
-        return _done(record, Outcome.HELD, mail.sender_problem)
-    if mail.auth.dmarc_failed(mail.sender_domain):
-        reason = f"DMARC failed for {mail.sender_domain}: the From header is forged"
-        return _done(record, Outcome.HELD, reason)
+    screened = _screen(mail)
+    if screened is not None:
+        return _done(record, *screened)
     user = _sender(mail.sender)
     ticket = _thread_ticket(mail)
     if user is not None and user.kind != User.Kind.CUSTOMER:
@@ -161,8 +164,7 @@ def _file(
         proven = mail.auth.vouches_for(mail.sender_domain) or (signed is not None and signed == ticket)
     else:
         proven = True
-    if not proven:
-        # A From header is typed by whoever sends: staff's mail must prove it (module docstring).
+    if not proven:  # see the module's docstring
         return _done(
             record,
             Outcome.HELD,
@@ -190,6 +192,21 @@ def _file(
     if recent >= limit:
         return _done(record, Outcome.HELD, f"more than {limit} new tickets in an hour from this sender")
     return _open(record, mail, user, contact, now)
+
+
+def _screen(mail: parsing.ParsedMail) -> tuple[str, str] | None:
+    """(outcome, reason) for a mail that must not act as its From at all, before the sender is looked up:
+    ours coming back, automatic, a From naming no one for sure, a DMARC failure."""
+    loop = _loop(mail)
+    if loop:
+        return Outcome.AUTOMATIC, loop
+    if mail.automatic:
+        return Outcome.AUTOMATIC, mail.automatic
+    if mail.sender_problem:
+        return Outcome.HELD, mail.sender_problem
+    if mail.auth.dmarc_failed(mail.sender_domain):
+        return Outcome.HELD, f"DMARC failed for {mail.sender_domain}: the From header is forged"
+    return None
 
 
 def _signed_ticket(mail: parsing.ParsedMail, user: User, envelope: tuple[str, ...]) -> Ticket | None:
