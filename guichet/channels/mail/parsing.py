@@ -23,6 +23,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 import nh3
 
 REFERENCE = re.compile(r"\bGT-(\d{4})-(\d{6})\b")
+MAX_MESSAGE_ID = 255  # what every table keeping one holds (TicketMessage.external_id is the shortest)
 _MSGID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -123,7 +124,14 @@ def message_ids(value: str | None) -> tuple[str, ...]:
     found = _MSGID.findall(str(value))
     if not found and str(value).strip():
         found = [str(value).strip()]
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(_fitting(i) for i in found))
+
+
+def _fitting(message_id: str) -> str:
+    """A Message-ID longer than the columns that keep one, as its hash: stored (and threaded) all the same."""
+    if len(message_id) <= MAX_MESSAGE_ID:
+        return message_id
+    return "sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def automatic_reason(msg: Message) -> str:

@@ -370,3 +370,17 @@ def test_a_damaged_attachment_is_kept_and_marked_as_damaged(world, box):
     row = receive(data, mailbox=box)
     assert row.ticket_message.attachments.count() == 2
     assert "[Damaged in transit, kept as received: screen.png (damaged base64" in row.ticket_message.body
+
+
+def test_a_message_id_longer_than_the_columns_is_stored_and_threaded_by_its_hash(world, box):
+    long_id = "x" * 1500 + "@mail.example.com"
+    row = deliver(box, "new_plain_carla.eml", **{"20261201091200.a1b2c3@mail.example.com": long_id})
+    assert row.outcome == Outcome.OPENED and row.message_id.startswith("sha256:")
+    reply = receive(
+        raw(
+            "reply_in_reply_to.eml",
+            **{"[GT-2026-000001] ": "", "ticket-GT-2026-000001.n1@guichet.example": long_id},
+        ),
+        mailbox=box,
+    )
+    assert (reply.outcome, reply.ticket) == (Outcome.APPENDED, row.ticket)
