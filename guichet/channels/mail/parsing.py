@@ -22,6 +22,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 import nh3
 
+from guichet.text.safe import neutralised, storable
+
 REFERENCE = re.compile(r"\bGT-(\d{4})-(\d{6})\b")
 MAX_MESSAGE_ID = 255  # what every table keeping one holds (TicketMessage.external_id is the shortest)
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -29,28 +31,6 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 
 class Unparseable(Exception):
     """Nothing usable could be read from the bytes (the reason says why)."""
-
-
-# Characters that change how the text around them is shown without being seen themselves: the bidi
-# embeddings, overrides and isolates (a file name "invoice\u202efdp.exe" shows as "invoiceexe.pdf") and the
-# invisible marks. Neutralised wherever a mail's names are shown.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# What databases refuse in text (PostgreSQL: NUL) or cannot encode (lone surrogates, left by undecodable
-# bytes in headers), and the other C0/C1 controls, which have no business in names or subjects.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def storable(text: str) -> str:
-    """Text a database stores as it is: NUL bytes and other controls dropped (tabs and line breaks kept),
-    lone surrogates (undecodable bytes) replaced by U+FFFD."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
-
-
-def neutralised(name: str) -> str:
-    """A name (a file's, a person's) safe to show: bidi controls and every control character, line breaks
-    included, removed; whitespace runs made one space."""
-    return " ".join(_BIDI.sub("", storable(name)).split())
 
 
 @dataclass(frozen=True)
