@@ -65,6 +65,11 @@ FORGERIES = {
         "Authentication-Results: mx.evil.example; spf=pass smtp.mailfrom=evil.example",
         f"Authentication-Results: {OURS}; dmarc=pass header.from=example.com",
     ),
+    "a DKIM pass forged below our server's header, with our id": staff_mail(
+        "Alice <alice@example.com>",
+        f"Authentication-Results: {OURS}; dkim=none; dmarc=none header.from=example.com",
+        f"Authentication-Results: {OURS}; dkim=pass header.d=example.com",
+    ),
     "several From mailboxes": staff_mail("Alice <alice@example.com>, Carla <carla@example.com>"),
     "a signed reply address of someone else": None,  # built in the test: it needs the ticket's id
 }

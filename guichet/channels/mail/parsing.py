@@ -324,11 +324,14 @@ def authentication_results(msg: Message, authserv_id: str) -> AuthResults:
     """The results of the provider's own receiving server. Its headers are the first Authentication-Results
     of the mail (a server adds its own on top); only the run of them that carries ``authserv_id`` counts,
     up to the first one that carries another id — copies further down, whatever id they claim, were written
-    by someone else. The first DMARC result wins. Nothing counts when no authserv-id is configured."""
+    by someone else. Within the run, each method (dkim, dmarc) is taken from the topmost header that reports
+    it: a copy forged below ours, with our id, cannot add a DKIM pass ours did not find. Nothing counts when
+    no authserv-id is configured."""
     if not authserv_id:
         return AuthResults()
     dmarc = dmarc_domain = ""
     dkim_pass: set[str] = set()
+    reported: set[str] = set()  # the methods a header above has reported
     for key, value in msg.raw_items():
         if key.lower() != "authentication-results":
             continue
@@ -338,11 +341,15 @@ def authentication_results(msg: Message, authserv_id: str) -> AuthResults:
         server, *results = text.split(";")
         if (server.split() or [""])[0].lower() != authserv_id.lower():
             break
+        here: set[str] = set()
         for result in results:
             found = _AR_RESULT.match(result)
             if found is None:
                 continue
             method, outcome = found.group(1).lower(), found.group(2).lower()
+            here.add(method)
+            if method in reported:
+                continue
             props = {k.lower(): v.strip('"').lower() for k, v in _AR_PROPERTY.findall(result[found.end() :])}
             if method == "dmarc" and not dmarc:
                 dmarc, dmarc_domain = outcome, props.get("header.from", "")
@@ -350,6 +357,7 @@ def authentication_results(msg: Message, authserv_id: str) -> AuthResults:
                 signer = props.get("header.d") or props.get("header.i", "").rpartition("@")[2]
                 if signer:
                     dkim_pass.add(signer)
+        reported |= here
     return AuthResults(dmarc=dmarc, dmarc_domain=dmarc_domain, dkim_pass=frozenset(dkim_pass))
 
 

@@ -201,7 +201,7 @@ OURS = "mx.guichet.example"
             False,
             False,
         ),
-        # Ours first: a copy added by the sender below it does not override its verdict.
+        # Ours first: a copy added by the sender below it does not override its verdict...
         (
             [
                 f"Authentication-Results: {OURS}; dmarc=fail header.from=example.com",
@@ -209,6 +209,24 @@ OURS = "mx.guichet.example"
             ],
             False,
             True,
+        ),
+        # ... nor add a DKIM pass ours did not find.
+        (
+            [
+                f"Authentication-Results: {OURS}; dkim=none; dmarc=none header.from=example.com",
+                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com",
+            ],
+            False,
+            False,
+        ),
+        # Two headers of ours, one per method (OpenDMARC above OpenDKIM): both count.
+        (
+            [
+                f"Authentication-Results: {OURS}; dmarc=none header.from=example.com",
+                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com",
+            ],
+            True,
+            False,
         ),
     ],
 )
