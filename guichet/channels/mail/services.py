@@ -34,6 +34,7 @@ from django_tasks import task
 from guichet.customers.models import Contact, User
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import base_address, reply_address_owner, send_once
+from guichet.text.safe import storable
 from guichet.tickets import services as tickets
 from guichet.tickets.attachments import check as check_upload
 from guichet.tickets.errors import PermissionDenied, ValidationError
@@ -53,7 +54,7 @@ def _name(raw: bytes) -> str:
 def dead_letter(raw: bytes, mailbox: Mailbox | None, reason: str, now: datetime | None = None) -> DeadLetter:
     with transaction.atomic():
         letter = DeadLetter(
-            mailbox=mailbox, received_at=now or timezone.now(), reason=parsing.storable(reason)[:2000]
+            mailbox=mailbox, received_at=now or timezone.now(), reason=storable(reason)[:2000]
         )
         letter.raw.save(_name(raw), ContentFile(raw), save=False)
         letter.save()
