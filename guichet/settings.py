@@ -132,6 +132,13 @@ GUICHET_MAIL_MAX_BYTES = env_int("GUICHET_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 # The right-hand side of the Message-IDs of the mail Guichet sends (replies are threaded by them).
 GUICHET_MAIL_DOMAIN = env_str("GUICHET_MAIL_DOMAIN", "guichet.localhost")
 GUICHET_MAIL_SIGNATURE = env_str("GUICHET_MAIL_SIGNATURE", "Support")
+# The authserv-id of the provider's own receiving mail server: only its Authentication-Results header (DKIM,
+# DMARC) counts; staff mail must be proven by it (or come to a signed reply address), and mail failing DMARC
+# is held. Empty: no Authentication-Results header is believed (docs/operations.md, "Mail").
+GUICHET_MAIL_AUTHSERV_ID = env_str("GUICHET_MAIL_AUTHSERV_ID", "")
+# The key that signs the per-person reply addresses of the mail sent to staff (support+<token>@...); by
+# default derived from SECRET_KEY. Changing it voids the reply addresses already sent.
+GUICHET_MAIL_REPLY_SECRET = env_str("GUICHET_MAIL_REPLY_SECRET", "")
 # A ticket waiting for its customer this many days after our last message gets a reminder (once).
 GUICHET_PENDING_REMINDER_DAYS = env_int("GUICHET_PENDING_REMINDER_DAYS", 3)
 # Web chat: a conversation becomes a ticket after this many lines or minutes; it ends after this many idle

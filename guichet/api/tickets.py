@@ -15,6 +15,7 @@ from guichet.contracts.models import Subscription
 from guichet.customers.models import Organisation, Team, User
 from guichet.plans.models import Calendar, Clock
 from guichet.plans.selectors import calendars_by_id
+from guichet.text.safe import neutralised
 from guichet.tickets import services, sla
 from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
@@ -110,7 +111,7 @@ def _utc(at: datetime | None) -> datetime | None:
 
 
 def _name(username: str, first: str, last: str) -> str:
-    return f"{first} {last}".strip() or username  # as User.display_name
+    return neutralised(f"{first} {last}") or username  # as User.display_name
 
 
 def _person(user: User | None) -> dict | None:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from guichet.text.safe import neutralised
+
 from .validators import validate_contact_roles, validate_time_zone
 
 
@@ -47,7 +49,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        """The name pages and mail show: bidi overrides and control characters typed into it neutralised."""
+        return neutralised(self.get_full_name()) or self.username
 
 
 class Organisation(models.Model):

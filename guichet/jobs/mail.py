@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from .models import SentMail
 
@@ -44,3 +46,39 @@ def send_once(message: EmailMessage, *parts: object) -> bool:
             return False
         message.send()
     return True
+
+
+# Per-person reply addresses: the mail sent to a member of staff about a ticket answers to
+# ``support+r<user>t<ticket>k<mac>@...``; a mail that comes back to it proves it was written by someone who
+# read that mail, which a From header alone does not.
+_REPLY_TOKEN = re.compile(r"\+r(\d{1,12})t(\d{1,12})k([0-9a-f]{24})@", re.IGNORECASE)
+
+
+def _reply_mac(user_pk: int, ticket_pk: int) -> str:
+    key = settings.GUICHET_MAIL_REPLY_SECRET or settings.SECRET_KEY
+    mac = salted_hmac("guichet.mail.reply-address", f"{user_pk}.{ticket_pk}", secret=key, algorithm="sha256")
+    return mac.hexdigest()[:24]
+
+
+def reply_address(base: str, *, user_pk: int, ticket_pk: int) -> str:
+    """``base`` (``support@provider.example`` or ``Support <support@...>``) with the signed token of one
+    person and one ticket after a ``+`` in its local part."""
+    local, _, domain = parseaddr(base)[1].partition("@")
+    return f"{local}+r{user_pk}t{ticket_pk}k{_reply_mac(user_pk, ticket_pk)}@{domain}"
+
+
+def reply_address_owner(address: str) -> tuple[int, int] | None:
+    """(user pk, ticket pk) of a genuine reply address; None for any other address or a forged token."""
+    found = _REPLY_TOKEN.search(address)
+    if found is None:
+        return None
+    user_pk, ticket_pk = int(found.group(1)), int(found.group(2))
+    if not constant_time_compare(found.group(3).lower(), _reply_mac(user_pk, ticket_pk)):
+        return None
+    return user_pk, ticket_pk
+
+
+def base_address(address: str) -> str:
+    """An address without its ``+tag`` (sub-address): ``support+x@p.example`` -> ``support@p.example``."""
+    local, at, domain = address.strip().lower().partition("@")
+    return local.split("+", 1)[0] + at + domain

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -13,7 +14,7 @@ from django_tasks import task
 
 from guichet.customers.models import User
 from guichet.jobs.enqueue import enqueue_with_commit
-from guichet.jobs.mail import message_id
+from guichet.jobs.mail import message_id, reply_address
 
 from .models import Notification, Ticket
 
@@ -69,12 +70,20 @@ def send_notification(notification_id: int) -> bool:
         )
         # The same Message-ID every time: a run repeated after a crash between the send and the commit
         # sends a duplicate that mail clients recognise (guichet/jobs/mail.py).
+        # Replies come back to an address signed for this person and ticket: the one proof a mail from a
+        # staff address was written by that person (guichet/channels/mail/services.py).
         EmailMessage(
             subject,
             row.message,
             settings.DEFAULT_FROM_EMAIL,
             [row.recipient.email],
-            headers={"Message-ID": message_id("notification", row.pk)},
+            reply_to=[
+                reply_address(settings.DEFAULT_FROM_EMAIL, user_pk=row.recipient.pk, ticket_pk=row.ticket.pk)
+            ],
+            headers={
+                "Message-ID": message_id("notification", row.pk),
+                "X-Loop": parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+            },
         ).send()
         row.emailed_at = timezone.now()
         row.save(update_fields=["emailed_at"])

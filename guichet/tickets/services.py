@@ -3,7 +3,7 @@ trail; nothing here knows which door (API, portal, mail) called it except throug
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,8 @@ from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
 
 from . import events, sla
+from .attachments import check as check_upload
+from .attachments import clean_filename
 from .errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from .models import (
     OPEN_STATUSES,
@@ -141,12 +143,14 @@ def ticket_create(
     opened_at: datetime | None = None,
     can_import: bool = False,
     subscription=None,
+    attachments: Sequence[Any] = (),
 ) -> Ticket:
     """Open a ticket. ``opened_at`` in the past is an import (from another helpdesk): only for admins or
     tokens with the import permission; the clocks then run from that instant. A ticket about one of the
-    organisation's subscriptions runs on that subscription's plan; otherwise on the organisation's plan."""
+    organisation's subscriptions runs on that subscription's plan; otherwise on the organisation's plan.
+    ``attachments`` (uploaded files) are kept on the ticket's first message, in the same transaction."""
     now = timezone.now()
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = _check_uploads(attachments)
     if not subject.strip():
         errors["subject"] = "A subject is required."
     if len(subject) > 200:
@@ -231,7 +235,7 @@ def ticket_create(
             clock.ticket = ticket
         SlaClock.objects.bulk_create(clocks)
         Ticket.watchers.through.objects.create(ticket=ticket, user=requester)  # a new ticket has none yet
-        TicketMessage.objects.create(
+        first = TicketMessage.objects.create(
             ticket=ticket,
             author=requester,
             kind=MessageKind.PUBLIC,
@@ -239,6 +243,7 @@ def ticket_create(
             channel=channel,
             created_at=opened,
         )
+        files = _store_uploads(first, attachments)
         _audit(
             ticket,
             actor,
@@ -254,6 +259,7 @@ def ticket_create(
                 "over_quota": ticket.over_quota,
                 "team": team.name if team else None,
                 "subscription": subscription.pk if subscription is not None else None,
+                **({"attachments": files} if files else {}),
             },
         )
         events.ticket_opened.send(sender=Ticket, ticket=ticket, door=door)
@@ -271,12 +277,17 @@ def ticket_reply(
     at: datetime | None = None,
     channel: str | None = None,
     expected_version: int | None = None,
+    attachments: Sequence[Any] = (),
 ) -> TicketMessage:
     """Add a public reply or an internal note. A customer's reply to a ticket pending the customer resumes its
     clocks; the first public reply of the provider meets the first-response clock; a customer's reply to a
-    resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into."""
+    resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into.
+    ``attachments`` (uploaded files) are kept on this message, with the one audit event of the reply."""
+    errors = _check_uploads(attachments)
     if not body.strip():
-        raise ValidationError({"body": "The message is empty."})
+        errors["body"] = "The message is empty."
+    if errors:
+        raise ValidationError(errors)
     customer = _is_customer(actor)
     if customer and internal:
         raise PermissionDenied("Customers cannot write internal notes.")
@@ -299,6 +310,9 @@ def ticket_reply(
     )
     changed = []
     changes: dict[str, Any] = {"message_id": message.pk, "kind": message.kind}
+    files = _store_uploads(message, attachments)
+    if files:
+        changes["attachments"] = files
     if customer:
         if ticket.status == Status.PENDING_CUSTOMER:
             ticket.status = Status.OPEN
@@ -330,6 +344,35 @@ def ticket_reply(
     if not customer and not internal:
         events.staff_replied.send(sender=Ticket, message=message)
     return message
+
+
+def _check_uploads(uploads: Sequence[Any]) -> dict[str, str]:
+    """The errors of files sent with a message (type judged by content, size), by field."""
+    for upload in uploads:
+        try:
+            check_upload(upload)
+        except ValidationError as exc:
+            name = clean_filename(upload.name or "")
+            return {"attachments": f"{name}: {exc.messages[0] if exc.messages else exc}"}
+    return {}
+
+
+def _store_uploads(message: TicketMessage, uploads: Sequence[Any]) -> list[dict[str, Any]]:
+    """Keep checked files on ``message`` (inside the caller's transaction); what the audit says of them."""
+    kept = []
+    for upload in uploads:
+        name = clean_filename(upload.name or "")
+        row = Attachment(
+            ticket=message.ticket,
+            message=message,
+            filename=name,
+            content_type=check_upload(upload),
+            size=upload.size,
+        )
+        row.file.save(name, upload, save=False)
+        row.save()
+        kept.append({"attachment_id": row.pk, "filename": name, "size": row.size})
+    return kept
 
 
 def _reopen(ticket: Ticket, when: datetime, now: datetime) -> None:

@@ -156,6 +156,7 @@ def build(
     if kind != "reply":
         headers["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer it
     sender = _sender_address()
+    headers["X-Loop"] = sender  # a copy that comes back to us is known as ours (services._loop)
     return EmailMessage(
         subject=safe_header_value(subject_t.format(**values)),
         body=body_t.format(**values),

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import AnyStr
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from django.conf import settings
 from django.db import close_old_connections, connection
+
+from guichet.jobs.mail import base_address
 
 from ..models import Mailbox
 from .services import receive
@@ -38,13 +41,14 @@ async def _in_thread(function, *args):
 
 
 def _mailbox_for(address: str) -> Mailbox | None:
-    return Mailbox.objects.filter(address__iexact=address.strip(), is_active=True).first()
+    """The active mailbox of an address, also with a ``+tag`` (the signed reply addresses of staff mail)."""
+    return Mailbox.objects.filter(address__iexact=base_address(address), is_active=True).first()
 
 
 def _deliver(raw: bytes, recipients: list[str]) -> None:
     boxes = {b.address.lower(): b for b in Mailbox.objects.filter(is_active=True)}
-    mailbox = next((boxes[r.lower()] for r in recipients if r.lower() in boxes), None)
-    receive(raw, mailbox=mailbox)
+    mailbox = next((boxes[base_address(r)] for r in recipients if base_address(r) in boxes), None)
+    receive(raw, mailbox=mailbox, recipients=recipients)
 
 
 class InboundHandler:
@@ -74,9 +78,27 @@ class InboundHandler:
         return status
 
 
+# aiosmtpd's own answers to a DATA it refuses before the handler sees it (a line too long, a mail too big).
+EARLY_REFUSALS = ("500 Line too long", "552 Error: Too much mail data", "500 Error: strict ASCII mode")
+
+
+class GuichetLMTP(LMTP):
+    """LMTP answers DATA once per accepted recipient (RFC 2033, 4.2), refusals included: aiosmtpd answers
+    its early refusals once, which leaves the client waiting for the other answers (or reading them from the
+    next command's)."""
+
+    async def push(self, status: AnyStr) -> None:
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        recipients = self.envelope.rcpt_tos if self.envelope is not None else []
+        if text.startswith(EARLY_REFUSALS):
+            for _ in recipients[1:]:
+                await super().push(status)
+        await super().push(status)
+
+
 class LMTPController(Controller):
     def factory(self):
-        return LMTP(self.handler, **self.SMTP_kwargs)
+        return GuichetLMTP(self.handler, **self.SMTP_kwargs)
 
 
 def controller(host: str, port: int, *, lmtp: bool = False) -> Controller:

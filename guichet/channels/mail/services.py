@@ -3,25 +3,40 @@
 ``receive`` is the one entry point, whatever brought the mail (the SMTP/LMTP receiver, IMAP polling, a replay
 from the dead letters). It either files the mail — an ``InboundMail`` row with what became of it, stored
 once per Message-ID — or keeps it as a ``DeadLetter`` with the reason. It raises only when the database
-itself fails, so that the caller can ask the sender to retry (SMTP 451) or leave the IMAP message unseen.
+itself is out (``OperationalError``, ``InterfaceError``), so that the caller can ask the sender to retry
+(SMTP 451) or leave the IMAP message unseen; a mail the database refuses as it is would be refused at every
+retry, so it is a dead letter (and 250).
+
+A From header is typed by whoever sends the mail. Our own mail coming back is ignored first (it must never
+open, join or answer anything); a From that names no one for sure, or that the provider's receiving server
+found failing DMARC, is held; and a mail from a staff address acts as that person (a public reply that
+meets the first-response clock and is mailed to the customer) only when it is proven: the receiving
+server's Authentication-Results (its authserv-id, ``GUICHET_MAIL_AUTHSERV_ID``) vouch for the From domain,
+or it was sent to the signed reply address Guichet gave that person for that ticket
+(``guichet.jobs.mail.reply_address``). Otherwise it is held for an agent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, User
 from guichet.jobs.enqueue import enqueue_with_commit
-from guichet.jobs.mail import send_once
+from guichet.jobs.mail import base_address, reply_address_owner, send_once
+from guichet.text.safe import storable
 from guichet.tickets import services as tickets
+from guichet.tickets.attachments import check as check_upload
 from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Channel, Status, Ticket, TicketMessage
 
@@ -38,41 +53,96 @@ def _name(raw: bytes) -> str:
 
 def dead_letter(raw: bytes, mailbox: Mailbox | None, reason: str, now: datetime | None = None) -> DeadLetter:
     with transaction.atomic():
-        letter = DeadLetter(mailbox=mailbox, received_at=now or timezone.now(), reason=reason[:2000])
+        letter = DeadLetter(
+            mailbox=mailbox, received_at=now or timezone.now(), reason=storable(reason)[:2000]
+        )
         letter.raw.save(_name(raw), ContentFile(raw), save=False)
         letter.save()
     return letter
 
 
+def _outage(exc: DatabaseError) -> bool:
+    """The database is down, busy or unreachable (try again later) — not refusing this mail's content,
+    which would refuse it again at every retry."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 def receive(
-    raw: bytes, *, mailbox: Mailbox | None = None, now: datetime | None = None
+    raw: bytes,
+    *,
+    mailbox: Mailbox | None = None,
+    now: datetime | None = None,
+    recipients: Sequence[str] = (),
 ) -> InboundMail | DeadLetter:
     """File one inbound mail (see the module's docstring). Delivering the same mail again returns the row
-    stored the first time and changes nothing."""
+    stored the first time and changes nothing. ``recipients`` are the envelope's (RCPT TO), when known."""
     now = now or timezone.now()
     try:
-        mail = parsing.parse(raw, attachment_limit=settings.GUICHET_ATTACHMENT_MAX_BYTES)
+        mail = parsing.parse(
+            raw,
+            attachment_limit=settings.GUICHET_ATTACHMENT_MAX_BYTES,
+            authserv_id=settings.GUICHET_MAIL_AUTHSERV_ID,
+        )
     except parsing.Unparseable as exc:
         return dead_letter(raw, mailbox, f"unparseable: {exc}", now)
+    except Exception as exc:  # a mail the parser trips on: it would trip on it at every retry
+        return dead_letter(raw, mailbox, f"unparseable: {type(exc).__name__}: {exc}", now)
     existing = InboundMail.objects.filter(message_id=mail.message_id).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            return _file(mail, raw, mailbox, now)
-    except IntegrityError:
+            return _file(mail, raw, mailbox, now, tuple(recipients))
+    except IntegrityError as exc:
         # Delivered twice at once: the other delivery stored it first (its row is the unique Message-ID).
         existing = InboundMail.objects.filter(message_id=mail.message_id).first()
         if existing is not None:
             return existing
-        raise
-    except DatabaseError:
-        raise  # the database is down or busy: the caller asks for a retry
+        return dead_letter(raw, mailbox, f"{type(exc).__name__}: {exc}", now)
+    except DatabaseError as exc:
+        if _outage(exc):
+            raise  # the database is down or busy: the caller asks for a retry
+        # The database refuses this mail as it is (a value it cannot store): it would at every retry, and
+        # the sender would be told to retry for days. Kept, with why, for an admin to replay.
+        return dead_letter(raw, mailbox, f"{type(exc).__name__}: {exc}", now)
     except Exception as exc:  # a mail the services cannot take: kept, with why, for an admin to replay
         return dead_letter(raw, mailbox, f"{type(exc).__name__}: {exc}", now)
 
 
-def _file(mail: parsing.ParsedMail, raw: bytes, mailbox: Mailbox | None, now: datetime) -> InboundMail:
+def _own_addresses() -> set[str]:
+    """The helpdesk's own addresses: its mailboxes' and the ones it sends from."""
+    own = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    for setting in (settings.DEFAULT_FROM_EMAIL, settings.SERVER_EMAIL):
+        own.add(parseaddr(setting)[1].lower())
+    return own - {""}
+
+
+def _loop(mail: parsing.ParsedMail) -> str:
+    """Why this mail is one of ours coming back (it must then never open, join or answer anything); ""
+    otherwise."""
+    own = _own_addresses()
+    domain = settings.GUICHET_MAIL_DOMAIN.lower()
+    for marker in mail.loop_markers:
+        words = set(re.split(r"[\s<>,;]+", marker))
+        if words & own or domain in words or any(w.endswith("@" + domain) for w in words):
+            return f"mail loop: X-Loop {marker[:200]}"
+    if (
+        mail.message_id.lower().endswith("@" + domain)
+        or MailThread.objects.filter(message_id=mail.message_id, outbound=True).exists()
+    ):
+        return "mail loop: our own Message-ID came back"
+    if base_address(mail.sender) in own:
+        return "mail loop: sent from one of the helpdesk's own addresses"
+    return ""
+
+
+def _file(
+    mail: parsing.ParsedMail,
+    raw: bytes,
+    mailbox: Mailbox | None,
+    now: datetime,
+    envelope: tuple[str, ...] = (),
+) -> InboundMail:
     record = InboundMail(
         mailbox=mailbox,
         message_id=mail.message_id,
@@ -84,10 +154,25 @@ def _file(mail: parsing.ParsedMail, raw: bytes, mailbox: Mailbox | None, now: da
     record.raw.save(_name(raw), ContentFile(raw), save=False)
     record.save()  # first: a concurrent delivery of the same mail waits here, then fails on the unique id
 
-    if mail.automatic:
-        return _done(record, Outcome.AUTOMATIC, mail.automatic)
+    screened = _screen(mail)
+    if screened is not None:
+        return _done(record, *screened)
     user = _sender(mail.sender)
     ticket = _thread_ticket(mail)
+    if user is not None and user.kind != User.Kind.CUSTOMER:
+        signed = _signed_ticket(mail, user, envelope)
+        ticket = ticket or signed
+        proven = mail.auth.vouches_for(mail.sender_domain) or (signed is not None and signed == ticket)
+    else:
+        proven = True
+    if not proven:  # see the module's docstring
+        return _done(
+            record,
+            Outcome.HELD,
+            "from a staff address, without proof: no DKIM/DMARC pass from our receiving server for "
+            f"{mail.sender_domain}, nor a signed reply address",
+            ticket=ticket,
+        )
     if ticket is not None:
         return _reply(record, mail, user, ticket, now)
     if user is None:
@@ -108,6 +193,30 @@ def _file(mail: parsing.ParsedMail, raw: bytes, mailbox: Mailbox | None, now: da
     if recent >= limit:
         return _done(record, Outcome.HELD, f"more than {limit} new tickets in an hour from this sender")
     return _open(record, mail, user, contact, now)
+
+
+def _screen(mail: parsing.ParsedMail) -> tuple[str, str] | None:
+    """(outcome, reason) for a mail that must not act as its From at all, before the sender is looked up:
+    ours coming back, automatic, a From naming no one for sure, a DMARC failure."""
+    loop = _loop(mail)
+    if loop:
+        return Outcome.AUTOMATIC, loop
+    if mail.automatic:
+        return Outcome.AUTOMATIC, mail.automatic
+    if mail.sender_problem:
+        return Outcome.HELD, mail.sender_problem
+    if mail.auth.dmarc_failed(mail.sender_domain):
+        return Outcome.HELD, f"DMARC failed for {mail.sender_domain}: the From header is forged"
+    return None
+
+
+def _signed_ticket(mail: parsing.ParsedMail, user: User, envelope: tuple[str, ...]) -> Ticket | None:
+    """The ticket of a genuine reply address of ``user`` the mail was sent to (envelope or headers)."""
+    for address in (*envelope, *mail.recipients):
+        owner = reply_address_owner(address)
+        if owner is not None and owner[0] == user.pk:
+            return Ticket.objects.filter(pk=owner[1]).first()
+    return None
 
 
 def _done(record: InboundMail, outcome: str, reason: str = "", **links) -> InboundMail:
@@ -160,6 +269,25 @@ def _body(mail: parsing.ParsedMail) -> str:
     return mail.visible_text or mail.subject or "(empty message)"
 
 
+def _uploads(mail: parsing.ParsedMail) -> tuple[list[SimpleUploadedFile], str]:
+    """The mail's attachments the ticket keeps, and a note naming the others (a type or a size we do not
+    keep), to add to the message's text."""
+    kept, notes = [], []
+    for item in mail.attachments:
+        upload = SimpleUploadedFile(item.filename, item.data, content_type=item.content_type)
+        try:
+            check_upload(upload)
+        except ValidationError as exc:
+            notes.append(f"[Attachment {item.filename} not kept: {exc.messages[0] if exc.messages else exc}]")
+            continue
+        kept.append(upload)
+    return kept, "\n".join(notes)
+
+
+def _with(body: str, note: str) -> str:
+    return f"{body}\n\n{note}" if note else body
+
+
 def _reply(
     record: InboundMail, mail: parsing.ParsedMail, user: User | None, ticket: Ticket, now: datetime
 ) -> InboundMail:
@@ -172,9 +300,15 @@ def _reply(
             ticket=ticket,
         )
     assert user is not None
+    uploads, note = _uploads(mail)
     try:
         message = tickets.ticket_reply(
-            actor=user, door="email", ticket=ticket, body=_body(mail), channel=Channel.EMAIL
+            actor=user,
+            door="email",
+            ticket=ticket,
+            body=_with(_body(mail), note),
+            channel=Channel.EMAIL,
+            attachments=uploads,
         )
     except ValidationError:
         if ticket.status != Status.CLOSED or user.kind != User.Kind.CUSTOMER:
@@ -185,7 +319,6 @@ def _reply(
     except PermissionDenied as exc:
         return _done(record, Outcome.HELD, str(exc), ticket=ticket)
     _mark(message, mail)
-    _attach(user, message.ticket, mail)
     MailThread.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": message.ticket})
     return _done(record, Outcome.APPENDED, ticket=message.ticket, ticket_message=message)
 
@@ -201,6 +334,7 @@ def _open(
     body = _body(mail)
     if follows is not None:
         body += f"\n\n(Follows {follows.reference}, which is closed.)"
+    uploads, note = _uploads(mail)
     try:
         ticket = tickets.ticket_create(
             actor=user,
@@ -208,8 +342,9 @@ def _open(
             organisation=contact.organisation,
             requester=user,
             subject=(mail.subject or body.splitlines()[0])[:200] or "(no subject)",
-            description=body,
+            description=_with(body, note),
             channel=Channel.EMAIL,
+            attachments=uploads,
         )
     except ValidationError as exc:
         if "channel" not in getattr(exc, "message_dict", {}):
@@ -219,7 +354,6 @@ def _open(
     message = ticket.messages.order_by("created_at", "pk").first()
     assert message is not None
     _mark(message, mail)
-    _attach(user, ticket, mail)
     MailThread.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": ticket})
     reason = f"follows {follows.reference}, which is closed" if follows else ""
     return _done(record, Outcome.OPENED, reason, ticket=ticket, ticket_message=message)
@@ -228,21 +362,6 @@ def _open(
 def _mark(message: TicketMessage, mail: parsing.ParsedMail) -> None:
     message.external_id = mail.message_id[:255]
     message.save(update_fields=["external_id"])
-
-
-def _attach(user: User, ticket: Ticket, mail: parsing.ParsedMail) -> None:
-    for item in mail.attachments:
-        upload = SimpleUploadedFile(item.filename, item.data, content_type=item.content_type)
-        try:
-            tickets.ticket_attach(actor=user, door="email", ticket=ticket, upload=upload)
-        except ValidationError as exc:  # a type or size we do not keep: say so in the ticket
-            tickets.ticket_reply(
-                actor=user,
-                door="email",
-                ticket=ticket,
-                body=f"[Attachment {item.filename} not kept: {exc.messages[0] if exc.messages else exc}]",
-                channel=Channel.EMAIL,
-            )
 
 
 @task()
@@ -261,7 +380,7 @@ def send_refusal(address: str, subject: str, mailbox_address: str, in_reply_to: 
         ),
         from_email=mailbox_address or settings.DEFAULT_FROM_EMAIL,
         to=[address],
-        headers={"Auto-Submitted": "auto-replied"},
+        headers={"Auto-Submitted": "auto-replied", "X-Loop": mailbox_address or settings.DEFAULT_FROM_EMAIL},
     )
     if not in_reply_to:  # queued before refusals were keyed by the refused mail
         reply.send()

@@ -220,3 +220,167 @@ def test_mail_from_a_plan_without_support_by_mail_is_held_with_the_reason(world,
     row = deliver(box, "new_plain_carla.eml")
     assert row.outcome == Outcome.HELD and row.ticket is None
     assert row.reason == "The Office plan does not include support by Email: use Portal, the API, Phone."
+
+
+# Issue 13: nothing loops, nothing is lost, nothing misleads.
+
+
+def with_headers(name, *headers, **replace):
+    return "".join(f"{h}\r\n" for h in headers).encode() + raw(name, **replace)
+
+
+@pytest.mark.parametrize(
+    "headers, replace",
+    [
+        (["X-Loop: support@guichet.example"], {}),
+        ([], {"20261201091200.a1b2c3@mail.example.com": "ticket-GT-2026-000001.reply7.u3@guichet.localhost"}),
+        ([], {"Carla Costa <carla@example.com>": "Support <support@guichet.example>"}),
+        ([], {"Carla Costa <carla@example.com>": "<Support+r1t1kabc@Guichet.Example>"}),
+    ],
+    ids=["x-loop", "our-message-id", "our-address", "our-address-with-a-tag"],
+)
+@pytest.mark.django_db(transaction=True)
+def test_our_own_mail_coming_back_never_opens_joins_or_answers(world, box, headers, replace):
+    box.unknown_senders = Mailbox.UnknownSenders.REFUSE
+    box.save()
+    row = receive(with_headers("new_plain_carla.eml", *headers, **replace), mailbox=box)
+    assert (row.outcome, row.ticket) == (Outcome.AUTOMATIC, None) and row.reason.startswith("mail loop")
+    assert Ticket.objects.count() == 0
+    call_command("worker", batch=True, no_scheduler=True, interval=0)
+    assert outbox.outbox == []
+
+
+def test_a_loop_quoting_a_ticket_is_not_added_to_it(world, box):
+    ticket = first_ticket(world, box)
+    row = receive(with_headers("reply_in_reply_to.eml", "X-Loop: support@guichet.example"), mailbox=box)
+    assert row.outcome == Outcome.AUTOMATIC and ticket.messages.count() == 1
+
+
+def test_the_mail_we_send_names_us_in_x_loop(world, box):
+    from guichet.channels.mail.outbound import build
+
+    ticket = first_ticket(world, box)
+    sent = build(ticket, "received", world.customer, None, "ticket-x.received.u1@guichet.localhost")
+    assert sent.extra_headers["X-Loop"] == "support@guichet.example"
+
+
+def test_x_auto_response_suppress_alone_does_not_make_a_persons_mail_automatic(world, box):
+    row = receive(with_headers("new_plain_carla.eml", "X-Auto-Response-Suppress: All"), mailbox=box)
+    assert row.outcome == Outcome.OPENED
+
+
+def events_of(ticket):
+    from guichet.audit.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(target_id=ticket.pk).values_list("action", flat=True))
+
+
+def test_the_attachments_of_a_new_mail_land_on_its_one_message_with_one_event(world, box):
+    row = deliver(box, "with_attachments.eml")
+    t = row.ticket
+    assert t.messages.count() == 1
+    assert sorted(row.ticket_message.attachments.values_list("filename", flat=True)) == [
+        "invoice.pdf",
+        "screen.png",
+    ]
+    assert events_of(t) == ["ticket.created"]
+
+
+def test_the_attachments_of_a_reply_land_on_the_reply_with_one_event(world, box):
+    ticket = first_ticket(world, box)
+    reply = raw(
+        "with_attachments.eml",
+        **{"Subject: Invoice and screenshot attached": "Subject: Re: [GT-2026-000001] SIP trunk down"},
+    )
+    row = receive(reply, mailbox=box)
+    assert (row.outcome, row.ticket) == (Outcome.APPENDED, ticket)
+    assert ticket.messages.count() == 2 and row.ticket_message.attachments.count() == 2
+    assert events_of(ticket) == ["ticket.created", "ticket.replied"]
+
+
+def test_a_refused_attachment_is_named_in_the_message_itself(world, box):
+    data = raw("with_attachments.eml", **{'filename="screen.png"': 'filename="run\u202egnp.exe"'})
+    data = data.replace(b"iVBORw0KGgo", b"TVqQAAMAAAA")  # a Windows program, not a PNG
+    row = receive(data, mailbox=box)
+    t = row.ticket
+    assert t.messages.count() == 1 and row.ticket_message.attachments.count() == 1
+    assert "[Attachment rungnp.exe not kept:" in row.ticket_message.body
+    assert "\u202e" not in row.ticket_message.body
+
+
+def test_nul_bytes_and_control_characters_are_stored_cleaned_with_the_original_kept(world, box):
+    data = raw(
+        "new_plain_carla.eml",
+        **{"Subject: SIP trunk": "Subject: SIP\x00 trunk", "Bonjour,": "Bon\x00jour\x07,"},
+    )
+    row = receive(data, mailbox=box)
+    assert row.outcome == Outcome.OPENED
+    assert row.ticket.subject == "SIP trunk down at Site B"
+    assert row.ticket_message.body.startswith("Bonjour,")
+    assert row.raw.read() == data
+
+
+def test_a_mail_the_database_refuses_becomes_a_dead_letter_not_an_endless_retry(world, box, monkeypatch):
+    from django.db import DataError
+
+    from guichet.channels.mail import services
+
+    def refuse(*args, **kwargs):
+        raise DataError("invalid byte sequence for encoding UTF8: 0x00")
+
+    monkeypatch.setattr(services.tickets, "ticket_create", refuse)
+    letter = deliver(box, "new_plain_carla.eml")
+    assert isinstance(letter, DeadLetter) and "DataError" in letter.reason
+    assert letter.raw.read() == raw("new_plain_carla.eml") and InboundMail.objects.count() == 0
+
+
+def test_a_database_outage_still_asks_for_a_retry(world, box, monkeypatch):
+    from django.db import OperationalError
+
+    from guichet.channels.mail import services
+
+    def down(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(services.tickets, "ticket_create", down)
+    with pytest.raises(OperationalError):
+        deliver(box, "new_plain_carla.eml")
+    assert DeadLetter.objects.count() == 0
+
+
+def test_a_forwarded_message_is_kept_as_an_eml_attachment(world, box):
+    forwarded = (
+        "From: Carla Costa <carla@example.com>\r\nTo: support@guichet.example\r\n"
+        "Subject: Fwd: alarm\r\nMessage-ID: <fwd.1@mail.example.com>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n'
+        "See the alarm below.\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: noc@vendor.example\r\nSubject: Alarme r\xe9seau\r\n"
+        "Content-Type: text/plain; charset=iso-8859-1\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\nLien coup\xe9 \xe0 9h.\r\n--b1--\r\n"
+    ).encode("latin-1")
+    row = receive(forwarded, mailbox=box)
+    [kept] = row.ticket_message.attachments.all()
+    assert kept.filename.endswith(".eml") and kept.filename.startswith("Alarme")
+    assert b"From: noc@vendor.example" in kept.file.read()
+    assert row.ticket_message.body == "See the alarm below."
+
+
+def test_a_damaged_attachment_is_kept_and_marked_as_damaged(world, box):
+    data = raw("with_attachments.eml", **{"AAAAAElFTkSuQmCC": "AAAAAElFTkSu="})
+    row = receive(data, mailbox=box)
+    assert row.ticket_message.attachments.count() == 2
+    assert "[Damaged in transit, kept as received: screen.png (damaged base64" in row.ticket_message.body
+
+
+def test_a_message_id_longer_than_the_columns_is_stored_and_threaded_by_its_hash(world, box):
+    long_id = "x" * 1500 + "@mail.example.com"
+    row = deliver(box, "new_plain_carla.eml", **{"20261201091200.a1b2c3@mail.example.com": long_id})
+    assert row.outcome == Outcome.OPENED and row.message_id.startswith("sha256:")
+    reply = receive(
+        raw(
+            "reply_in_reply_to.eml",
+            **{"[GT-2026-000001] ": "", "ticket-GT-2026-000001.n1@guichet.example": long_id},
+        ),
+        mailbox=box,
+    )
+    assert (reply.outcome, reply.ticket) == (Outcome.APPENDED, row.ticket)

@@ -129,3 +129,146 @@ def test_values_from_customers_cannot_start_a_header():
 def test_sanitise_keeps_links_and_drops_scripts():
     html = sanitise('<p onclick="x()">Hi <a href="https://ok.example">ok</a><script>bad()</script></p>')
     assert 'href="https://ok.example"' in html and "script" not in html and "onclick" not in html
+
+
+# Issue 13: who sent it, and what the receiving server says of it.
+
+
+def with_headers(name, *headers, **replace):
+    data = (CORPUS / name).read_bytes()
+    for old, new in replace.items():
+        data = data.replace(old.encode(), new.encode())
+    return "".join(f"{h}\r\n" for h in headers).encode() + data
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        "Carla <carla@example.com>, Eve <eve@evil.example>",
+        "carla@example.com <eve@evil.example>",
+        "<carla@example.com> <eve@evil.example>",
+        "carla@example.com@evil.example",
+        "alice@example.org)<carla@example.com>",
+        "Carla <carla@example.com>;eve@evil.example",
+        "group: carla@example.com, eve@evil.example;",
+    ],
+)
+def test_a_from_naming_several_mailboxes_or_ambiguous_is_flagged(from_header):
+    m = parse(with_headers("new_plain_carla.eml", **{"Carla Costa <carla@example.com>": from_header}))
+    assert m.sender_problem
+
+
+def test_two_from_headers_are_flagged():
+    m = parse(with_headers("new_plain_carla.eml", "From: eve@evil.example"))
+    assert m.sender_problem == "several From headers"
+
+
+@pytest.mark.parametrize("name", ["new_plain_carla.eml", "header_injection_name.eml", "reply_to_differs.eml"])
+def test_an_ordinary_from_is_not_flagged(name):
+    assert mail(name).sender_problem == ""
+
+
+OURS = "mx.guichet.example"
+
+
+@pytest.mark.parametrize(
+    "headers, vouched, dmarc_failed",
+    [
+        (
+            [
+                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com; "
+                "dmarc=pass header.from=example.com"
+            ],
+            True,
+            False,
+        ),
+        (
+            [f"Authentication-Results: {OURS} 1; dkim=pass (good signature) header.i=@example.com"],
+            True,
+            False,
+        ),
+        ([f"Authentication-Results: {OURS}; dmarc=fail (p=reject) header.from=example.com"], False, True),
+        ([f"Authentication-Results: {OURS}; dkim=pass header.d=evil.example"], False, False),
+        (["Authentication-Results: MX.Guichet.Example; dmarc=pass header.from=example.com"], True, False),
+        # Another server's header, whatever it says, does not count; nor one of ours below it.
+        (["Authentication-Results: mx.evil.example; dmarc=pass header.from=example.com"], False, False),
+        (["Authentication-Results: mx.evil.example; dmarc=fail header.from=example.com"], False, False),
+        (
+            [
+                "Authentication-Results: mx.evil.example; spf=pass smtp.mailfrom=evil.example",
+                f"Authentication-Results: {OURS}; dmarc=pass header.from=example.com",
+            ],
+            False,
+            False,
+        ),
+        # Ours first: a copy added by the sender below it does not override its verdict...
+        (
+            [
+                f"Authentication-Results: {OURS}; dmarc=fail header.from=example.com",
+                f"Authentication-Results: {OURS}; dmarc=pass header.from=example.com",
+            ],
+            False,
+            True,
+        ),
+        # ... nor add a DKIM pass ours did not find.
+        (
+            [
+                f"Authentication-Results: {OURS}; dkim=none; dmarc=none header.from=example.com",
+                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com",
+            ],
+            False,
+            False,
+        ),
+        # Two headers of ours, one per method (OpenDMARC above OpenDKIM): both count.
+        (
+            [
+                f"Authentication-Results: {OURS}; dmarc=none header.from=example.com",
+                f"Authentication-Results: {OURS}; dkim=pass header.d=example.com",
+            ],
+            True,
+            False,
+        ),
+    ],
+)
+def test_only_our_receiving_servers_authentication_results_count(headers, vouched, dmarc_failed):
+    m = parse(with_headers("new_plain_carla.eml", *headers), authserv_id=OURS)
+    assert (m.auth.vouches_for("example.com"), m.auth.dmarc_failed("example.com")) == (vouched, dmarc_failed)
+
+
+def test_without_a_configured_authserv_id_no_authentication_results_count():
+    header = f"Authentication-Results: {OURS}; dmarc=pass header.from=example.com"
+    m = parse(with_headers("new_plain_carla.eml", header))
+    assert not m.auth.vouches_for("example.com")
+
+
+def test_bidi_overrides_and_controls_are_neutralised_in_names_and_subjects():
+    m = parse(
+        with_headers(
+            "with_attachments.eml",
+            **{
+                "Carla Costa <": "=?UTF-8?B?" + "Q2FybGEg4oCuYXRzb0M=" + "?= <",  # "Carla \u202eatsoC"
+                'filename="invoice.pdf"': 'filename="invoice\u202efdp.exe"',
+                "Subject: Invoice": "Subject: =?UTF-8?B?4oCuSW52b2ljZQ==?=",  # "\u202eInvoice"
+            },
+        )
+    )
+    assert m.sender_name == "Carla atsoC"
+    assert [a.filename for a in m.attachments] == ["invoicefdp.exe", "screen.png"]
+    assert m.subject.startswith("Invoice")
+
+
+def test_a_body_not_in_its_declared_charset_is_kept_and_marked_damaged():
+    m = parse(
+        with_headers("new_plain_carla.eml", **{"charset=utf-8": "charset=utf-8"}).replace(
+            "tombé".encode(), "tombé".encode("latin-1")
+        )
+    )
+    assert "tombé" in m.text and m.damaged == (
+        "body (not in its declared charset utf-8: read as windows-1252)",
+    )
+    assert "[Damaged in transit, kept as received: body" in m.text
+
+
+def test_x_auto_response_suppress_alone_is_not_automatic():
+    m = parse(with_headers("new_plain_carla.eml", "X-Auto-Response-Suppress: All"))
+    assert m.automatic == ""
