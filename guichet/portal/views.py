@@ -156,14 +156,13 @@ def terminate(request, pk: int):
             lambda s: contract_services.termination_request(actor=request.user, door=DOOR, subscription=s),
             "Your termination request is recorded; a confirmation is on its way by mail.",
         )
-    return render(
-        request,
-        "portal/terminate.html",
-        {
-            "s": subscription,
-            "termination": contract_services.termination_preview(subscription, language=get_language()),
-        },
-    )
+    try:
+        termination = contract_services.termination_preview(subscription, language=get_language())
+    except ValidationError as exc:
+        for line in error_lines(exc):
+            messages.error(request, line)
+        return redirect("portal-service", pk=pk)
+    return render(request, "portal/terminate.html", {"s": subscription, "termination": termination})
 
 
 @customer_only
