@@ -189,11 +189,17 @@ def claims(request):
     return render(request, "portal/claims.html", {"claims": rows, "money": money_text})
 
 
-def _instant(value: str, tz: ZoneInfo) -> datetime | None:
-    """A datetime-local field's value (no zone) in the viewer's time zone."""
-    parsed = parse_datetime(value) if value else None
-    if parsed is None:
+def _instant(value: str, tz: ZoneInfo, field: str) -> datetime | None:
+    """A datetime-local field's value (no zone) in the viewer's time zone; None when empty (the service
+    names what is missing), a ``ValidationError`` on ``field`` when it is no date and time."""
+    if not value:
         return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but not in the calendar: 2026-02-30
+        parsed = None
+    if parsed is None:
+        raise ValidationError({field: "Not a date and time of the calendar: write it as 2026-11-03 09:00."})
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
@@ -230,8 +236,8 @@ def claim_new(request):
                 kind=values.get("kind") or CreditKind.DOWNTIME,
                 customer_name=values.get("customer_name"),
                 customer_contact=values.get("customer_contact"),
-                outage_start=_instant(values.get("outage_start", ""), tz),
-                outage_end=_instant(values.get("outage_end", ""), tz),
+                outage_start=_instant(values.get("outage_start", ""), tz, "outage_start"),
+                outage_end=_instant(values.get("outage_end", ""), tz, "outage_end"),
                 ticket=values.get("ticket"),
                 description=values.get("description"),
                 metric=values.get("metric") or None,
