@@ -168,7 +168,8 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
     first = subscription.start_date
     start = datetime(first.year, first.month, first.day, tzinfo=tz)
     until = None
-    if subscription.end_date is not None:
+    # A last day of 9999-12-31 (typed in the admin) has no next day: the service simply never ends.
+    if subscription.end_date is not None and subscription.end_date < date.max:
         last = subscription.end_date + timedelta(days=1)
         until = datetime(last.year, last.month, last.day, tzinfo=tz)
     month_start = datetime(year, month, 1, tzinfo=tz)

@@ -6,7 +6,7 @@ with nothing half written."""
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -209,3 +209,19 @@ def test_alertmanager_ignores_an_alert_whose_start_is_out_of_range(world, line, 
     }
     answer = as_user(world.noc_agent).post("/outages/alertmanager", payload)
     assert answer.status_code == 200 and answer.json()["ignored"] == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(date(1, 1, 1), date(9999, 12, 31)), (date(2026, 1, 15), date.max)]
+)
+def test_a_service_ending_on_the_last_day_of_the_calendar_shows_its_availability(world, as_user, start, end):
+    """A termination date of 9999-12-31 (the admin takes any date) made the availability of every page that
+    shows it a 500: the day after the last day does not exist."""
+    line = SubscriptionFactory(organisation=world.org, start_date=start, end_date=end)
+    api = as_user(world.customer)
+    answer = api.get(f"/subscriptions/{line.pk}/availability", year=2026, month=11)
+    assert answer.status_code == 200 and answer.json()["percent"] == "100.000"
+    carla = Client()
+    carla.force_login(world.customer)
+    assert carla.get("/extranet/").status_code == 200
+    assert carla.get(f"/extranet/services/{line.pk}/").status_code == 200
