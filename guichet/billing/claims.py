@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 
 from guichet.audit.services import record
 from guichet.availability.services import excluded, monthly, quality
@@ -116,7 +117,7 @@ def _parse_errors(
             try:
                 value.astimezone(UTC)  # stored in UTC: 0001-01-01 00:00 at +09:00 would be in year 0
             except OverflowError:
-                errors[field] = "This instant is out of range."
+                errors[field] = gettext("This instant is out of range.")
     if not (ticket or "").strip():
         errors["ticket"] = "Give the number of the ticket of the outage."
     if not (description or "").strip():
@@ -464,9 +465,9 @@ def claim_decide(
         if decision == "approve":
             granted = claim.proposed_amount
             if not granted and "decision" not in errors:
-                errors["decision"] = (
-                    f"Nothing is left to credit: {claim.computation} Reject the claim, saying why."
-                )
+                errors["decision"] = gettext(
+                    "Nothing is left to credit: %(computation)s Reject the claim, saying why."
+                ) % {"computation": claim.computation_in(get_language() or "en")}
         elif decision == "partial":
             granted = _decimal(amount)
             if not (granted.is_finite() and Decimal(0) < granted < claim.proposed_amount):

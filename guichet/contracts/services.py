@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
@@ -111,9 +112,9 @@ def subscription_create(
             add_months(start_date, commitment_months)
         except OutOfRange:
             # Its commitment would end after 9999-12-31: no termination date could ever be given.
-            errors["start_date"] = (
-                f"A contract starting on {start_date} would end its commitment after 9999-12-31."
-            )
+            errors["start_date"] = gettext(
+                "A contract starting on %(day)s would end its commitment after 9999-12-31."
+            ) % {"day": start_date}
     plan = plan or service.default_plan or plan_for_organisation(organisation)
     if plan is None:
         errors["plan"] = "Say which SLA plan covers this subscription."
@@ -331,8 +332,11 @@ def termination_preview(
     except OutOfRange:
         raise ValidationError(
             {
-                field: f"A termination requested on {requested_on} would end after 9999-12-31, the last "
-                "day the calendar holds: no end can be given."
+                field: gettext(
+                    "A termination requested on %(day)s would end after 9999-12-31, the last day the "
+                    "calendar holds: no end can be given."
+                )
+                % {"day": requested_on}
             }
         ) from None
 

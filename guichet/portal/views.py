@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
 from guichet.availability.services import monthly
@@ -199,7 +199,9 @@ def _instant(value: str, tz: ZoneInfo, field: str) -> datetime | None:
     except ValueError:  # well formed but not in the calendar: 2026-02-30
         parsed = None
     if parsed is None:
-        raise ValidationError({field: "Not a date and time of the calendar: write it as 2026-11-03 09:00."})
+        raise ValidationError(
+            {field: gettext("Not a date and time of the calendar: write it as 2026-11-03 09:00.")}
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 

@@ -225,3 +225,18 @@ def test_a_service_ending_on_the_last_day_of_the_calendar_shows_its_availability
     carla.force_login(world.customer)
     assert carla.get("/extranet/").status_code == 200
     assert carla.get(f"/extranet/services/{line.pk}/").status_code == 200
+
+
+def test_the_refusals_of_dates_read_in_the_viewers_language(world, line):
+    world.customer.language = "fr"
+    world.customer.save()
+    with time_machine.travel(datetime(2026, 11, 3, 10, 5, tzinfo=LU), tick=False):
+        ticket = open_incident(world, "No calls")
+    carla = Client()
+    carla.force_login(world.customer)
+    with time_machine.travel(FILING, tick=False):
+        form = carla.post(
+            "/extranet/claims/new",
+            {"subscription_id": line.pk, "outage_start": "2026-02-30T09:00", "ticket": ticket.reference},
+        )
+    assert "pas une date et une heure du calendrier" in form.text
