@@ -4,7 +4,7 @@ maintenance announced to the customers' contacts. Availability out: ``monthly`` 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -168,7 +168,8 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
     first = subscription.start_date
     start = datetime(first.year, first.month, first.day, tzinfo=tz)
     until = None
-    if subscription.end_date is not None:
+    # A last day of 9999-12-31 (typed in the admin) has no next day: the service simply never ends.
+    if subscription.end_date is not None and subscription.end_date < date.max:
         last = subscription.end_date + timedelta(days=1)
         until = datetime(last.year, last.month, last.day, tzinfo=tz)
     month_start = datetime(year, month, 1, tzinfo=tz)
@@ -206,10 +207,18 @@ def _subscription_for(labels: dict[str, str]) -> Subscription | None:
 
 
 def _instant(value: str | None) -> datetime | None:
+    """An alert's instant, or None: Alertmanager's "no end yet", or no instant the database can store (not
+    in the calendar like 2026-02-30, no offset, or not expressible in UTC like 9999-12-31T23:00-10:00)."""
     if not value or value.startswith("0001-01-01"):  # Alertmanager's "no end yet"
         return None
-    parsed = parse_datetime(value)
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None or parsed.tzinfo is None:
+            return None
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed
 
 
 def alertmanager_ingest(payload: dict[str, Any]) -> dict[str, int]:

@@ -64,8 +64,11 @@ class Claim(models.Model):
     class Meta:
         ordering = ["-filed_at"]
         constraints = [
+            # A rejected claim does not stand in the way of a corrected one for the same ticket and month.
             models.UniqueConstraint(
-                fields=["subscription", "ticket", "kind", "year", "month"], name="one_claim_per_ticket_month"
+                fields=["subscription", "ticket", "kind", "year", "month"],
+                condition=~models.Q(status="rejected"),
+                name="one_live_claim_per_ticket_month",
             )
         ]
         indexes = [models.Index(fields=["organisation", "filed_at"], name="claim_org_filed")]

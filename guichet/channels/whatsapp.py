@@ -92,9 +92,7 @@ def receive_message(message: dict[str, Any], profile_name: str = "") -> WhatsApp
     existing = WhatsAppMessage.objects.filter(wamid=wamid).first()
     if existing is not None:
         return existing  # Meta delivers again until it gets a 200: stored once
-    at = (
-        datetime.fromtimestamp(int(message.get("timestamp", 0)), tz=UTC) if message.get("timestamp") else None
-    )
+    at, reason = _sent_at(message.get("timestamp"))
     try:
         with transaction.atomic():
             row = WhatsAppMessage.objects.create(
@@ -102,18 +100,39 @@ def receive_message(message: dict[str, Any], profile_name: str = "") -> WhatsApp
                 inbound=True,
                 phone=sender,
                 body=_text(message),
-                sent_at=at or timezone.now(),
+                sent_at=at,
                 outcome=Outcome.HELD,
+                reason=reason,
             )
             return _file(row, message, profile_name)
     except IntegrityError:
         return WhatsAppMessage.objects.get(wamid=wamid)
 
 
+def _sent_at(timestamp: Any) -> tuple[datetime, str]:
+    """When the message was sent (WhatsApp gives Unix seconds), and why the time of arrival is used instead
+    when the timestamp is no instant: not an integer, past year 9999, before 1970 or more than a day ahead.
+    The message is filed all the same: the customer's words matter more than a sender's clock."""
+    now = timezone.now()
+    if timestamp in (None, ""):
+        return now, ""
+    try:
+        at = datetime.fromtimestamp(int(str(timestamp)), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        at = None
+    if at is None or at.year < 1970 or at > now + timedelta(days=1):
+        return now, f"timestamp {str(timestamp)[:40]!r} is not an instant: the time of arrival is used"
+    return at, ""
+
+
+def _note(row: WhatsAppMessage, reason: str) -> str:
+    return f"{row.reason}; {reason}" if row.reason else reason
+
+
 def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> WhatsAppMessage:
     contact = contact_for_number(row.phone)
     if contact is None:
-        row.reason = f"unknown number +{row.phone} ({profile_name or 'no name'})"
+        row.reason = _note(row, f"unknown number +{row.phone} ({profile_name or 'no name'})")
         row.save(update_fields=["reason"])
         return row
     user = contact.user
@@ -138,7 +157,7 @@ def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> W
             row.outcome, row.ticket = Outcome.OPENED, new
             row.ticket_message = new.messages.order_by("created_at", "pk").first()
     except ValidationError as exc:  # e.g. the plan has no WhatsApp support: an agent answers otherwise
-        row.reason = "; ".join(exc.messages)
+        row.reason = _note(row, "; ".join(exc.messages))
         row.ticket = ticket
     row.save()
     return row

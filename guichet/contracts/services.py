@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
 from guichet.customers.services import backoffice_open
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import UnknownCurrency, minor_unit
-from guichet.money.terms import Termination, earliest_termination
+from guichet.money.errors import OutOfRange
+from guichet.money.terms import Termination, add_months, earliest_termination
 from guichet.plans.models import SlaPlan
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets.errors import PermissionDenied, ValidationError
@@ -105,6 +107,14 @@ def subscription_create(
         errors["service"] = f"{service.name} is no longer sold."
     if commitment_months < 1 or renewal_months < 1:
         errors["commitment_months"] = "Terms are at least one month."
+    else:
+        try:
+            add_months(start_date, commitment_months)
+        except OutOfRange:
+            # Its commitment would end after 9999-12-31: no termination date could ever be given.
+            errors["start_date"] = gettext(
+                "A contract starting on %(day)s would end its commitment after 9999-12-31."
+            ) % {"day": start_date}
     plan = plan or service.default_plan or plan_for_organisation(organisation)
     if plan is None:
         errors["plan"] = "Say which SLA plan covers this subscription."
@@ -305,18 +315,30 @@ def fee_change(
 
 
 def termination_preview(
-    subscription: Subscription, on: date | None = None, language: str = "en"
+    subscription: Subscription, on: date | None = None, language: str = "en", field: str = "on"
 ) -> Termination:
     """The earliest end the contract terms allow for a request made on ``on`` (today, provider's zone),
-    explained in ``language`` (en or fr)."""
-    return earliest_termination(
-        start=subscription.start_date,
-        requested_on=on or provider_today(),
-        commitment_months=subscription.commitment_months,
-        renewal_months=subscription.renewal_months,
-        notice_days=subscription.notice_days,
-        language=language,
-    )
+    explained in ``language`` (en or fr). An end past 9999-12-31 is a ``ValidationError`` on ``field``."""
+    requested_on = on or provider_today()
+    try:
+        return earliest_termination(
+            start=subscription.start_date,
+            requested_on=requested_on,
+            commitment_months=subscription.commitment_months,
+            renewal_months=subscription.renewal_months,
+            notice_days=subscription.notice_days,
+            language=language,
+        )
+    except OutOfRange:
+        raise ValidationError(
+            {
+                field: gettext(
+                    "A termination requested on %(day)s would end after 9999-12-31, the last day the "
+                    "calendar holds: no end can be given."
+                )
+                % {"day": requested_on}
+            }
+        ) from None
 
 
 @transaction.atomic
@@ -340,7 +362,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
             }
         )
     now = timezone.now()
-    termination = termination_preview(subscription, provider_today(now))
+    termination = termination_preview(subscription, provider_today(now), field="subscription")
     request = TerminationRequest.objects.create(
         subscription=subscription,
         requested_at=now,

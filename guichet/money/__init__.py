@@ -13,6 +13,7 @@ Decimal('40.00')
 from .amounts import MINOR_UNITS, ROUNDING, Money, UnknownCurrency, minor_unit, quantize
 from .availability import Availability, month_bounds, monthly_availability
 from .credits import Credit, DiscountTier, downtime_credit, prorate, quality_discount
+from .errors import OutOfRange
 from .intervals import Interval, clip, merge, subtract, total_seconds
 from .terms import Termination, add_months, claim_month, earliest_termination
 
@@ -24,6 +25,7 @@ __all__ = [
     "DiscountTier",
     "Interval",
     "Money",
+    "OutOfRange",
     "Termination",
     "UnknownCurrency",
     "add_months",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from .errors import OutOfRange
 from .intervals import Interval, clip, format_duration, subtract, total_seconds
 
 __all__ = ["Availability", "month_bounds", "monthly_availability"]
@@ -26,12 +27,18 @@ def month_bounds(*, year: int, month: int, tz: ZoneInfo) -> Interval:
 
     The month is a span of real time: in Europe/Luxembourg, March 2026 has 743 hours (the clocks spring
     forward) and October 2026 745 (they fall back).
+
+    A month whose bounds the calendar cannot hold raises ``OutOfRange``: December 9999 (it ends in year
+    10000), and January of year 1 in a zone ahead of UTC (it starts in year 0 in UTC).
     """
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 1 to 12, got {month}")
     next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
-    start = datetime(year, month, 1, tzinfo=tz).astimezone(UTC)
-    end = datetime(next_year, next_month, 1, tzinfo=tz).astimezone(UTC)
+    try:
+        start = datetime(year, month, 1, tzinfo=tz).astimezone(UTC)
+        end = datetime(next_year, next_month, 1, tzinfo=tz).astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise OutOfRange(f"{year:04d}-{month:02d} in {tz} does not fit in the calendar") from None
     return start, end
 
 

@@ -12,10 +12,11 @@ import calendar
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from decimal import Decimal
 
 from .amounts import Money, quantize, quantize_ratio
+from .errors import OutOfRange
 from .intervals import format_duration
 
 __all__ = ["Credit", "DiscountTier", "downtime_credit", "prorate", "quality_discount"]
@@ -309,6 +310,8 @@ def prorate(
     give 0. Each prorated part is within half a minor unit of its exact value.
     """
     _non_negative(monthly_fee, "monthly_fee")
+    if not MINYEAR <= year <= MAXYEAR or not 1 <= month <= 12:
+        raise OutOfRange(f"{year}-{month} is not a month of the calendar")
     days_in_month = calendar.monthrange(year, month)[1]
     first = max(first_day, date(year, month, 1))
     last = min(last_day, date(year, month, days_in_month))

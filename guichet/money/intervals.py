@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from .errors import OutOfRange
+
 __all__ = ["Interval", "clip", "format_duration", "merge", "subtract", "total_seconds"]
 
 Interval = tuple[datetime, datetime]
@@ -25,7 +27,10 @@ def _utc(moment: datetime, name: str) -> datetime:
         raise ValueError(f"{name} must be a datetime, not {type(moment).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (got naive {moment.isoformat()})")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 00:00 at +01:00 is in year 0 in UTC
+        raise OutOfRange(f"{name} {moment.isoformat()} cannot be written in UTC") from None
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -33,7 +38,7 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
     ``[9:00, 10:00)`` and ``[10:00, 11:00)`` touch and become ``[9:00, 11:00)``. An interval whose end is
     not after its start (empty or reversed) covers nothing and is dropped. Naive datetimes raise
-    ``ValueError``.
+    ``ValueError``, instants that cannot be written in UTC ``OutOfRange``.
     """
     spans = sorted(
         (start, end)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from .errors import OutOfRange
 
 __all__ = ["Termination", "add_months", "claim_month", "earliest_termination"]
 
@@ -18,7 +20,12 @@ ONE_DAY = timedelta(days=1)
 
 
 def previous_month(year: int, month: int) -> tuple[int, int]:
-    """The (year, month) before ``month`` of ``year``: January's is December of the year before."""
+    """The (year, month) before ``month`` of ``year``: January's is December of the year before.
+
+    January of year 1 has no month before it in the calendar: ``OutOfRange``.
+    """
+    if (year, month) <= (MINYEAR, 1):
+        raise OutOfRange(f"no month before {year:04d}-{month:02d} in the calendar")
     return (year - 1, 12) if month == 1 else (year, month - 1)
 
 
@@ -26,11 +33,14 @@ def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months (may be negative), clamped to the target month's last day.
 
     2026-01-31 + 1 month is 2026-02-28, 2028-01-31 + 1 month is 2028-02-29: a contract started on the
-    31st has its anniversaries on the last day of the shorter months.
+    31st has its anniversaries on the last day of the shorter months. A month outside the calendar (before
+    year 1, after year 9999) raises ``OutOfRange``.
     """
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise OutOfRange(f"{day} moved by {months} months falls outside the calendar (years 1 to 9999)")
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -133,10 +143,20 @@ def earliest_termination(
         )
     if notice_days < 0:
         raise ValueError(f"notice_days must not be negative, got {notice_days}")
-    notice_end = requested_on + timedelta(days=notice_days)
+    try:
+        notice_end = requested_on + timedelta(days=notice_days)
+    except OverflowError:
+        raise OutOfRange(
+            f"{notice_days} days' notice from {requested_on} runs past the end of the calendar (9999-12-31)"
+        ) from None
 
     def term_end(k: int) -> date:
-        return add_months(start, commitment_months + k * renewal_months)
+        try:
+            return add_months(start, commitment_months + k * renewal_months)
+        except OutOfRange:
+            raise OutOfRange(
+                f"the term in which notice given on {requested_on} takes effect ends after 9999-12-31"
+            ) from None
 
     # Jump close to the answer instead of walking years: the term whose end month is at least
     # `renewal_months` before the notice's month ends before the notice does, so the answer is after it.
@@ -172,13 +192,17 @@ def claim_month(*, at: datetime, tz: ZoneInfo, window_days: int = 7) -> tuple[in
     Rule (policy 000): claims are accepted only within the first ``window_days`` days of the month in the
     provider's time zone ``tz``, and then for the month before. Day 7 at 23:59:59 local is in the window,
     day 8 at 00:00 is not. In January the month before is December of the previous year. A naive ``at``
-    raises ``ValueError`` (its time zone would be a guess).
+    raises ``ValueError`` (its time zone would be a guess); an instant that cannot be written in ``tz``, or
+    whose month before is not in the calendar, raises ``OutOfRange``.
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"at must be timezone-aware (got naive {at.isoformat()})")
     if window_days < 0:
         raise ValueError(f"window_days must not be negative, got {window_days}")
-    local = at.astimezone(tz)
+    try:
+        local = at.astimezone(tz)
+    except OverflowError:
+        raise OutOfRange(f"{at.isoformat()} cannot be written in {tz}") from None
     if local.day > window_days:
         return None
     return previous_month(local.year, local.month)

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
 from guichet.availability.services import monthly
@@ -156,14 +156,13 @@ def terminate(request, pk: int):
             lambda s: contract_services.termination_request(actor=request.user, door=DOOR, subscription=s),
             "Your termination request is recorded; a confirmation is on its way by mail.",
         )
-    return render(
-        request,
-        "portal/terminate.html",
-        {
-            "s": subscription,
-            "termination": contract_services.termination_preview(subscription, language=get_language()),
-        },
-    )
+    try:
+        termination = contract_services.termination_preview(subscription, language=get_language())
+    except ValidationError as exc:
+        for line in error_lines(exc):
+            messages.error(request, line)
+        return redirect("portal-service", pk=pk)
+    return render(request, "portal/terminate.html", {"s": subscription, "termination": termination})
 
 
 @customer_only
@@ -190,11 +189,19 @@ def claims(request):
     return render(request, "portal/claims.html", {"claims": rows, "money": money_text})
 
 
-def _instant(value: str, tz: ZoneInfo) -> datetime | None:
-    """A datetime-local field's value (no zone) in the viewer's time zone."""
-    parsed = parse_datetime(value) if value else None
-    if parsed is None:
+def _instant(value: str, tz: ZoneInfo, field: str) -> datetime | None:
+    """A datetime-local field's value (no zone) in the viewer's time zone; None when empty (the service
+    names what is missing), a ``ValidationError`` on ``field`` when it is no date and time."""
+    if not value:
         return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but not in the calendar: 2026-02-30
+        parsed = None
+    if parsed is None:
+        raise ValidationError(
+            {field: gettext("Not a date and time of the calendar: write it as 2026-11-03 09:00.")}
+        )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
@@ -231,8 +238,8 @@ def claim_new(request):
                 kind=values.get("kind") or CreditKind.DOWNTIME,
                 customer_name=values.get("customer_name"),
                 customer_contact=values.get("customer_contact"),
-                outage_start=_instant(values.get("outage_start", ""), tz),
-                outage_end=_instant(values.get("outage_end", ""), tz),
+                outage_start=_instant(values.get("outage_start", ""), tz, "outage_start"),
+                outage_end=_instant(values.get("outage_end", ""), tz, "outage_end"),
                 ticket=values.get("ticket"),
                 description=values.get("description"),
                 metric=values.get("metric") or None,
