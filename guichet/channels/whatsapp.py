@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, phone_digits
-from guichet.customers.selectors import contact_for_number
+from guichet.customers.selectors import contacts_for_number
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import ValidationError
@@ -111,11 +111,18 @@ def receive_message(message: dict[str, Any], profile_name: str = "") -> WhatsApp
 
 
 def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> WhatsAppMessage:
-    contact = contact_for_number(row.phone)
-    if contact is None:
-        row.reason = f"unknown number +{row.phone} ({profile_name or 'no name'})"
+    candidates = contacts_for_number(row.phone)
+    if len(candidates) != 1:
+        # Unknown, or shared by several contacts (data from before a number identified one person): held for
+        # an agent, who knows who wrote; never put to one of them (another organisation's, perhaps).
+        row.reason = (
+            f"+{row.phone} is the number of {len(candidates)} contacts: an agent decides who wrote"
+            if candidates
+            else f"unknown number +{row.phone} ({profile_name or 'no name'})"
+        )
         row.save(update_fields=["reason"])
         return row
+    contact = candidates[0]
     user = contact.user
     ticket = _thread(message, contact)
     try:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, User
+from guichet.customers.selectors import people_with_address
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import send_once
 from guichet.tickets import services as tickets
@@ -86,7 +87,10 @@ def _file(mail: parsing.ParsedMail, raw: bytes, mailbox: Mailbox | None, now: da
 
     if mail.automatic:
         return _done(record, Outcome.AUTOMATIC, mail.automatic)
-    user = _sender(mail.sender)
+    senders = people_with_address(mail.sender)
+    if len(senders) > 1:  # an address identifies one person: which of them wrote is for an agent to say
+        return _done(record, Outcome.HELD, f"{len(senders)} people have this address: an agent decides")
+    user = senders[0] if senders else None
     ticket = _thread_ticket(mail)
     if ticket is not None:
         return _reply(record, mail, user, ticket, now)
@@ -117,18 +121,6 @@ def _done(record: InboundMail, outcome: str, reason: str = "", **links) -> Inbou
         setattr(record, name, value)
     record.save()
     return record
-
-
-def _sender(address: str) -> User | None:
-    """The active user whose address sent the mail: a contact or staff. Several accounts on one address:
-    the contact's."""
-    users = list(User.objects.filter(email__iexact=address, is_active=True).select_related("contact"))
-    users.sort(key=lambda u: (u.kind != User.Kind.CUSTOMER, u.pk))
-    for user in users:
-        contact = getattr(user, "contact", None)
-        if user.kind != User.Kind.CUSTOMER or (contact is not None and contact.is_active):
-            return user
-    return None
 
 
 def _thread_ticket(mail: parsing.ParsedMail) -> Ticket | None:
