@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, phone_digits
-from guichet.customers.selectors import contacts_for_number
+from guichet.customers.selectors import contacts_for_number, may_act
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import ValidationError
@@ -181,11 +181,14 @@ def on_staff_reply(sender, message: TicketMessage, **kwargs) -> None:
 @task()
 def send_reply(message_pk: int) -> str:
     """Send a staff reply to the requester's WhatsApp number; returns its wamid. Idempotent: a reply already
-    sent is not sent again."""
+    sent is not sent again. A requester who may no longer act (``may_act``: a deactivated contact) is sent
+    nothing (returns "")."""
     message = TicketMessage.objects.select_related("ticket__requester__contact").get(pk=message_pk)
     done = WhatsAppMessage.objects.filter(ticket_message=message, inbound=False).first()
     if done is not None:
         return done.wamid
+    if not may_act(message.ticket.requester):
+        return ""
     contact = getattr(message.ticket.requester, "contact", None)
     if contact is None or not contact.phone_digits:
         raise ValueError(f"{message.ticket.reference}: the requester has no WhatsApp number")

@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, Organisation, Team, User
-from guichet.customers.selectors import MONEY_ROLES, acting_contact, contact_holds, may_date_events
+from guichet.customers.selectors import (
+    MONEY_ROLES,
+    acting_contact,
+    contact_holds,
+    may_act,
+    may_date_events,
+)
 from guichet.customers.services import backoffice_open
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
@@ -673,6 +679,8 @@ def ticket_watch(*, actor: User, door: str, ticket: Ticket, user: User, watch: b
     add their colleagues; anyone may remove themselves."""
     ticket = _lock(ticket)
     contact = getattr(user, "contact", None)
+    if watch and not may_act(user):
+        raise ValidationError({"user_id": "Watchers are people who may act: this login is deactivated."})
     if not user.is_provider_staff and (contact is None or contact.organisation_id != ticket.organisation_id):
         raise ValidationError({"user_id": "Watchers are contacts of the ticket's organisation or staff."})
     if _is_customer(actor) and user.is_provider_staff:
