@@ -9,6 +9,7 @@ from django.db import models, transaction
 from guichet.audit.services import record
 
 from .models import BackOfficeRequest, Contact, ContactRole, Organisation, Team, User, phone_digits
+from .selectors import acting_contact
 
 
 @transaction.atomic
@@ -154,7 +155,7 @@ def contact_create(
     from django.core.exceptions import ValidationError
 
     if actor.kind == User.Kind.CUSTOMER:
-        own = getattr(actor, "contact", None)
+        own = acting_contact(actor)
         if own is None or own.organisation_id != organisation.pk:
             _deny("You can only manage your own organisation's contacts.")
         if not own.has_role("admin"):
@@ -336,7 +337,7 @@ def contact_update(
     from django.core.exceptions import ValidationError
 
     if actor.kind == User.Kind.CUSTOMER:
-        own = getattr(actor, "contact", None)
+        own = acting_contact(actor)
         if own is None or own.organisation_id != contact.organisation_id:
             _deny("You can only manage your own organisation's contacts.")
         if not own.has_role("admin"):
