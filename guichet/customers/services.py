@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from guichet.audit.services import record
 
@@ -211,20 +212,36 @@ EMAIL_TAKEN = "This address is already another person's: an address identifies o
 PHONE_TAKEN = "This number is already another contact's: a number identifies one person. Choose another."
 
 
+def _lock_identifier(kind: str, value: str) -> None:
+    """Two contacts given the same new address or number at once, in two organisations, must not both pass
+    the check: no unique constraint can say it (older data may hold shared numbers, which are held for an
+    agent rather than refused), so the check and the write are serialised per identifier. On PostgreSQL, a
+    transaction-level advisory lock on a 64-bit hash of it; SQLite's writers are serialised already (each
+    write transaction is IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"{kind}:{value}".encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def identifier_errors(*, email: str | None = None, phone: str | None = None, contact: Contact | None = None):
     """The fields among ``email`` and ``phone`` that already identify someone other than ``contact``, with
     why: a dict for a ValidationError, empty when both are free. Addresses are compared without case, any
     login's (its address or its username), active or not (a reactivated login would share it); numbers by
-    their digits, among active contacts. Call it inside the transaction that writes them."""
+    their digits, among active contacts. Call it inside the transaction that writes them: it holds each
+    identifier's lock until that transaction ends (``_lock_identifier``)."""
     errors: dict[str, str] = {}
     own_user = contact.user_id if contact is not None else None
     if email:
         address = email.strip()
+        _lock_identifier("email", address.lower())
         users = User.objects.filter(models.Q(email__iexact=address) | models.Q(username__iexact=address))
         if users.exclude(pk=own_user).exists():
             errors["email"] = EMAIL_TAKEN
     digits = phone_digits(phone or "")
     if digits:
+        _lock_identifier("phone", digits)
         others = Contact.objects.filter(phone_digits=digits, is_active=True)
         if contact is not None:
             others = others.exclude(pk=contact.pk)
