@@ -90,9 +90,9 @@ def world(db) -> World:
 class Api:
     """A client for /api/v1 acting with one user's bearer token."""
 
-    def __init__(self, user, can_import=False):
+    def __init__(self, user, can_import=False, can_post_alerts=False):
         self.user = user
-        _, self.token = token_create(user=user, can_import=can_import)
+        _, self.token = token_create(user=user, can_import=can_import, can_post_alerts=can_post_alerts)
         self.client = Client()
 
     def _h(self):

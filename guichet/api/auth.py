@@ -32,6 +32,13 @@ def can_import(request) -> bool:
     return bool(token and token.can_import)
 
 
+def can_post_alerts(request) -> bool:
+    """Whether the caller is the monitoring system: a token with the monitoring permission (never a session,
+    nor any other staff token)."""
+    token = getattr(request, "api_token", None)
+    return bool(token and token.can_post_alerts)
+
+
 def staff_only(request, why: str):
     """The caller, when it is provider staff; 403 with ``why`` for customers."""
     from guichet.customers.models import User

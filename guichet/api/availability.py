@@ -17,7 +17,7 @@ from guichet.contracts.services import provider_today
 from guichet.tickets.errors import NotFound, ValidationError
 from guichet.tickets.selectors import ticket_get
 
-from .auth import staff_only
+from .auth import can_post_alerts, staff_only
 from .tickets import STRICT
 from .types import Id, Instant
 
@@ -156,8 +156,7 @@ class AlertmanagerOut(Schema):
     summary="Prometheus Alertmanager's webhook: firing alerts open outages, resolved ones end them",
 )
 def alertmanager(request, payload: ALERTS):
-    staff_only(request, "Only the provider's monitoring (a staff token) posts alerts.")
-    return services.alertmanager_ingest(payload)
+    return services.alertmanager_ingest(payload, actor=request.user, can_post_alerts=can_post_alerts(request))
 
 
 class AvailabilityOut(Schema):

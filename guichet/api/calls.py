@@ -12,7 +12,7 @@ from guichet.customers.models import User
 from guichet.tickets.errors import ValidationError
 from guichet.tickets.selectors import ticket_get
 
-from .auth import staff_only
+from .auth import can_import, staff_only
 from .tickets import STRICT
 from .types import Id, Instant
 
@@ -23,8 +23,19 @@ def _staff(request) -> User:
     return staff_only(request, "Only provider staff see callers and log calls.")
 
 
+class CandidateOut(Schema):
+    contact_id: int
+    name: str
+    organisation_id: int
+    organisation: str
+
+
 class CallerOut(Schema):
     known: bool
+    ambiguous: bool = Field(
+        False, description="Several contacts have this number: no organisation is picked; ask who is calling."
+    )
+    candidates: list[CandidateOut] = Field(default_factory=list)
     contact_id: int | None = None
     name: str | None = None
     organisation_id: int | None = None
@@ -41,6 +52,17 @@ def caller(request, number: str):
     found = phone.caller(number)
     if found is None:
         return {"known": False}
+    candidates = [
+        {
+            "contact_id": c.pk,
+            "name": c.user.display_name,
+            "organisation_id": c.organisation_id,
+            "organisation": c.organisation.name,
+        }
+        for c in found["candidates"]
+    ]
+    if found["contact"] is None:
+        return {"known": True, "ambiguous": True, "candidates": candidates}
     contact, plan = found["contact"], found["plan"]
     return {
         "known": True,
@@ -97,6 +119,7 @@ def log_call(request, payload: CallIn):
         priority=payload.priority,
         requester=requester,
         at=payload.started_at,
+        can_import=can_import(request),
     )
     return Status(
         201,

@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from guichet.customers.models import Contact, Organisation, User
+from guichet.customers.selectors import acting_contact, may_act
 from guichet.customers.services import contact_create, organisation_create
 from guichet.plans.models import OrganisationPlan, SlaPlan
 from guichet.tickets.errors import NotFound, ValidationError
@@ -16,8 +17,10 @@ router = Router(tags=["organisations"])
 
 def organisations_visible_to(user: User) -> QuerySet[Organisation]:
     qs = Organisation.objects.select_related("account_manager", "plan_assignment__plan")
+    if not may_act(user):
+        return qs.none()
     if user.kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
+        contact = acting_contact(user)
         return qs.filter(pk=contact.organisation_id) if contact else qs.none()
     return qs
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from guichet.audit.selectors import history_of
 from guichet.contracts.models import Subscription
 from guichet.customers.models import Organisation, Team, User
+from guichet.customers.selectors import acting_contact
 from guichet.plans.models import Calendar, Clock
 from guichet.plans.selectors import calendars_by_id
 from guichet.text.safe import neutralised
@@ -417,6 +418,7 @@ def list_tickets(request, filters: Query[TicketFilters]):
 
 
 def _duplicates(
+    user: User,
     organisation_id: int,
     subject: str,
     description: str,
@@ -432,7 +434,12 @@ def _duplicates(
             "score": score,
         }
         for t, score in similar_open_tickets(
-            organisation_id, subject, description, exclude_id=exclude_id, subscription_id=subscription_id
+            organisation_id,
+            subject,
+            description,
+            user=user,
+            exclude_id=exclude_id,
+            subscription_id=subscription_id,
         )
     ]
 
@@ -447,20 +454,20 @@ def similar(
 ):
     user: User = request.user
     if user.kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
+        contact = acting_contact(user)
         if contact is None:
             return []
         organisation_id = contact.organisation_id
     elif organisation_id is None:
         raise ValidationError({"organisation_id": "Say which organisation to look in."})
-    return _duplicates(organisation_id, subject, description, subscription_id=subscription_id)
+    return _duplicates(user, organisation_id, subject, description, subscription_id=subscription_id)
 
 
 @router.post("", response={201: TicketCreatedOut}, summary="Open a ticket")
 def create_ticket(request, payload: TicketIn):
     user: User = request.user
     if user.kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
+        contact = acting_contact(user)
         if contact is None:
             raise PermissionDenied("Your login is not a contact of any organisation.")
         if payload.organisation_id not in (None, contact.organisation_id):
@@ -503,6 +510,7 @@ def create_ticket(request, payload: TicketIn):
     clocks = list(ticket.clocks.select_related("calendar"))
     created = ticket_json(ticket, clocks=clocks, watchers=[requester])
     created["possible_duplicates"] = _duplicates(
+        user,
         ticket.organisation_id,
         ticket.subject,
         payload.description,
@@ -551,8 +559,6 @@ def change_ticket(request, ref: str, payload: TicketPatch):
 
 def _message(request, ref: str, payload: MessageIn, internal: bool):
     ticket = ticket_get(request.user, ref)
-    if payload.at is not None and not (can_import(request) or request.user.kind == User.Kind.ADMIN):
-        raise ValidationError({"at": "Only imports may date a message in the past."})
     message = services.ticket_reply(
         actor=request.user,
         door="api",
@@ -560,6 +566,7 @@ def _message(request, ref: str, payload: MessageIn, internal: bool):
         body=payload.body,
         internal=internal,
         at=payload.at,
+        can_import=can_import(request),
         expected_version=payload.version,
     )
     return Status(201, message)
@@ -586,10 +593,13 @@ def messages(request, ref: str):
 @router.post("/{ref}/intervention", response=TicketOut, summary="Start the intervention (meets its clock)")
 def start_intervention(request, ref: str, payload: InterventionIn):
     ticket = ticket_get(request.user, ref)
-    if payload.at is not None and not (can_import(request) or request.user.kind == User.Kind.ADMIN):
-        raise ValidationError({"at": "Only imports may date an event in the past."})
     services.ticket_start_intervention(
-        actor=request.user, door="api", ticket=ticket, expected_version=payload.version, at=payload.at
+        actor=request.user,
+        door="api",
+        ticket=ticket,
+        expected_version=payload.version,
+        at=payload.at,
+        can_import=can_import(request),
     )
     return _load(request, ref)
 

@@ -19,6 +19,7 @@ from guichet.audit.services import record
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
+from guichet.customers.selectors import may_act
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.availability import Availability, monthly_availability
 from guichet.money.credits import Credit, DiscountTier, quality_discount
@@ -221,10 +222,22 @@ def _instant(value: str | None) -> datetime | None:
     return parsed
 
 
-def alertmanager_ingest(payload: dict[str, Any]) -> dict[str, int]:
+MONITORING_ONLY = (
+    "Only the provider's monitoring posts alerts: a staff token with the monitoring permission "
+    "(guichet createtoken USERNAME --alerts)."
+)
+
+
+def alertmanager_ingest(payload: dict[str, Any], *, actor: User, can_post_alerts: bool) -> dict[str, int]:
     """Prometheus Alertmanager's webhook (version 4): a firing alert opens an outage of the subscription named
     by its ``guichet_subscription`` (or ``subscription``) label — an id or an identifier — and its resolution
-    ends it. Idempotent: Alertmanager resends alerts; each is one outage, keyed by fingerprint and start."""
+    ends it. Idempotent: Alertmanager resends alerts; each is one outage, keyed by fingerprint and start.
+
+    Alerts carry their own instants and become downtime (credits), so only the monitoring system posts them:
+    a token with the monitoring permission (``ApiToken.can_post_alerts``) of a member of staff who may act.
+    Any other staff token, an admin's included, is refused."""
+    if not (can_post_alerts and may_act(actor) and actor.is_provider_staff):
+        raise PermissionDenied(MONITORING_ONLY)
     alerts = payload.get("alerts")
     if not isinstance(alerts, list):
         raise ValidationError({"alerts": "Expected Alertmanager's webhook payload with a list of alerts."})

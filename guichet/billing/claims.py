@@ -29,6 +29,7 @@ from guichet.availability.services import excluded, monthly, quality
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
+from guichet.customers.selectors import acting_contact
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import minor_unit, quantize
 from guichet.money.availability import month_bounds
@@ -141,7 +142,7 @@ def claim_file(
 ) -> Claim:
     """File a claim for ``subscription`` (see the module's docstring). Staff may file one on a customer's
     behalf (a claim received by mail); the window applies to them too."""
-    contact = getattr(actor, "contact", None)
+    contact = acting_contact(actor)
     if actor.kind == User.Kind.CUSTOMER and (
         contact is None or contact.organisation_id != subscription.organisation_id
     ):

@@ -8,15 +8,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from guichet.customers.models import User
-from guichet.customers.selectors import MONEY_ROLES, contact_holds
+from guichet.customers.selectors import MONEY_ROLES, acting_contact, contact_holds, may_act
 from guichet.tickets.errors import NotFound, PermissionDenied
 
 from .models import Claim, Credit, Invoice
 
 
 def _scoped(qs: QuerySet, user: User) -> QuerySet:
+    if not may_act(user):
+        return qs.none()
     if user.kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
+        contact = acting_contact(user)
         return qs.filter(organisation_id=contact.organisation_id) if contact else qs.none()
     return qs
 

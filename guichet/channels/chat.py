@@ -194,7 +194,9 @@ def convert(
                 door=DOOR,
                 ticket=ticket,
                 body=line.body,
+                # Each line at its instant, recorded by Guichet itself (as the opening above).
                 at=line.sent_at,
+                can_import=True,
                 channel=Channel.CHAT,
             )
             line.save(update_fields=["ticket_message"])

@@ -142,16 +142,22 @@ def may_acknowledge(user: User, page: Page) -> bool:
     )
 
 
-@transaction.atomic
-def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
-    """The paged engineer takes the emergency: nobody else is paged."""
+ONLY_THE_ROTA = "Only the on-call team's members, its supervisor, the engineers on its rota and admins {act}."
+
+
+def _judge(user: User, page: Page, act: str = "acknowledge its pages") -> None:
+    """Raise unless ``user`` may acknowledge ``page`` (``may_acknowledge``): the same people judge whether it
+    is an emergency at all, since a false alarm silences the paging as an acknowledgement does."""
     if user.kind == User.Kind.CUSTOMER:
         raise PermissionDenied("Only provider staff acknowledge pages.")
     if not may_acknowledge(user, page):
-        raise PermissionDenied(
-            "Only the on-call team's members, its supervisor, the engineers on its rota and admins "
-            "acknowledge its pages."
-        )
+        raise PermissionDenied(ONLY_THE_ROTA.format(act=act))
+
+
+@transaction.atomic
+def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
+    """The paged engineer takes the emergency: nobody else is paged."""
+    _judge(user, page)
     page = Page.objects.select_for_update().get(pk=page.pk)
     if page.acknowledged_at is not None:
         raise ValidationError({"page": f"Already acknowledged by {page.acknowledged_by}."})
@@ -165,8 +171,10 @@ def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
 
 @transaction.atomic
 def mark_false_alarm(*, page: Page, user: User) -> Page:
-    if user.kind not in (User.Kind.SUPERVISOR, User.Kind.ADMIN, User.Kind.AGENT):
-        raise PermissionDenied("Only provider staff judge emergencies.")
+    """Not an emergency: paging stops, and the organisation's false alarms count one more. Only for who may
+    acknowledge the page (``_judge``)."""
+    _judge(user, page, "call its pages false alarms")
+    page = Page.objects.select_for_update().get(pk=page.pk)
     page.false_alarm = True
     page.next_page_at = None
     page.save(update_fields=["false_alarm", "next_page_at"])

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from guichet.customers.models import User, phone_digits
-from guichet.customers.selectors import contact_for_number
+from guichet.customers.selectors import contacts_for_number, may_date_events
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import PermissionDenied, ValidationError
@@ -21,10 +21,23 @@ from .models import PhoneCall
 
 def caller(number: str) -> dict[str, Any] | None:
     """What the agent sees when the phone rings: the contact with that number, its organisation, its plan
-    and the plan's phone-queue priority, and its open tickets (newest first). None for an unknown number."""
-    contact = contact_for_number(number)
-    if contact is None:
+    and the plan's phone-queue priority, and its open tickets (newest first). None for an unknown number.
+    A number several active contacts share is shown as such (``candidates``), with no contact, organisation
+    or plan: the agent asks who is calling rather than reading another organisation's tickets to them."""
+    candidates = contacts_for_number(number)
+    if not candidates:
         return None
+    if len(candidates) > 1:
+        return {
+            "contact": None,
+            "organisation": None,
+            "plan": None,
+            "phone_queue_priority": None,
+            "phone_included": False,
+            "open_tickets": [],
+            "candidates": candidates,
+        }
+    contact = candidates[0]
     plan = plan_for_organisation(contact.organisation)
     open_tickets = list(
         Ticket.objects.filter(organisation=contact.organisation, status__in=OPEN_STATUSES)
@@ -38,6 +51,7 @@ def caller(number: str) -> dict[str, Any] | None:
         "phone_queue_priority": plan.get_phone_queue_priority_display() if plan else None,
         "phone_included": bool(plan and plan.includes_channel(Channel.PHONE)),
         "open_tickets": open_tickets,
+        "candidates": candidates,
     }
 
 
@@ -54,10 +68,13 @@ def log_call(
     priority: str = "medium",
     requester: User | None = None,
     at: datetime | None = None,
+    can_import: bool = False,
 ) -> PhoneCall:
     """Log a call: a public message of ``ticket`` written by the agent (talking to the customer answers
-    them), or a new ticket on the phone channel for the caller (or ``requester``, when the number is not a
-    contact's). The plan must include the phone."""
+    them), or a new ticket on the phone channel for the caller (or ``requester``, when the number is not one
+    contact's: unknown, or shared by several). The plan must include the phone. The call is logged now: a
+    past ``at`` (started_at) would be a first response before it happened, so only imports give one
+    (``may_date_events``)."""
     if agent.kind == User.Kind.CUSTOMER:
         raise PermissionDenied("Only provider staff log calls.")
     errors = {}
@@ -68,25 +85,33 @@ def log_call(
     digits = phone_digits(number)
     if not digits:
         errors["number"] = "Give the caller's number."
+    if at is not None and not may_date_events(agent, can_import=can_import):
+        errors["started_at"] = tickets.IMPORTS_ONLY
     if errors:
         raise ValidationError(errors)
-    contact = contact_for_number(digits)
+    candidates = contacts_for_number(digits)
+    contact = candidates[0] if len(candidates) == 1 else None  # shared: nobody is picked for the agent
     started = at or timezone.now()
     minutes = max(1, round(duration_seconds / 60))
     who = contact.user.display_name if contact else f"+{digits}"
     body = f"Phone call with {who} (+{digits}), {minutes} min:\n{summary.strip()}"
     if ticket is not None:
         message = tickets.ticket_reply(
-            actor=agent, door="phone", ticket=ticket, body=body, channel=Channel.PHONE, at=at
+            actor=agent,
+            door="phone",
+            ticket=ticket,
+            body=body,
+            channel=Channel.PHONE,
+            at=at,
+            can_import=can_import,
         )
         ticket = message.ticket
     else:
         person = requester or (contact.user if contact else None)
         person_contact = getattr(person, "contact", None)
         if person is None or person_contact is None:
-            raise ValidationError(
-                {"requester_id": f"+{digits} is not a contact's number: say which contact called."}
-            )
+            why = "is several contacts' number" if len(candidates) > 1 else "is not a contact's number"
+            raise ValidationError({"requester_id": f"+{digits} {why}: say which contact called."})
         ticket = tickets.ticket_create(
             actor=agent,
             door="phone",
@@ -97,6 +122,8 @@ def log_call(
             category=category,
             priority=priority,
             channel=Channel.PHONE,
+            opened_at=at,
+            can_import=can_import,
         )
         message = ticket.messages.order_by("created_at", "pk").first()
     return PhoneCall.objects.create(

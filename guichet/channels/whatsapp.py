@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, phone_digits
-from guichet.customers.selectors import contact_for_number
+from guichet.customers.selectors import contacts_for_number, may_act
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.tickets import services as tickets
 from guichet.tickets.errors import ValidationError
@@ -130,11 +130,19 @@ def _note(row: WhatsAppMessage, reason: str) -> str:
 
 
 def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> WhatsAppMessage:
-    contact = contact_for_number(row.phone)
-    if contact is None:
-        row.reason = _note(row, f"unknown number +{row.phone} ({profile_name or 'no name'})")
+    candidates = contacts_for_number(row.phone)
+    if len(candidates) != 1:
+        # Unknown, or shared by several contacts (data from before a number identified one person): held for
+        # an agent, who knows who wrote; never put to one of them (another organisation's, perhaps).
+        row.reason = _note(
+            row,
+            f"+{row.phone} is the number of {len(candidates)} contacts: an agent decides who wrote"
+            if candidates
+            else f"unknown number +{row.phone} ({profile_name or 'no name'})",
+        )
         row.save(update_fields=["reason"])
         return row
+    contact = candidates[0]
     user = contact.user
     ticket = _thread(message, contact)
     try:
@@ -193,11 +201,14 @@ def on_staff_reply(sender, message: TicketMessage, **kwargs) -> None:
 @task()
 def send_reply(message_pk: int) -> str:
     """Send a staff reply to the requester's WhatsApp number; returns its wamid. Idempotent: a reply already
-    sent is not sent again."""
+    sent is not sent again. A requester who may no longer act (``may_act``: a deactivated contact) is sent
+    nothing (returns "")."""
     message = TicketMessage.objects.select_related("ticket__requester__contact").get(pk=message_pk)
     done = WhatsAppMessage.objects.filter(ticket_message=message, inbound=False).first()
     if done is not None:
         return done.wamid
+    if not may_act(message.ticket.requester):
+        return ""
     contact = getattr(message.ticket.requester, "contact", None)
     if contact is None or not contact.phone_digits:
         raise ValueError(f"{message.ticket.reference}: the requester has no WhatsApp number")

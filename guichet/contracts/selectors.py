@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from guichet.customers.models import User
+from guichet.customers.selectors import acting_contact, may_act
 from guichet.tickets.errors import NotFound
 
 from .models import FeeChange, Milestone, Subscription
@@ -15,8 +16,10 @@ from .models import FeeChange, Milestone, Subscription
 
 def subscriptions_visible_to(user: User) -> QuerySet[Subscription]:
     qs = Subscription.objects.select_related("service", "plan", "organisation")
+    if not may_act(user):
+        return qs.none()
     if user.kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
+        contact = acting_contact(user)
         return qs.filter(organisation_id=contact.organisation_id) if contact else qs.none()
     return qs
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
+from guichet.customers.selectors import acting_contact
 from guichet.customers.services import backoffice_open
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import UnknownCurrency, minor_unit
@@ -47,8 +48,8 @@ def _customer_with_role(actor: User, subscription: Subscription, roles: tuple[st
     """Staff pass; a contact must belong to the subscription's organisation and hold one of ``roles``."""
     if actor.kind != User.Kind.CUSTOMER:
         return
-    contact = getattr(actor, "contact", None)
-    if contact is None or contact.organisation_id != subscription.organisation_id or not contact.is_active:
+    contact = acting_contact(actor)
+    if contact is None or contact.organisation_id != subscription.organisation_id:
         raise PermissionDenied(why)
     if not any(contact.has_role(role) for role in roles):
         raise PermissionDenied(why)

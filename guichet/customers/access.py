@@ -8,12 +8,14 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from .selectors import acting_contact
+
 
 def customer_only(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.user.is_provider_staff or getattr(request.user, "contact", None) is None:
+        if request.user.is_provider_staff or acting_contact(request.user) is None:
             raise PermissionDenied("The extranet is for the contacts of client organisations.")
         return view(request, *args, **kwargs)
 

@@ -49,10 +49,28 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "can_import", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "can_import",
+        "can_post_alerts",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_select_related = ("user",)
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
-    fields = ("user", "name", "prefix", "can_import", "created_at", "last_used_at", "revoked_at")
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "can_import",
+        "can_post_alerts",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
 
     def has_add_permission(self, request):
         return False  # tokens are made with `guichet createtoken`, which shows the secret once

@@ -159,6 +159,11 @@ class ApiToken(models.Model):
     can_import = models.BooleanField(
         default=False, help_text="May create tickets with past instants (migration from another helpdesk)."
     )
+    can_post_alerts = models.BooleanField(
+        default=False,
+        help_text="The monitoring system's token: may post Prometheus Alertmanager alerts, which open and "
+        "end outages (and so count as downtime). No other token, even an admin's, may.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

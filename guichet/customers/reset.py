@@ -29,6 +29,7 @@ from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import send_once
 
 from .models import PasswordResetRequest, User
+from .selectors import may_act
 from .signin import Refusal, client_ip, retry_after
 
 SUBJECT = "registration/password_reset_subject.txt"
@@ -88,7 +89,9 @@ class _LinkMail(PasswordResetForm):
         self.row, self.sent = row, 0
 
     def get_users(self, email):
-        return [u for u in User.objects.filter(email__iexact=email, is_active=True) if u.email]
+        # Only who may act (``selectors.may_act``): a deactivated contact gets no link, as it may not sign in.
+        users = User.objects.filter(email__iexact=email, is_active=True).select_related("contact")
+        return [u for u in users if u.email and may_act(u)]
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
         user = context["user"]

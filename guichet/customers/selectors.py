@@ -10,25 +10,79 @@ from .models import Contact, ContactRole, User, phone_digits
 MONEY_ROLES = (ContactRole.ADMIN, ContactRole.BILLING)
 
 
+def may_act(user) -> bool:
+    """Whether ``user`` may act now, through any door: an active login and, for a customer, an active contact.
+
+    The one check of "only while they may". A contact deactivated by its organisation keeps its User row (its
+    tickets and audit events name it) but loses every door at once: its session (the authentication backend,
+    ``signin.LimitedModelBackend``), its API tokens (``tokens.token_authenticate``), signing in, password
+    reset links, and every scoped read (``acting_contact`` below, used by each app's selectors)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.kind != User.Kind.CUSTOMER:
+        return True
+    # A customer login without a Contact row belongs to no organisation: it may sign in, but every scoped
+    # read gives it nothing (``acting_contact`` is None).
+    contact = getattr(user, "contact", None)
+    return contact is None or contact.is_active
+
+
+def acting_contact(user) -> Contact | None:
+    """The contact a customer acts as, when it may act now (``may_act``); None for staff, anonymous users,
+    logins without a contact and deactivated contacts. Selectors scope a customer's reads with it, so a
+    deactivated contact sees nothing even through a door that forgot to ask."""
+    if not may_act(user) or user.kind != User.Kind.CUSTOMER:
+        return None
+    return getattr(user, "contact", None)
+
+
+def may_date_events(user, *, can_import: bool = False) -> bool:
+    """Whether ``user`` may give an SLA event an instant of its own choosing (a ticket opened, a message
+    written, an intervention started, a call taken at some past instant): imports only, that is an admin or a
+    token with the import permission (``can_import``: ``ApiToken.can_import``, ``guichet createtoken
+    --import``). Everyone else's events happen now: a past instant would move a clock (a first response
+    before the ticket opened, a breached clock turned met)."""
+    return may_act(user) and (can_import or user.kind == User.Kind.ADMIN)
+
+
 def contact_holds(user: User, roles: tuple[str, ...], organisation_id: int | None = None) -> bool:
     """Whether ``user`` is an active contact holding one of ``roles`` (of ``organisation_id``, when given)."""
-    contact = getattr(user, "contact", None) if user.kind == User.Kind.CUSTOMER else None
-    if contact is None or not contact.is_active:
+    contact = acting_contact(user)
+    if contact is None:
         return False
     if organisation_id is not None and contact.organisation_id != organisation_id:
         return False
     return any(contact.has_role(role) for role in roles)
 
 
-def contact_for_number(number: str) -> Contact | None:
-    """The active contact whose phone is ``number`` (compared by digits: "+352 621 12 34" is
-    "003526211234"); the oldest when several share it. None for an unknown or empty number."""
+def people_with_address(address: str) -> list[User]:
+    """The people who may act now (``may_act``: staff, active contacts) whose address is ``address``, compared
+    without case. More than one is an ambiguity an agent resolves (inbound mail is held): an address
+    identifies one person (``services.identifier_errors``), but data from before that rule may hold two."""
+    address = (address or "").strip()
+    if not address:
+        return []
+    users = User.objects.filter(email__iexact=address, is_active=True).select_related("contact")
+    return [user for user in users.order_by("pk")[:10] if may_act(user)]
+
+
+def contacts_for_number(number: str) -> list[Contact]:
+    """The active contacts whose phone is ``number`` (compared by digits: "+352 621 12 34" is
+    "003526211234"), at most a few. More than one is an ambiguity an agent resolves: a number identifies one
+    person (``services.identifier_errors`` refuses a second one), but data from before that rule may hold
+    two; nothing picks one of them (not "the oldest")."""
     digits = phone_digits(number)
     if not digits:
-        return None
-    return (
+        return []
+    return list(
         Contact.objects.select_related("user", "organisation")
         .filter(phone_digits=digits, is_active=True, user__is_active=True)
-        .order_by("pk")
-        .first()
+        .order_by("pk")[:10]
     )
+
+
+def contact_for_number(number: str) -> Contact | None:
+    """The one active contact whose phone is ``number``; None for an unknown or empty number, and when
+    several contacts share it (``contacts_for_number`` tells them apart)."""
+    found = contacts_for_number(number)
+    return found[0] if len(found) == 1 else None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connection, models, transaction
 
 from guichet.audit.services import record
 
-from .models import BackOfficeRequest, Contact, Organisation, Team, User
+from .models import BackOfficeRequest, Contact, ContactRole, Organisation, Team, User, phone_digits
+from .selectors import acting_contact
 
 
 @transaction.atomic
@@ -154,14 +156,15 @@ def contact_create(
     from django.core.exceptions import ValidationError
 
     if actor.kind == User.Kind.CUSTOMER:
-        own = getattr(actor, "contact", None)
+        own = acting_contact(actor)
         if own is None or own.organisation_id != organisation.pk:
             _deny("You can only manage your own organisation's contacts.")
         if not own.has_role("admin"):
             _deny("Only the organisation's admin contact manages contacts.")
     email = email.strip().lower()
-    if User.objects.filter(username=email).exists():
-        raise ValidationError({"email": f"{email} already has a login."})
+    taken = identifier_errors(email=email, phone=phone)
+    if taken:
+        raise ValidationError(taken)
     user = User(
         username=email,
         email=email,
@@ -200,6 +203,75 @@ def contact_create(
         door=door,
     )
     return contact
+
+
+# An address or a phone number identifies one person: mail is filed as its sender's, a WhatsApp message and a
+# ringing phone are put to the contact with that number. So no contact is given an address any other login
+# has (a member of staff's, another organisation's contact's), nor a number another active contact has.
+EMAIL_TAKEN = "This address is already another person's: an address identifies one person. Choose another."
+PHONE_TAKEN = "This number is already another contact's: a number identifies one person. Choose another."
+
+
+def _lock_identifier(kind: str, value: str) -> None:
+    """Two contacts given the same new address or number at once, in two organisations, must not both pass
+    the check: no unique constraint can say it (older data may hold shared numbers, which are held for an
+    agent rather than refused), so the check and the write are serialised per identifier. On PostgreSQL, a
+    transaction-level advisory lock on a 64-bit hash of it; SQLite's writers are serialised already (each
+    write transaction is IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"{kind}:{value}".encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def identifier_errors(*, email: str | None = None, phone: str | None = None, contact: Contact | None = None):
+    """The fields among ``email`` and ``phone`` that already identify someone other than ``contact``, with
+    why: a dict for a ValidationError, empty when both are free. Addresses are compared without case, any
+    login's (its address or its username), active or not (a reactivated login would share it); numbers by
+    their digits, among active contacts. Call it inside the transaction that writes them: it holds each
+    identifier's lock until that transaction ends (``_lock_identifier``)."""
+    errors: dict[str, str] = {}
+    own_user = contact.user_id if contact is not None else None
+    if email:
+        address = email.strip()
+        _lock_identifier("email", address.lower())
+        users = User.objects.filter(models.Q(email__iexact=address) | models.Q(username__iexact=address))
+        if users.exclude(pk=own_user).exists():
+            errors["email"] = EMAIL_TAKEN
+    digits = phone_digits(phone or "")
+    if digits:
+        _lock_identifier("phone", digits)
+        others = Contact.objects.filter(phone_digits=digits, is_active=True)
+        if contact is not None:
+            others = others.exclude(pk=contact.pk)
+        if others.exists():
+            errors["phone"] = PHONE_TAKEN
+    return errors
+
+
+LAST_ADMIN = (
+    "This is the organisation's last admin contact: give another contact the admin role first, or the "
+    "organisation can no longer manage its contacts."
+)
+
+
+def _keeps_an_admin(contact: Contact, *, roles: list[str], is_active: bool) -> str | None:
+    """The field to refuse when this change would leave the organisation without an active admin contact,
+    else None. The organisation's row is locked first, so two admins removing each other's role at once
+    are counted one after the other."""
+    was_admin = contact.is_active and ContactRole.ADMIN in contact.roles
+    if not was_admin or (is_active and ContactRole.ADMIN in roles):
+        return None
+    Organisation.objects.select_for_update().filter(pk=contact.organisation_id).first()
+    # Roles are a JSON list: SQLite has no JSON containment lookup, so they are read (an organisation has
+    # a handful of contacts).
+    others = Contact.objects.filter(organisation_id=contact.organisation_id, is_active=True).exclude(
+        pk=contact.pk
+    )
+    if any(ContactRole.ADMIN in roles for roles in others.values_list("roles", flat=True)):
+        return None
+    return "is_active" if not is_active else "roles"
 
 
 # ------------------------------------------------------------------------------- back-office requests
@@ -282,7 +354,7 @@ def contact_update(
     from django.core.exceptions import ValidationError
 
     if actor.kind == User.Kind.CUSTOMER:
-        own = getattr(actor, "contact", None)
+        own = acting_contact(actor)
         if own is None or own.organisation_id != contact.organisation_id:
             _deny("You can only manage your own organisation's contacts.")
         if not own.has_role("admin"):
@@ -290,6 +362,13 @@ def contact_update(
         if contact.pk == own.pk and is_active is False:
             raise ValidationError({"is_active": "You cannot deactivate yourself; ask another admin contact."})
     contact = Contact.objects.select_for_update().select_related("user").get(pk=contact.pk)
+    refused = _keeps_an_admin(
+        contact,
+        roles=list(roles) if roles is not None else contact.roles,
+        is_active=is_active if is_active is not None else contact.is_active,
+    )
+    if refused is not None:
+        raise ValidationError({refused: LAST_ADMIN})
     changes: dict = {}
     if roles is not None and list(roles) != contact.roles:
         changes["roles"] = list(roles)
@@ -302,6 +381,11 @@ def contact_update(
         contact.is_active = is_active
     if not changes:
         return contact
+    if contact.is_active and ("phone" in changes or changes.get("is_active")):
+        # A number changed, or a contact back with its old number: still that one person's alone.
+        taken = identifier_errors(phone=contact.phone, contact=contact)
+        if taken:
+            raise ValidationError(taken)
     try:
         contact.full_clean(exclude=["user"])
     except ValidationError:

@@ -28,6 +28,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from .models import SignInFailure, User
+from .selectors import may_act
 
 SIGN_IN_REFUSED = gettext_noop("Too many failed sign-ins for this account or from this address.")
 
@@ -175,7 +176,18 @@ def prune(before: datetime) -> int:
 
 class LimitedModelBackend(ModelBackend):
     """Django's password check behind the limit, for every door that signs in with a password (the sign-in
-    page, the admin's, ``Client.login`` in tests): a refused attempt fails whatever the password."""
+    page, the admin's, ``Client.login`` in tests): a refused attempt fails whatever the password.
+
+    It also says who a session belongs to (``get_user``, on every request): only a user who may act now
+    (``selectors.may_act``), so deactivating a contact ends its open sessions at their next request, and it
+    cannot sign in again (counted as a failure, like a wrong password: nothing tells the account exists)."""
+
+    def user_can_authenticate(self, user) -> bool:
+        return may_act(user)
+
+    def get_user(self, user_id):
+        user = User._default_manager.select_related("contact").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:

@@ -51,6 +51,7 @@ def similar(request):
             contact.organisation_id,
             subject,
             description,
+            user=request.user,
             subscription_id=form_id(request.GET.get("subscription_id")),
         )
     return render(request, "portal/_similar.html", {"similar": found})

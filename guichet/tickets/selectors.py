@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -9,6 +11,7 @@ from typing import NamedTuple
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from guichet.customers.models import User
+from guichet.customers.selectors import acting_contact, may_act
 from guichet.text.similarity import Fingerprint, fingerprint, score
 
 from .errors import NotFound
@@ -19,14 +22,12 @@ def _scopes(user: User) -> list[Q]:
     """What ``user`` may see, as alternatives: one Q for customers (their organisation), supervisors and
     admins (everything), several for agents (their teams' tickets; those assigned to them; an account
     manager's organisations). No alternative at all: nothing visible."""
-    if not user.is_authenticated or not user.is_active:
+    if not may_act(user):
         return []
     kind = user.kind
     if kind == User.Kind.CUSTOMER:
-        contact = getattr(user, "contact", None)
-        if contact is None or not contact.is_active:
-            return []
-        return [Q(organisation_id=contact.organisation_id)]
+        contact = acting_contact(user)
+        return [Q(organisation_id=contact.organisation_id)] if contact is not None else []
     if kind in (User.Kind.SUPERVISOR, User.Kind.ADMIN):
         return [Q()]
     # The teams as a subquery rather than read first: one round trip less per page.
@@ -197,6 +198,7 @@ def similar_open_tickets(
     subject: str,
     description: str,
     *,
+    user: User,
     exclude_id: int | None = None,
     subscription_id: int | None = None,
     limit: int = 5,
@@ -209,6 +211,9 @@ def similar_open_tickets(
     message of those whose fingerprint this worker has not seen yet; ``guichet.text.similarity`` does the
     comparing, on the subject and the body's beginning. ``exclude_id`` names the ticket whose subject and
     first message these are, if it exists: its fingerprint is kept for the next comparisons.
+
+    Only tickets ``user`` may see are offered (``_scopes``: for an agent, its teams' tickets, its own and its
+    accounts'), as in any other read: naming an organisation does not open its tickets to a member of staff.
     """
     from datetime import timedelta
 
@@ -217,7 +222,11 @@ def similar_open_tickets(
 
     from .models import OPEN_STATUSES, TicketMessage
 
+    scopes = _scopes(user)
+    if not scopes:
+        return []
     recent = Ticket.objects.filter(
+        functools.reduce(operator.or_, scopes),
         organisation_id=organisation_id,
         status__in=OPEN_STATUSES,
         merged_into__isnull=True,

@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, Organisation, Team, User
-from guichet.customers.selectors import MONEY_ROLES, contact_holds
+from guichet.customers.selectors import (
+    MONEY_ROLES,
+    acting_contact,
+    contact_holds,
+    may_act,
+    may_date_events,
+)
 from guichet.customers.services import backoffice_open
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
@@ -56,6 +62,20 @@ def _now(at: datetime | None) -> datetime:
     if at > now:
         raise ValidationError({"at": "An instant cannot be in the future."})
     return at
+
+
+IMPORTS_ONLY = (
+    "Only imports (admins or tokens with the import permission) may date an event; leave it out and it "
+    "happens now."
+)
+
+
+def _event_instant(at: datetime | None, *, actor: User, can_import: bool) -> datetime:
+    """When an SLA event happens: now, or ``at`` for an import (``may_date_events``), the same rule for
+    every door (API, phone, chat)."""
+    if at is not None and not may_date_events(actor, can_import=can_import):
+        raise ValidationError({"at": IMPORTS_ONLY})
+    return _now(at)
 
 
 def _is_customer(user: User) -> bool:
@@ -164,14 +184,14 @@ def ticket_create(
     if channel not in Channel.values:
         errors["channel"] = f"Unknown channel {channel!r}: use {', '.join(Channel.values)}."
     if _is_customer(actor):
-        contact = getattr(actor, "contact", None)
+        contact = acting_contact(actor)
         if contact is None or contact.organisation_id != organisation.pk:
             errors["organisation"] = "You can only open tickets for your own organisation."
     req_contact = getattr(requester, "contact", None)
     if req_contact is None or req_contact.organisation_id != organisation.pk or not req_contact.is_active:
         errors["requester"] = "The requester must be an active contact of the ticket's organisation."
     if opened_at is not None:
-        if not (can_import or actor.kind == User.Kind.ADMIN):
+        if not may_date_events(actor, can_import=can_import):
             errors["opened_at"] = (
                 "Only imports (admins or tokens with the import permission) may set opened_at."
             )
@@ -275,14 +295,16 @@ def ticket_reply(
     body: str,
     internal: bool = False,
     at: datetime | None = None,
+    can_import: bool = False,
     channel: str | None = None,
     expected_version: int | None = None,
     attachments: Sequence[Any] = (),
 ) -> TicketMessage:
     """Add a public reply or an internal note. A customer's reply to a ticket pending the customer resumes its
     clocks; the first public reply of the provider meets the first-response clock; a customer's reply to a
-    resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into.
-    ``attachments`` (uploaded files) are kept on this message, with the one audit event of the reply."""
+    resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into. ``at``
+    (when it was written) is for imports only (``_event_instant``). ``attachments`` (uploaded files) are kept
+    on this message, with the one audit event of the reply."""
     errors = _check_uploads(attachments)
     if not body.strip():
         errors["body"] = "The message is empty."
@@ -298,7 +320,7 @@ def ticket_reply(
     _check_version(ticket, expected_version)
     if ticket.status == Status.CLOSED:
         raise ValidationError({"ticket": f"{ticket.reference} is closed: open a new ticket and mention it."})
-    when = _now(at)
+    when = _event_instant(at, actor=actor, can_import=can_import)
     now = timezone.now()
     message = TicketMessage.objects.create(
         ticket=ticket,
@@ -394,12 +416,13 @@ def ticket_change(
     assignee: User | object | None = ...,
     team: Team | object | None = ...,
     at: datetime | None = None,
+    can_import: bool = False,
 ) -> Ticket:
     """Change priority, status, category, assignee or team. Customers may only flag their ticket urgent
-    and close or reopen it; everything else is for staff."""
+    and close or reopen it; everything else is for staff. ``at`` is for imports only (``_event_instant``)."""
     ticket = _lock(ticket)
     _check_version(ticket, expected_version)
-    when = _now(at)
+    when = _event_instant(at, actor=actor, can_import=can_import)
     now = timezone.now()
     customer = _is_customer(actor)
     errors: dict[str, str] = {}
@@ -497,9 +520,15 @@ def _move_status(ticket: Ticket, new: str, when: datetime, now: datetime) -> Non
 
 @transaction.atomic
 def ticket_start_intervention(
-    *, actor: User, door: str, ticket: Ticket, expected_version: int | None = None, at: datetime | None = None
+    *,
+    actor: User,
+    door: str,
+    ticket: Ticket,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    can_import: bool = False,
 ) -> Ticket:
-    """The agent starts working on the fault: meets the intervention clock."""
+    """The agent starts working on the fault: meets the intervention clock (at ``at`` for an import only)."""
     if _is_customer(actor):
         raise PermissionDenied("Only provider staff start interventions.")
     ticket = _lock(ticket)
@@ -508,7 +537,7 @@ def ticket_start_intervention(
         raise ValidationError({"ticket": "The intervention has already started."})
     if not ticket.is_open:
         raise ValidationError({"ticket": f"{ticket.reference} is {ticket.status}."})
-    when = _now(at)
+    when = _event_instant(at, actor=actor, can_import=can_import)
     ticket.intervention_started_at = when
     sla.stop(ticket, [Clock.INTERVENTION], when, timezone.now())
     fields = ["intervention_started_at"]
@@ -706,6 +735,8 @@ def ticket_watch(*, actor: User, door: str, ticket: Ticket, user: User, watch: b
     add their colleagues; anyone may remove themselves."""
     ticket = _lock(ticket)
     contact = getattr(user, "contact", None)
+    if watch and not may_act(user):
+        raise ValidationError({"user_id": "Watchers are people who may act: this login is deactivated."})
     if not user.is_provider_staff and (contact is None or contact.organisation_id != ticket.organisation_id):
         raise ValidationError({"user_id": "Watchers are contacts of the ticket's organisation or staff."})
     if _is_customer(actor) and user.is_provider_staff:

@@ -180,7 +180,7 @@ ALERT = {
 
 
 def test_alertmanager_opens_and_ends_outages_once(world, line, as_user):
-    monitoring = as_user(world.noc_agent)
+    monitoring = as_user(world.noc_agent, can_post_alerts=True)
     assert monitoring.post("/outages/alertmanager", ALERT).json() == {"opened": 1, "ended": 0, "ignored": 0}
     assert monitoring.post("/outages/alertmanager", ALERT).json() == {"opened": 0, "ended": 0, "ignored": 0}
     resolved = {

@@ -20,6 +20,8 @@ def test_a_known_number_shows_the_organisation_its_plan_and_its_queue(world, as_
     found = sue.get("/calls/caller", number="00352621123456").json()
     assert found == {
         "known": True,
+        "ambiguous": False,
+        "candidates": [],
         "contact_id": carla.pk,
         "name": world.customer.display_name,
         "organisation_id": world.org.pk,

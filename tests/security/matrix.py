@@ -31,8 +31,21 @@ ACME = "SECRET-ACME"  # Acme's objects: never in an answer to anonymous visitors
 INTERNAL = "INTERNAL-NOTE-MARKER"  # internal notes and their files: never in an answer to a contact
 CARLA_CHAT = "CARLA-PRIVATE-CHAT"  # Carla's chat: never shown to her colleague Colin
 
-ROLES = ("anonymous", "customer_admin", "customer_contact", "agent", "supervisor", "billing", "admin")
-COLUMNS = ROLES[1:]  # the tables' columns; anonymous is always "login"
+ROLES = (
+    "anonymous",
+    "customer_admin",
+    "customer_contact",
+    "agent",
+    "supervisor",
+    "billing",
+    "admin",
+    "deactivated",
+)
+# Who gets "login" on every route, whatever the object: anonymous visitors, and Dana, an admin and billing
+# contact of Acme deactivated by Carla after her API token was made and her session opened (both are sent:
+# the token on the API, the session on the pages and on the API too).
+SIGNED_OUT = ("anonymous", "deactivated")
+COLUMNS = tuple(role for role in ROLES if role not in SIGNED_OUT)  # the tables' columns
 CUSTOMERS = ("customer_admin", "customer_contact")
 
 OK, FORBIDDEN, NOT_FOUND, LOGIN = "ok", "403", "404", "login"
@@ -84,9 +97,10 @@ API = {
     "GET /calls/caller": "                                403   403   ok    ok    ok    ok",
     "POST /calls": "                                      403   403   ok    ok    ok    ok",
     "GET /pages": "                                       403   403   ok    ok    ok    ok",
-    # The rota is the NOC's: Alice (support) and Bill (billing) are neither its team nor on its shifts.
+    # The rota is the NOC's: Alice (support) and Bill (billing) are neither its team nor on its shifts. A
+    # false alarm silences the paging too: the same people judge it.
     "POST /pages/{page_id}/acknowledge": "                404   404   403   ok    403   ok",
-    "POST /pages/{page_id}/false-alarm": "                404   404   ok    ok    403   ok",
+    "POST /pages/{page_id}/false-alarm": "                404   404   403   ok    403   ok",
     "GET /pages/false-alarms": "                          403   403   ok    ok    ok    ok",
     "GET /services": "                                    ok    ok    ok    ok    ok    ok",
     "GET /subscriptions": "                               ok    ok    ok    ok    ok    ok",
@@ -105,7 +119,8 @@ API = {
     "POST /outages": "                                    403   403   ok    ok    ok    ok",
     "POST /outages/{outage_id}/end": "                    403   403   ok    ok    ok    ok",
     "POST /outages/{outage_id}/announce": "               403   403   ok    ok    ok    ok",
-    "POST /outages/alertmanager": "                       403   403   ok    ok    ok    ok",
+    # Only the monitoring system's token (ApiToken.can_post_alerts), which none of these callers holds.
+    "POST /outages/alertmanager": "                       403   403   403   403   403   403",
     "GET /claims": "                                      ok    ok    ok    ok    ok    ok",
     "POST /claims": "                                     ok    ok    ok    ok    ok    ok",
     "GET /claims/{claim_id}": "                           ok    ok    ok    ok    ok    ok",
@@ -206,6 +221,36 @@ QUESTIONS = {
 }
 
 
+# Every instant an API operation's body takes (a date-time field of its schema), judged. IMPORTS_ONLY: the
+# instant of an SLA event (a ticket opened, a message written, an intervention started, a call taken), which
+# only an import (an admin, a token with the import permission) may put in the past: anyone else gets a 422
+# naming the field. The others are records of what happened outside the tickets' clocks, each with why a
+# past instant is what they are for. A new instant field fails the test until it is added here.
+IMPORTS_ONLY = "imports only"
+INSTANTS = {
+    "POST /tickets": {"opened_at": IMPORTS_ONLY},
+    "POST /tickets/{ref}/replies": {"at": IMPORTS_ONLY},
+    "POST /tickets/{ref}/notes": {"at": IMPORTS_ONLY},
+    "POST /tickets/{ref}/intervention": {"at": IMPORTS_ONLY},
+    "POST /calls": {"started_at": IMPORTS_ONLY},
+    "POST /subscriptions/{subscription_id}/milestones": {
+        "at": "a deployment step's date, done or planned (installation_scheduled); no clock nor credit "
+        "reads it",
+    },
+    "POST /outages": {
+        "started_at": "the NOC records the network's past (outages are noticed after they begin); the outage "
+        "is downtime in the customer's favour, checked by the claims",
+        "ended_at": "as started_at; a maintenance is planned ahead",
+    },
+    "POST /outages/{outage_id}/end": {"ended_at": "the NOC records when the network came back"},
+    "POST /claims": {
+        "outage_start": "the period the customer claims for, always past; checked against the recorded "
+        "outages",
+        "outage_end": "as outage_start",
+    },
+}
+PAST = "2026-11-30T09:00:00+01:00"  # the day before NOW, in support hours
+
 # ------------------------------------------------------------------------------------------ the routes
 
 
@@ -254,7 +299,7 @@ class Route:
         return self.path.startswith("extranet/") and role not in CUSTOMERS
 
     def expected(self, role: str, variant: str) -> str:
-        if role == "anonymous":
+        if role in SIGNED_OUT:
             return LOGIN
         own = self.own[role]
         if self.door_gated(role):
@@ -620,6 +665,8 @@ class Caller:
         if user is not None:
             self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)[1]}"}
             self.pages.force_login(user)
+        if role == "deactivated":
+            self.api.force_login(user)  # the still-open session, beside the token
 
     def send(self, route: Route, target: str, data: dict):
         """GET with a query string; POST a form (pages, uploads) or JSON (the API); PATCH JSON."""
@@ -635,7 +682,19 @@ class Caller:
         return send(target, data, content_type="application/json", **self.headers)
 
 
+def deactivated_contact(world):
+    """Dana: Acme's admin and billing contact, with every right a contact can have, until deactivated."""
+    from tests.customers.factories import ContactFactory
+
+    return ContactFactory(
+        organisation=world.org, user__username="dana", roles=["admin", "billing", "technical"]
+    ).user
+
+
 def callers(world) -> list[Caller]:
+    from guichet.customers.services import contact_update
+
+    dana = deactivated_contact(world)
     users = {
         "anonymous": None,
         "customer_admin": world.customer,
@@ -644,8 +703,12 @@ def callers(world) -> list[Caller]:
         "supervisor": world.supervisor,
         "billing": world.billing_agent,
         "admin": world.admin,
+        "deactivated": dana,
     }
-    return [Caller(role, users[role]) for role in ROLES]
+    made = [Caller(role, users[role]) for role in ROLES]
+    # Deactivated once her token and sessions exist: they must all stop working at once.
+    contact_update(actor=world.customer, door="web", contact=dana.contact, is_active=False)
+    return made
 
 
 # ----------------------------------------------------------------------------------- the verdicts
@@ -669,7 +732,7 @@ def outcome(response) -> str:
 
 
 def forbidden_markers(role: str) -> tuple[str, ...]:
-    if role == "anonymous":
+    if role in SIGNED_OUT:
         return (ACME, GLOBEX, INTERNAL, CARLA_CHAT)
     if role == "customer_admin":
         return (GLOBEX, INTERNAL)

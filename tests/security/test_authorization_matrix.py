@@ -82,3 +82,72 @@ def test_every_route_for_every_role_on_own_and_foreign_objects(world):
     print("\n" + result.report())
     assert result.leaks == [], f"{len(result.leaks)} leaks (printed above)"
     assert result.mismatches == [], f"{len(result.mismatches)} mismatches (printed above)"
+
+
+# ---------------------------------------------------------------------------------------- back-dating
+
+
+def _is_instant(prop: dict) -> bool:
+    return prop.get("format") == "date-time" or any(
+        p.get("format") == "date-time" for p in prop.get("anyOf", [])
+    )
+
+
+def _instant_fields(client) -> dict[str, set[str]]:
+    """For each API operation, the date-time fields of its JSON body, from /api/openapi.json."""
+    schema = client.get("/api/openapi.json").json()
+    components = schema["components"]["schemas"]
+    found: dict[str, set[str]] = {}
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                fields = {name for name, prop in properties.items() if _is_instant(prop)}
+                if fields:
+                    found[f"{method.upper()} {path.removeprefix('/api/v1')}"] = fields
+    return found
+
+
+def test_every_instant_a_route_takes_is_judged(client):
+    judged = {key: set(fields) for key, fields in matrix.INSTANTS.items()}
+    assert _instant_fields(client) == judged
+
+
+def test_no_caller_but_an_import_dates_an_sla_event_in_the_past(world):
+    """Every instant of an SLA event, sent in the past by every role that is not an import (tokens without
+    the import permission): a refusal of the act (403, 404) or a 422 naming the field; never done."""
+    from django.db import transaction
+
+    from guichet.tickets.selectors import fingerprints
+
+    probes = [
+        (route, name)
+        for route in matrix.routes()
+        if route.door == "api"
+        for name, verdict in matrix.INSTANTS.get(route.key, {}).items()
+        if verdict == matrix.IMPORTS_ONLY
+    ]
+    assert len(probes) == 5
+    roles = ("customer_admin", "customer_contact", "agent", "supervisor", "billing")
+    wrong, named = [], set()
+    with time_machine.travel(matrix.NOW, tick=False):
+        objs = matrix.build(world)
+        for caller in matrix.callers(world):
+            if caller.role not in roles:
+                continue
+            for route, name in probes:
+                with transaction.atomic():
+                    data = {**matrix.REQUESTS[route.key](objs.acme, caller.user, objs), name: matrix.PAST}
+                    response = caller.send(route, matrix.url(route, objs.acme, objs.acme), data)
+                    transaction.set_rollback(True)
+                fingerprints.clear()
+                fields = (
+                    {e["field"] for e in response.json()["detail"]} if response.status_code == 422 else set()
+                )
+                if response.status_code == 422 and name in fields:
+                    named.add(route.key)
+                elif response.status_code not in (403, 404):
+                    wrong.append(f"{route.key} {name} as {caller.role}: {response.status_code}")
+    assert wrong == []
+    assert named == {route.key for route, _ in probes}  # each one reached the check, as someone

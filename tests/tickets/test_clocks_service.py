@@ -58,9 +58,12 @@ def test_the_first_public_agent_reply_meets_the_first_response_clock(world):
         body="Internal look",
         internal=True,
         at=lu(2026, 11, 27, 16, 30),
+        can_import=True,
     )
     assert not clocks(ticket)["first_response"].stopped  # an internal note is no answer
-    services.ticket_reply(actor=world.agent, door="api", ticket=ticket, body="On it", at=lu(2026, 11, 30, 9))
+    services.ticket_reply(
+        actor=world.agent, door="api", ticket=ticket, body="On it", at=lu(2026, 11, 30, 9), can_import=True
+    )
     fr = clocks(ticket)["first_response"]
     assert (fr.state, fr.used_seconds, fr.due_at) == ("met", 3 * 3600, lu(2026, 11, 30, 10))
     ticket.refresh_from_db()
@@ -72,7 +75,9 @@ def test_the_first_public_agent_reply_meets_the_first_response_clock(world):
 @time_machine.travel(lu(2026, 12, 1, 12), tick=False)
 def test_a_late_first_reply_is_a_breach(world):
     ticket = open_ticket(world, lu(2026, 11, 27, 16))
-    services.ticket_reply(actor=world.agent, door="api", ticket=ticket, body="Sorry", at=lu(2026, 11, 30, 11))
+    services.ticket_reply(
+        actor=world.agent, door="api", ticket=ticket, body="Sorry", at=lu(2026, 11, 30, 11), can_import=True
+    )
     fr = clocks(ticket)["first_response"]
     assert (fr.state, fr.breached_at) == ("breached", lu(2026, 11, 30, 10))
 
@@ -81,7 +86,12 @@ def test_a_late_first_reply_is_a_breach(world):
 def test_pending_customer_pauses_the_clocks_and_the_customer_reply_resumes_them(world):
     ticket = open_ticket(world, lu(2026, 11, 30, 9))  # Monday 09:00
     services.ticket_reply(
-        actor=world.agent, door="api", ticket=ticket, body="Which site?", at=lu(2026, 11, 30, 10)
+        actor=world.agent,
+        door="api",
+        ticket=ticket,
+        body="Which site?",
+        at=lu(2026, 11, 30, 10),
+        can_import=True,
     )
     services.ticket_change(
         actor=world.agent,
@@ -90,13 +100,19 @@ def test_pending_customer_pauses_the_clocks_and_the_customer_reply_resumes_them(
         expected_version=None,
         status=Status.PENDING_CUSTOMER,
         at=lu(2026, 11, 30, 10),
+        can_import=True,
     )
     c = clocks(ticket)
     assert c["resolution"].state == "paused" and c["resolution"].due_at is None
     ticket.refresh_from_db()
     assert ticket.next_due_at is None
     services.ticket_reply(
-        actor=world.customer, door="api", ticket=ticket, body="Site B", at=lu(2026, 11, 30, 15)
+        actor=world.customer,
+        door="api",
+        ticket=ticket,
+        body="Site B",
+        at=lu(2026, 11, 30, 15),
+        can_import=True,
     )
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
@@ -113,7 +129,7 @@ def test_pending_customer_pauses_the_clocks_and_the_customer_reply_resumes_them(
 def test_intervention_and_resolution_meet_their_clocks_and_a_reopen_restarts_resolution(world):
     ticket = open_ticket(world, lu(2026, 11, 30, 9))
     services.ticket_start_intervention(
-        actor=world.noc_agent, door="api", ticket=ticket, at=lu(2026, 11, 30, 11)
+        actor=world.noc_agent, door="api", ticket=ticket, at=lu(2026, 11, 30, 11), can_import=True
     )
     services.ticket_change(
         actor=world.noc_agent,
@@ -122,13 +138,19 @@ def test_intervention_and_resolution_meet_their_clocks_and_a_reopen_restarts_res
         expected_version=None,
         status=Status.RESOLVED,
         at=lu(2026, 11, 30, 13),
+        can_import=True,
     )
     c = clocks(ticket)
     assert c["intervention"].state == "met" and c["intervention"].used_seconds == 2 * 3600
     assert c["resolution"].state == "met" and c["resolution"].used_seconds == 4 * 3600
     assert c["first_response"].state == "met"  # resolving answers too
     services.ticket_reply(
-        actor=world.customer, door="api", ticket=ticket, body="Down again", at=lu(2026, 12, 1, 8)
+        actor=world.customer,
+        door="api",
+        ticket=ticket,
+        body="Down again",
+        at=lu(2026, 12, 1, 8),
+        can_import=True,
     )
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN and ticket.resolved_at is None
@@ -150,6 +172,7 @@ def test_a_priority_change_recomputes_from_the_opening_with_the_time_used(world)
         expected_version=None,
         priority="urgent",
         at=lisbon(2026, 11, 30, 11),
+        can_import=True,
     )
     fr = clocks(ticket)["first_response"]
     assert fr.target_seconds == 4 * 3600
@@ -231,8 +254,11 @@ def test_a_read_counts_the_time_used_as_a_full_evaluation_would(world):
         expected_version=None,
         status=Status.PENDING_CUSTOMER,
         at=lu(2026, 11, 30, 9),
+        can_import=True,
     )
-    services.ticket_reply(actor=world.customer, door="api", ticket=ticket, body="!", at=lu(2026, 12, 1, 14))
+    services.ticket_reply(
+        actor=world.customer, door="api", ticket=ticket, body="!", at=lu(2026, 12, 1, 14), can_import=True
+    )
     rows = list(SlaClock.objects.select_related("calendar", "ticket__plan").filter(ticket=ticket))
     assert any(not r.stopped and r.segments[-1][1] is None for r in rows)  # counting again
     checked = 0

@@ -23,10 +23,14 @@ def test_bodies_are_read_once_per_ticket_then_compared_from_fingerprints(world):
     for i in range(5):
         _open(world, f"Invoice {i} of October", "The amount is wrong")
     with CaptureQueriesContext(connection) as first:
-        found = similar_open_tickets(world.org.pk, "Site B SIP trunks down", "trunk unregistered, no calls")
+        found = similar_open_tickets(
+            world.org.pk, "Site B SIP trunks down", "trunk unregistered, no calls", user=world.customer
+        )
     assert [t.pk for t, _ in found] == [sip.pk]
     with CaptureQueriesContext(connection) as second:
-        again = similar_open_tickets(world.org.pk, "Site B SIP trunks down", "trunk unregistered, no calls")
+        again = similar_open_tickets(
+            world.org.pk, "Site B SIP trunks down", "trunk unregistered, no calls", user=world.customer
+        )
     assert again == found
     assert len(first) == 2  # the candidates, then the first message of the six unseen ones
     assert len(second) == 1  # the candidates only: their fingerprints are known
@@ -52,7 +56,7 @@ def test_scores_from_cached_fingerprints_equal_scores_from_the_texts(world):
     other = _open(world, "Fibre link down", "Billing portal shows an error on login")
     query = ("fibre down", "fibre cut at the Esch warehouse")
     for _ in range(2):  # cold, then from the cache
-        scores = dict((t.pk, s) for t, s in similar_open_tickets(world.org.pk, *query))
+        scores = dict((t.pk, s) for t, s in similar_open_tickets(world.org.pk, *query, user=world.customer))
         assert scores[same.pk] == similarity(*query, same.subject, same.messages.first().body)
         assert scores[same.pk] > scores.get(other.pk, 0.0)
 

@@ -84,7 +84,9 @@ def test_a_ticket_answered_in_time_is_not_raised(world):
     plan.save()
     with time_machine.travel(lu(2026, 11, 30, 12, 30), tick=False):
         ticket = open_ticket(world, lu(2026, 11, 30, 8), category=Category.REQUEST, priority="medium")
-        services.ticket_reply(actor=world.agent, door="api", ticket=ticket, body="Hi", at=lu(2026, 11, 30, 9))
+        services.ticket_reply(
+            actor=world.agent, door="api", ticket=ticket, body="Hi", at=lu(2026, 11, 30, 9), can_import=True
+        )
         assert escalation.sweep()["raised"] == 0
 
 
@@ -92,7 +94,12 @@ def test_nothing_escalates_while_the_ticket_waits_for_the_customer(world):
     with time_machine.travel(lu(2026, 12, 2, 12), tick=False):
         ticket = open_ticket(world, lu(2026, 11, 30, 8))
         services.ticket_reply(
-            actor=world.noc_agent, door="api", ticket=ticket, body="?", at=lu(2026, 11, 30, 9)
+            actor=world.noc_agent,
+            door="api",
+            ticket=ticket,
+            body="?",
+            at=lu(2026, 11, 30, 9),
+            can_import=True,
         )
         services.ticket_change(
             actor=world.noc_agent,
@@ -101,6 +108,7 @@ def test_nothing_escalates_while_the_ticket_waits_for_the_customer(world):
             expected_version=None,
             status=Status.PENDING_CUSTOMER,
             at=lu(2026, 11, 30, 9),
+            can_import=True,
         )
         assert escalation.sweep() == {"raised": 0, "warned": 0, "breached": 0}
     paused = SlaClock.objects.filter(ticket=ticket, stopped=False).values_list(

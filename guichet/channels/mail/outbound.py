@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import User
+from guichet.customers.selectors import may_act
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.tickets.models import Channel, SlaClock, Ticket, TicketMessage
 
@@ -92,11 +93,12 @@ def _sender_address() -> str:
 
 
 def recipients(ticket: Ticket) -> list[User]:
-    """The requester and the customers watching: active contacts with an address, each once."""
-    people = [ticket.requester, *ticket.watchers.filter(kind=User.Kind.CUSTOMER)]
+    """The requester and the customers watching: contacts who may act (``may_act``: not deactivated) with an
+    address, each once."""
+    people = [ticket.requester, *ticket.watchers.filter(kind=User.Kind.CUSTOMER).select_related("contact")]
     seen: dict[int, User] = {}
     for user in people:
-        if user is not None and user.is_active and user.email and user.kind == User.Kind.CUSTOMER:
+        if user is not None and may_act(user) and user.email and user.kind == User.Kind.CUSTOMER:
             seen.setdefault(user.pk, user)
     return list(seen.values())
 

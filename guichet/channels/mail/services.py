@@ -32,6 +32,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import Contact, User
+from guichet.customers.selectors import people_with_address
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import base_address, reply_address_owner, send_once
 from guichet.text.safe import storable
@@ -157,7 +158,10 @@ def _file(
     screened = _screen(mail)
     if screened is not None:
         return _done(record, *screened)
-    user = _sender(mail.sender)
+    senders = people_with_address(mail.sender)
+    if len(senders) > 1:  # an address identifies one person: which of them wrote is for an agent to say
+        return _done(record, Outcome.HELD, f"{len(senders)} people have this address: an agent decides")
+    user = senders[0] if senders else None
     ticket = _thread_ticket(mail)
     if user is not None and user.kind != User.Kind.CUSTOMER:
         signed = _signed_ticket(mail, user, envelope)
@@ -226,18 +230,6 @@ def _done(record: InboundMail, outcome: str, reason: str = "", **links) -> Inbou
         setattr(record, name, value)
     record.save()
     return record
-
-
-def _sender(address: str) -> User | None:
-    """The active user whose address sent the mail: a contact or staff. Several accounts on one address:
-    the contact's."""
-    users = list(User.objects.filter(email__iexact=address, is_active=True).select_related("contact"))
-    users.sort(key=lambda u: (u.kind != User.Kind.CUSTOMER, u.pk))
-    for user in users:
-        contact = getattr(user, "contact", None)
-        if user.kind != User.Kind.CUSTOMER or (contact is not None and contact.is_active):
-            return user
-    return None
 
 
 def _thread_ticket(mail: parsing.ParsedMail) -> Ticket | None:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from guichet.customers.models import User
+from guichet.customers.selectors import may_act
 from guichet.customers.tokens import token_create
 
 
@@ -13,14 +14,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--import", dest="can_import", action="store_true", help="May import tickets with past instants."
         )
+        parser.add_argument(
+            "--alerts",
+            dest="can_post_alerts",
+            action="store_true",
+            help="The monitoring system's token: may post Prometheus Alertmanager alerts (staff users only).",
+        )
 
-    def handle(self, *args, username: str, name: str, can_import: bool, **options):
+    def handle(self, *args, username: str, name: str, can_import: bool, can_post_alerts: bool, **options):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
-        if not user.is_active:
+        if not may_act(user):
             raise CommandError(f"user {username!r} is inactive")
         if can_import and user.kind != User.Kind.ADMIN:
             raise CommandError("only an admin's token may import tickets")
-        _, token = token_create(user=user, name=name, can_import=can_import)
+        if can_post_alerts and not user.is_provider_staff:
+            raise CommandError("only a staff user's token may post monitoring alerts")
+        _, token = token_create(user=user, name=name, can_import=can_import, can_post_alerts=can_post_alerts)
         self.stdout.write(token)
