@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "ninja",  # its templates and static files: the API's documentation (/api/v1/docs) served by us, no CDN
     "guichet.audit",
     "guichet.customers",
     "guichet.plans",
