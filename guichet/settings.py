@@ -17,7 +17,11 @@ DEBUG = env_bool("DEBUG", False)
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef")
 else:
-    SECRET_KEY = env_str("SECRET_KEY")  # no default in production: fail loudly
+    # No default in production. Left empty, it stops what signs or serves (the web server, the worker, the
+    # mail receiver, migrate and check: the system check guichet.E001, and guichet.wsgi), with a message
+    # naming the variable; commands that need only the database (createtoken, revoketoken) still run, as
+    # Django intends (it refuses an empty key only where one is used).
+    SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
