@@ -129,6 +129,14 @@ LOCALE_PATHS = [BASE_DIR / "guichet" / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "guichet" / "static"]  # the style sheet every page uses
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "guichet.staticfiles.AppDirectoriesFinder",  # Django's, without the files of apps we do not serve
+]
+# Source maps (Swagger UI's: 2 MB) are for a developer's browser tools: kept, not compressed (compressing them
+# took most of collectstatic's time at each production start).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["map", "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2"]
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS += ["tbz", "xz", "br", "woff", "woff2"]
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root otherwise
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
