@@ -24,6 +24,7 @@ else:
     SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "guichet.ops.errors.csrf_failure"  # the site's 403 page, not Django's bare one
 
 INSTALLED_APPS = [
     "django.contrib.admin",

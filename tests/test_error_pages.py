@@ -90,3 +90,16 @@ def test_every_link_of_the_navigation_opens_for_the_role_that_sees_it(world, rol
     assert len(links) >= 5
     refused = {link: client.get(link).status_code for link in links}
     assert {link: status for link, status in refused.items() if status != 200} == {}
+
+
+def test_a_form_refused_by_the_csrf_check_gets_the_layout_and_the_way_home(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.customer)
+    page = client.post("/extranet/tickets/new", {"subject": "x"})
+    assert page.status_code == 403
+    assert '<nav aria-label="Main">' in page.text
+    assert "This form could not be sent" in main_of(page.text) and "CSRF" in main_of(page.text)
+    assert 'href="/extranet/"' in main_of(page.text)
+    world.customer.language = "fr"
+    world.customer.save()
+    assert "Ce formulaire n'a pas pu être envoyé" in client.post("/extranet/tickets/new").text

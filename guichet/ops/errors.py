@@ -10,6 +10,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 log = logging.getLogger("guichet.request")
@@ -55,6 +56,14 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check: the site's page (templates/403_csrf.html) with the way home. Django's
+    own page is bare and renders without the request, so it could not say who is signed in."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"CSRF check failed: {reason}"}, status=403)
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
 
 
 def forbidden(request, exception):
