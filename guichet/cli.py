@@ -9,9 +9,16 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["guichet", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["guichet", *(sys.argv[1:] if argv is None else argv)])
+    except ImproperlyConfigured as exc:
+        # A configuration to fix (a variable missing or malformed): its message names it; a traceback would
+        # only hide it.
+        sys.stderr.write(f"guichet: {exc}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

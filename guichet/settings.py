@@ -17,9 +17,14 @@ DEBUG = env_bool("DEBUG", False)
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef")
 else:
-    SECRET_KEY = env_str("SECRET_KEY")  # no default in production: fail loudly
+    # No default in production. Left empty, it stops what signs or serves (the web server, the worker, the
+    # mail receiver, migrate and check: the system check guichet.E001, and guichet.wsgi), with a message
+    # naming the variable; commands that need only the database (createtoken, revoketoken) still run, as
+    # Django intends (it refuses an empty key only where one is used).
+    SECRET_KEY = env_str("SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "guichet.ops.errors.csrf_failure"  # the site's 403 page, not Django's bare one
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -31,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "ninja",  # its templates and static files: the API's documentation (/api/v1/docs) served by us, no CDN
     "guichet.audit",
     "guichet.customers",
     "guichet.plans",
@@ -124,6 +130,14 @@ LOCALE_PATHS = [BASE_DIR / "guichet" / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "guichet" / "static"]  # the style sheet every page uses
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "guichet.staticfiles.AppDirectoriesFinder",  # Django's, without the files of apps we do not serve
+]
+# Source maps (Swagger UI's: 2 MB) are for a developer's browser tools: kept, not compressed (compressing them
+# took most of collectstatic's time at each production start).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["map", "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2"]
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS += ["tbz", "xz", "br", "woff", "woff2"]
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root otherwise
 GUICHET_ATTACHMENT_MAX_BYTES = env_int("GUICHET_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -18,6 +18,9 @@ admin.site.site_title = "Guichet"
 
 # A lost database connection answers 503 with Retry-After, other errors a plain 500 (JSON under /api/).
 handler500 = "guichet.ops.errors.server_error"
+# 403 and 404: the site's pages (templates/403.html, 404.html: the layout, the way home); JSON under /api/.
+handler403 = "guichet.ops.errors.forbidden"
+handler404 = "guichet.ops.errors.not_found"
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),

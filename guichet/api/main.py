@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
@@ -106,6 +106,10 @@ api = GuichetAPI(
     auth=[TokenAuth(), WebSession()],
     urls_namespace="api-v1",
     parser=NulRefusingParser(),
+    # Swagger UI from ninja's own static files ("ninja" is in INSTALLED_APPS; without it ninja loads them
+    # from a CDN, which the Content-Security-Policy blocks). No validator badge: it is an image from
+    # validator.swagger.io, which the policy blocks too (and which would tell a third party of our schema).
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

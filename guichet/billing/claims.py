@@ -39,6 +39,7 @@ from guichet.money.terms import claim_month
 from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Category, Clock, Ticket
 
+from . import notices
 from .models import Claim, Credit, CreditKind
 
 Status = Claim.Status
@@ -260,6 +261,7 @@ def claim_file(
                 "proposed": f"{claim.proposed_amount} {claim.currency}",
             },
         )
+        notices.claim_filed(claim=claim, at=now)  # the account manager hears (mailed once this commits)
     return claim
 
 

@@ -25,8 +25,9 @@ from guichet.customers.models import Team, User
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import message_id
 from guichet.plans.selectors import business_calendar
+from guichet.tickets import notifications
 from guichet.tickets.errors import PermissionDenied, ValidationError
-from guichet.tickets.models import Category, Priority, Ticket
+from guichet.tickets.models import Category, Notification, Priority, Ticket
 
 from .http import post_json
 from .mail.parsing import safe_header_value
@@ -240,6 +241,24 @@ def on_opened(sender, ticket: Ticket, door: str, **kwargs) -> None:
     reason = emergency_reason(ticket, now)
     if reason is not None:
         open_page(ticket, reason, now)
+    elif ticket.category == Category.INCIDENT and ticket.priority == Priority.URGENT:
+        tell_on_call(ticket, now)
+
+
+def tell_on_call(ticket: Ticket, now: datetime) -> None:
+    """An urgent incident that is no emergency (support is open): the engineer on call for it, when a rota is
+    configured, hears of it as its team does (a notification, not a page: nobody must acknowledge it). Team
+    members were told by the ticket's creation already (``tickets.notifications.urgent_incident``)."""
+    rota = _rota_for(ticket)
+    on_call = chain(rota, now)[:1] if rota is not None else []
+    told = {u.pk for u in notifications.team_of(ticket)}
+    notifications.notify_each(
+        recipients=[s.user for s in on_call if s.user_id not in told],
+        ticket=ticket,
+        kind=Notification.Kind.URGENT_INCIDENT,
+        message=notifications.urgent_message(ticket),
+        at=now,
+    )
 
 
 def connect() -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
-from guichet.customers.access import error_lines, staff_only
+from guichet.customers.access import error_lines, may_see_dashboard, staff_only
 from guichet.money.intervals import format_duration
 from guichet.portal.formats import money_text
 from guichet.tickets.errors import PermissionDenied, ValidationError
@@ -84,9 +84,6 @@ def decide(request, pk: int):
     return redirect("console-claim", pk=pk)
 
 
-SUPERVISORS = ("supervisor", "admin", "account_manager")
-
-
 @staff_only
 def dashboard(request):
     """Charts of SLA compliance, breaches, backlog, availability and credits; ``?format=csv`` gives the same
@@ -98,7 +95,7 @@ def dashboard(request):
 
     from . import reports
 
-    if request.user.kind not in SUPERVISORS:
+    if not may_see_dashboard(request.user):
         raise Forbidden("The dashboard is for supervisors, account managers and admins.")
     sla = reports.compliance()
     charts = [

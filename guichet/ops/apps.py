@@ -9,7 +9,7 @@ class OpsConfig(AppConfig):
     def ready(self):
         from django_tasks.signals import task_finished, task_started
 
-        from . import context
+        from . import checks, context  # noqa: F401 - checks registers the configuration's system checks
 
         # The id of the task a worker runs goes on every log line written meanwhile.
         def started(sender, task_result, **kwargs):

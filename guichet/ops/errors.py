@@ -1,6 +1,7 @@
-"""The answers for a server error: 503 with Retry-After when the database is unavailable, else a plain 500
-(JSON under /api/). Used by the request middleware and as Django's handler500, which also catches the
-errors raised outside views (in a middleware that reads the session or the user)."""
+"""The answers for 403 and 404 (the site's pages 403.html and 404.html, in the viewer's language, saying
+where to go; JSON under /api/) and for a server error: 503 with Retry-After when the database is unavailable,
+else a plain 500 (JSON under /api/). Used by the request middleware and as Django's handler500, which also
+catches the errors raised outside views (in a middleware that reads the session or the user)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views import defaults
 
 log = logging.getLogger("guichet.request")
 RETRY_AFTER_SECONDS = 5
@@ -47,3 +50,23 @@ def server_error(request):
         status=500,
         content_type="text/html; charset=utf-8",
     )
+
+
+def not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check: the site's page (templates/403_csrf.html) with the way home. Django's
+    own page is bare and renders without the request, so it could not say who is signed in."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"CSRF check failed: {reason}"}, status=403)
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+def forbidden(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(exception) or "You may not do this."}, status=403)
+    return defaults.permission_denied(request, exception)

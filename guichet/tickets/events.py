@@ -10,3 +10,5 @@ ticket_opened = Signal()
 staff_replied = Signal()
 # ticket=<Ticket>: the ticket was marked resolved.
 ticket_resolved = Signal()
+# quote=<Quote>: staff sent the price of a technical service request; it waits for the customer's decision.
+quote_sent = Signal()

@@ -289,13 +289,15 @@ class Quote(models.Model):
 
 
 class Notification(models.Model):
-    """A message to a member of staff about a ticket (SLA warning, breach, escalation), shown in the console
-    and mailed by a background task."""
+    """A message to a member of staff about a ticket (SLA warning, breach, escalation, a new urgent incident,
+    a claim filed about it), shown in the console and mailed by a background task."""
 
     class Kind(models.TextChoices):
         SLA_WARNING = "sla_warning", "SLA warning (75 % used)"
         SLA_BREACH = "sla_breach", "SLA breached"
         PRIORITY_RAISED = "priority_raised", "Priority raised"
+        URGENT_INCIDENT = "urgent_incident", "New urgent incident"
+        CLAIM_FILED = "claim_filed", "SLA claim filed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guichet.customers.models import User
@@ -23,11 +24,15 @@ SUBJECTS = {
         Notification.Kind.SLA_WARNING: "[{ref}] 75 % of the {clock} time used",
         Notification.Kind.SLA_BREACH: "[{ref}] {clock} target breached",
         Notification.Kind.PRIORITY_RAISED: "[{ref}] priority raised to {priority}",
+        Notification.Kind.URGENT_INCIDENT: "[{ref}] new urgent incident",
+        Notification.Kind.CLAIM_FILED: "[{ref}] SLA claim filed",
     },
     "fr": {
         Notification.Kind.SLA_WARNING: "[{ref}] 75 % du délai de {clock} consommé",
         Notification.Kind.SLA_BREACH: "[{ref}] délai de {clock} dépassé",
         Notification.Kind.PRIORITY_RAISED: "[{ref}] priorité relevée à {priority}",
+        Notification.Kind.URGENT_INCIDENT: "[{ref}] nouvel incident urgent",
+        Notification.Kind.CLAIM_FILED: "[{ref}] réclamation SLA déposée",
     },
 }
 CLOCK_NAMES = {
@@ -48,6 +53,57 @@ def notify(
     for row in rows:
         enqueue_with_commit(send_notification, row.pk)
     return rows
+
+
+def notify_each(
+    *, recipients: Iterable[User], ticket: Ticket, kind: str, message: Callable[[], str], at: datetime
+) -> list[Notification]:
+    """As ``notify``, with each recipient's text written in the recipient's language: ``message`` is called
+    under it (its strings are gettext's)."""
+    rows: list[Notification] = []
+    for user in {r.pk: r for r in recipients if r.is_active}.values():
+        with translation.override(user.language if user.language in SUBJECTS else "en"):
+            text = message()
+        rows += notify(recipients=[user], ticket=ticket, kind=kind, clock="", message=text, at=at)
+    return rows
+
+
+def team_of(ticket: Ticket) -> list[User]:
+    """The ticket's team: its members and its supervisor, active, each once (none without a team)."""
+    if ticket.team is None:
+        return []
+    people = [*ticket.team.members.filter(is_active=True).order_by("pk")]
+    if ticket.team.supervisor is not None:
+        people.append(ticket.team.supervisor)
+    return list({u.pk: u for u in people if u.is_active}.values())
+
+
+def urgent_message(ticket: Ticket) -> Callable[[], str]:
+    def text() -> str:
+        return _(
+            "New urgent incident %(ref)s for %(organisation)s: %(subject)s. Opened by %(requester)s; "
+            "it is in the %(team)s queue."
+        ) % {
+            "ref": ticket.reference,
+            "organisation": ticket.organisation.name,
+            "subject": ticket.subject,
+            "requester": ticket.requester.display_name if ticket.requester else "?",
+            "team": ticket.team.name if ticket.team else "?",
+        }
+
+    return text
+
+
+def urgent_incident(*, ticket: Ticket, at: datetime) -> list[Notification]:
+    """A new urgent incident: its team hears at once (inside the caller's transaction; mailed on commit).
+    The engineer on call, when a rota is configured, hears from ``channels.oncall``."""
+    return notify_each(
+        recipients=team_of(ticket),
+        ticket=ticket,
+        kind=Notification.Kind.URGENT_INCIDENT,
+        message=urgent_message(ticket),
+        at=at,
+    )
 
 
 @task()

@@ -26,7 +26,7 @@ from guichet.customers.services import backoffice_open
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
 
-from . import events, sla
+from . import events, notifications, sla
 from .attachments import check as check_upload
 from .attachments import clean_filename
 from .errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
@@ -283,6 +283,8 @@ def ticket_create(
             },
         )
         events.ticket_opened.send(sender=Ticket, ticket=ticket, door=door)
+        if door != "import" and category == Category.INCIDENT and priority == Priority.URGENT:
+            notifications.urgent_incident(ticket=ticket, at=now)  # the team (on call: channels.oncall)
     return ticket
 
 
@@ -597,6 +599,7 @@ def quote_send(
         "quote.sent",
         changes={"quote_id": quote.pk, "amount": str(quote.amount), "currency": quote.currency},
     )
+    events.quote_sent.send(sender=Quote, quote=quote)  # the customer is told (channels.mail.outbound)
     return quote
 
 

@@ -1,5 +1,5 @@
-"""Mail to customers about their tickets: received, answered, resolved — in the reader's language, threaded
-so that their reply comes back to the same ticket.
+"""Mail to customers about their tickets: received, answered, resolved, a quote waiting for their decision —
+in the reader's language, threaded so that their reply comes back to the same ticket.
 
 Each mail has a Message-ID Guichet chooses (``ticket-GT-2026-000123.<what>.<recipient>@<domain>``), recorded
 in ``MailThread`` before it leaves: a reply's In-Reply-To finds the ticket, and a task run twice finds the row
@@ -22,7 +22,9 @@ from django_tasks import task
 from guichet.customers.models import User
 from guichet.customers.selectors import may_act
 from guichet.jobs.enqueue import enqueue_with_commit
-from guichet.tickets.models import Channel, SlaClock, Ticket, TicketMessage
+from guichet.money.amounts import Money
+from guichet.tickets.models import Channel, Quote, QuoteStatus, SlaClock, Ticket, TicketMessage
+from guichet.tickets.services import may_decide_quote
 
 from ..models import Mailbox, MailThread
 from .parsing import safe_header_value
@@ -53,6 +55,12 @@ TEXTS = {
             "{body}\n\nReply to this mail to go on; without an answer the request may be closed.\n\n"
             "-- \n{team}",
         ),
+        "quote": (
+            "[{ref}] quote waiting for your decision: {subject}",
+            'Hello {name},\n\nFor your request {ref} "{subject}" we propose: {amount}.\n\n{description}'
+            "The work starts once it is accepted. Accept or refuse it in the extranet (Tickets, {ref}); "
+            "your organisation's admin and billing contacts decide.\n\n-- \n{team}",
+        ),
         "due": "Our commitments for it:",
         "due_line": "- {clock} by {due}",
     },
@@ -77,6 +85,13 @@ TEXTS = {
             "{body}\n\nRépondez à ce message pour la poursuivre ; sans réponse, elle pourra être close.\n\n"
             "-- \n{team}",
         ),
+        "quote": (
+            "[{ref}] devis en attente de votre décision : {subject}",
+            "Bonjour {name},\n\nPour votre demande {ref} « {subject} », nous proposons : {amount}.\n\n"
+            "{description}Les travaux commencent dès son acceptation. Acceptez-le ou refusez-le dans "
+            "l'extranet (Tickets, {ref}) ; les contacts administrateurs et facturation de votre organisation "
+            "décident.\n\n-- \n{team}",
+        ),
         "due": "Nos engagements :",
         "due_line": "- {clock} avant le {due}",
     },
@@ -92,10 +107,16 @@ def _sender_address() -> str:
     return box.address if box else settings.DEFAULT_FROM_EMAIL
 
 
-def recipients(ticket: Ticket) -> list[User]:
+def recipients(ticket: Ticket, kind: str = "") -> list[User]:
     """The requester and the customers watching: contacts who may act (``may_act``: not deactivated) with an
-    address, each once."""
+    address, each once. For a quote, also the organisation's contacts who decide it (admin and billing:
+    ``services.may_decide_quote``)."""
     people = [ticket.requester, *ticket.watchers.filter(kind=User.Kind.CUSTOMER).select_related("contact")]
+    if kind == "quote":
+        contacts = User.objects.filter(
+            kind=User.Kind.CUSTOMER, contact__organisation=ticket.organisation_id
+        ).select_related("contact")
+        people += [u for u in contacts.order_by("pk") if may_decide_quote(u, ticket)]
     seen: dict[int, User] = {}
     for user in people:
         if user is not None and may_act(user) and user.email and user.kind == User.Kind.CUSTOMER:
@@ -127,7 +148,12 @@ def _thread(ticket: Ticket) -> tuple[str | None, list[str]]:
 
 
 def build(
-    ticket: Ticket, kind: str, user: User, message: TicketMessage | None, message_id: str
+    ticket: Ticket,
+    kind: str,
+    user: User,
+    message: TicketMessage | None,
+    message_id: str,
+    quote: Quote | None = None,
 ) -> EmailMessage:
     lang = user.language if user.language in TEXTS else "en"
     subject_t, body_t = TEXTS[lang][kind]
@@ -138,6 +164,8 @@ def build(
         "team": settings.GUICHET_MAIL_SIGNATURE,
         "dues": _dues(ticket, user, lang) if kind == "received" else "",
         "body": message.body if message else "",
+        "amount": str(Money.of(quote.amount, quote.currency)) if quote else "",
+        "description": f"{quote.description.strip()}\n\n" if quote and quote.description.strip() else "",
         "author": message.author.display_name if message and message.author else "",
         "since": (
             message.created_at.astimezone(
@@ -170,7 +198,9 @@ def build(
 
 
 @task()
-def send_ticket_mail(ticket_id: int, kind: str, message_pk: int | None = None, attempt: int = 1) -> int:
+def send_ticket_mail(
+    ticket_id: int, kind: str, message_pk: int | None = None, attempt: int = 1, quote_pk: int | None = None
+) -> int:
     """Mail ``kind`` about a ticket to each of its customer recipients not yet sent to; returns how many
     left. Idempotent per recipient (the Message-ID row); retried later on an SMTP failure."""
     ticket = Ticket.objects.select_related("requester", "organisation").filter(pk=ticket_id).first()
@@ -179,9 +209,13 @@ def send_ticket_mail(ticket_id: int, kind: str, message_pk: int | None = None, a
     message = (
         TicketMessage.objects.select_related("author").filter(pk=message_pk).first() if message_pk else None
     )
+    quote = Quote.objects.filter(pk=quote_pk, ticket=ticket).first() if quote_pk else None
+    if kind == "quote" and (quote is None or quote.status != QuoteStatus.SENT):
+        return 0  # decided (or gone) before its mail left: nothing to ask any more
     sent = 0
-    for user in recipients(ticket):
-        message_id = f"ticket-{ticket.reference}.{kind}{message_pk or ''}.u{user.pk}@{domain()}"
+    for user in recipients(ticket, kind):
+        about = message_pk or quote_pk or ""
+        message_id = f"ticket-{ticket.reference}.{kind}{about}.u{user.pk}@{domain()}"
         try:
             with transaction.atomic():
                 _, created = MailThread.objects.get_or_create(
@@ -189,14 +223,14 @@ def send_ticket_mail(ticket_id: int, kind: str, message_pk: int | None = None, a
                 )
                 if not created:
                     continue  # sent by an earlier run
-                build(ticket, kind, user, message, message_id).send()
+                build(ticket, kind, user, message, message_id, quote).send()
                 sent += 1
         except (smtplib.SMTPException, OSError):
             if attempt >= ATTEMPTS:
                 raise
             delay = RETRY_AFTER[min(attempt, len(RETRY_AFTER)) - 1]
             send_ticket_mail.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-                ticket_id, kind, message_pk, attempt + 1
+                ticket_id, kind, message_pk, attempt + 1, quote_pk
             )
             return sent
     return sent
@@ -216,12 +250,17 @@ def on_resolved(sender, ticket: Ticket, **kwargs) -> None:
     enqueue_with_commit(send_ticket_mail, ticket.pk, "resolved")
 
 
+def on_quote_sent(sender, quote: Quote, **kwargs) -> None:
+    enqueue_with_commit(send_ticket_mail, quote.ticket_id, "quote", None, 1, quote.pk)
+
+
 def connect() -> None:
     from guichet.tickets import events
 
     events.ticket_opened.connect(on_opened, dispatch_uid="channels.mail.opened")
     events.staff_replied.connect(on_staff_reply, dispatch_uid="channels.mail.reply")
     events.ticket_resolved.connect(on_resolved, dispatch_uid="channels.mail.resolved")
+    events.quote_sent.connect(on_quote_sent, dispatch_uid="channels.mail.quote")
 
 
 def remind_waiting(now=None) -> int:

@@ -3,6 +3,7 @@
 from django import template
 
 from guichet.billing.selectors import may_see_invoices
+from guichet.customers.access import may_see_dashboard
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 def sees_invoices(user) -> bool:
     """{% if request.user|sees_invoices %}: staff, and the admin or billing contacts of an organisation."""
     return user.is_authenticated and may_see_invoices(user)
+
+
+@register.filter
+def sees_dashboard(user) -> bool:
+    """{% if request.user|sees_dashboard %}: supervisors, account managers and admins."""
+    return may_see_dashboard(user)

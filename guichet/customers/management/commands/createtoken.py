@@ -6,6 +6,9 @@ from guichet.customers.tokens import token_create
 
 
 class Command(BaseCommand):
+    # Only the database is needed (a token is random bytes, stored hashed): no system check, so that it runs
+    # without SECRET_KEY, e.g. beside `make run` with DEBUG unset, as the README shows.
+    requires_system_checks: list[str] = []
     help = "Create an API token for USERNAME and print it (it is shown only this once)."
 
     def add_arguments(self, parser):
