@@ -52,7 +52,9 @@ def _time(at):
 
 def test_a_met_clock_shows_when_it_was_met_not_its_due_instant(world):
     ticket = open_ticket(world, lu(2026, 12, 1, 8))  # Office incident: first answer due at 12:00
-    services.ticket_reply(actor=world.agent, door="api", ticket=ticket, body="On it", at=lu(2026, 12, 1, 9))
+    services.ticket_reply(
+        actor=world.agent, door="api", ticket=ticket, body="On it", at=lu(2026, 12, 1, 9), can_import=True
+    )
     for client, path in (
         (browser(world.customer), f"/extranet/tickets/{ticket.reference}/"),
         (browser(world.supervisor), f"/console/tickets/{ticket.reference}/"),

@@ -207,7 +207,7 @@ def test_alertmanager_ignores_an_alert_whose_start_is_out_of_range(world, line, 
             }
         ],
     }
-    answer = as_user(world.noc_agent).post("/outages/alertmanager", payload)
+    answer = as_user(world.noc_agent, can_post_alerts=True).post("/outages/alertmanager", payload)
     assert answer.status_code == 200 and answer.json()["ignored"] == 1
 
 

@@ -76,7 +76,12 @@ def test_a_technical_service_request_changed_into_an_incident_starts_its_clocks_
     with time_machine.travel(lu(2026, 12, 1, 12, 30), tick=False):
         ticket = open_ticket(world, lu(2026, 12, 1, 8), category=Category.TECHNICAL_SERVICE)
         services.ticket_reply(
-            actor=world.agent, door="api", ticket=ticket, body="We look", at=lu(2026, 12, 1, 9)
+            actor=world.agent,
+            door="api",
+            ticket=ticket,
+            body="We look",
+            at=lu(2026, 12, 1, 9),
+            can_import=True,
         )
         assert clocks(ticket) == {}
         change(world, ticket, category=Category.INCIDENT)
@@ -108,7 +113,12 @@ def test_a_met_first_response_stays_met_when_the_priority_is_raised_later(world)
     world.use_plan("saas-support")
     ticket = open_ticket(world, lisbon(2026, 11, 30, 10), category=Category.REQUEST, priority="high")
     services.ticket_reply(
-        actor=world.agent, door="api", ticket=ticket, body="Hello", at=lisbon(2026, 11, 30, 15)
+        actor=world.agent,
+        door="api",
+        ticket=ticket,
+        body="Hello",
+        at=lisbon(2026, 11, 30, 15),
+        can_import=True,
     )
     change(world, ticket, priority="urgent")  # urgent: 4 h, which the 5 h answer would have missed
     fr = clocks(ticket)["first_response"]
@@ -138,7 +148,7 @@ def test_the_escalations_priority_raise_leaves_a_met_intervention_met(world):
     with time_machine.travel(lu(2026, 11, 30, 12, 30), tick=False):
         ticket = open_ticket(world, lu(2026, 11, 30, 8), category=Category.REQUEST, priority="medium")
         services.ticket_start_intervention(
-            actor=world.agent, door="api", ticket=ticket, at=lu(2026, 11, 30, 9, 30)
+            actor=world.agent, door="api", ticket=ticket, at=lu(2026, 11, 30, 9, 30), can_import=True
         )
         assert escalation.sweep()["raised"] == 1  # unanswered after 4 h: medium -> high
     ticket.refresh_from_db()
@@ -180,7 +190,7 @@ def test_the_migration_turns_clocks_a_merge_ended_as_met_into_merged(world):
         keep = open_ticket(world, lu(2026, 12, 1, 9), subject="Trunk down")
         dup = open_ticket(world, lu(2026, 12, 1, 9, 30), subject="Trunk down again")
         services.ticket_reply(
-            actor=world.agent, door="api", ticket=dup, body="We look", at=lu(2026, 12, 1, 10)
+            actor=world.agent, door="api", ticket=dup, body="We look", at=lu(2026, 12, 1, 10), can_import=True
         )
         services.ticket_merge(actor=world.supervisor, door="api", ticket=dup, into=keep)
     # As merges left them before: "met" at the merge.
