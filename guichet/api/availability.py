@@ -80,7 +80,7 @@ def list_outages(request, subscription_id: Id | None = None):
         .distinct()
         .select_related("ticket")
         .prefetch_related("subscriptions")
-        .order_by("-started_at")[:200]
+        .order_by("-started_at", "-pk")[:200]
     )
     return [_out(o, ids) for o in outages]
 

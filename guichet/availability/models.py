@@ -43,7 +43,7 @@ class Outage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["started_at", "ended_at"], name="outage_period")]
 
     def __str__(self) -> str:

@@ -62,7 +62,7 @@ class Claim(models.Model):
     decision_reason = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-filed_at"]
+        ordering = ["-filed_at", "-pk"]
         constraints = [
             # A rejected claim does not stand in the way of a corrected one for the same ticket and month.
             models.UniqueConstraint(

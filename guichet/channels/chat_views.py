@@ -130,7 +130,7 @@ def console_queue(request):
     conversations = (
         ChatConversation.objects.filter(status=Status.OPEN)
         .select_related("contact", "organisation", "agent", "ticket")
-        .order_by("-waiting_for_staff", "last_message_at")
+        .order_by("-waiting_for_staff", "last_message_at", "pk")
     )
     mine = request.GET.get("mine") == "1"
     if mine:

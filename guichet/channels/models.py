@@ -77,7 +77,7 @@ class InboundMail(models.Model):
     )
 
     class Meta:
-        ordering = ["-received_at"]
+        ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["outcome", "received_at"]),
             models.Index(fields=["sender", "outcome", "received_at"]),
@@ -98,7 +98,7 @@ class DeadLetter(models.Model):
     replay_result = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-received_at"]
+        ordering = ["-received_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.reason[:80]}"
@@ -141,7 +141,7 @@ class WhatsAppMessage(models.Model):
     )
 
     class Meta:
-        ordering = ["-sent_at"]
+        ordering = ["-sent_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{'from' if self.inbound else 'to'} +{self.phone}: {self.body[:60]}"
@@ -164,7 +164,7 @@ class PhoneCall(models.Model):
     )
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
         return f"+{self.number} {self.started_at:%Y-%m-%d %H:%M} ({self.duration_seconds} s)"
@@ -229,7 +229,7 @@ class Page(models.Model):
     false_alarm = models.BooleanField(default=False, help_text="Declared an emergency, was not one.")
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(
                 fields=["next_page_at"], name="page_due", condition=models.Q(acknowledged_at__isnull=True)
@@ -315,7 +315,7 @@ class ChatConversation(models.Model):
     end_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-started_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "started_at"], name="chat_status_started"),
             models.Index(fields=["contact", "started_at"], name="chat_contact_started"),

@@ -41,7 +41,7 @@ def caller(number: str) -> dict[str, Any] | None:
     plan = plan_for_organisation(contact.organisation)
     open_tickets = list(
         Ticket.objects.filter(organisation=contact.organisation, status__in=OPEN_STATUSES)
-        .order_by("-opened_at")
+        .order_by("-opened_at", "-pk")
         .values_list("reference", "subject")[:10]
     )
     return {

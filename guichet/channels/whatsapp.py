@@ -185,7 +185,7 @@ def _thread(message: dict[str, Any], contact: Contact) -> Ticket | None:
             merged_into__isnull=True,
             opened_at__gte=timezone.now() - timedelta(days=THREAD_DAYS),
         )
-        .order_by("-opened_at")
+        .order_by("-opened_at", "-pk")
         .first()
     )
 

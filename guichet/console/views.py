@@ -28,7 +28,7 @@ def claims(request):
     return render(
         request,
         "console/claims.html",
-        {"claims": rows.order_by("filed_at")[:200], "status": status, "statuses": Claim.Status.choices},
+        {"claims": rows.order_by("filed_at", "pk")[:200], "status": status, "statuses": Claim.Status.choices},
     )
 
 
@@ -135,7 +135,7 @@ def backoffice(request):
     pending = (
         BackOfficeRequest.objects.filter(done_at__isnull=True)
         .select_related("organisation", "requested_by")
-        .order_by("due_at")[:200]
+        .order_by("due_at", "pk")[:200]
     )
     return render(request, "console/backoffice.html", {"requests": pending, "now": timezone.now()})
 

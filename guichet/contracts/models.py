@@ -141,7 +141,7 @@ class Suspension(models.Model):
     )
 
     class Meta:
-        ordering = ["subscription", "-suspended_at"]
+        ordering = ["subscription", "-suspended_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription"],
@@ -168,7 +168,7 @@ class TerminationRequest(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-requested_at"]
+        ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription"],

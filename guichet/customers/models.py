@@ -169,7 +169,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
@@ -200,7 +200,7 @@ class BackOfficeRequest(models.Model):
     )
 
     class Meta:
-        ordering = ["-requested_at"]
+        ordering = ["-requested_at", "-pk"]
         indexes = [
             models.Index(fields=["organisation", "requested_at"], name="backoffice_org"),
             models.Index(
@@ -228,7 +228,7 @@ class SignInFailure(models.Model):
     )
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-pk"]
         indexes = [
             models.Index(fields=["username", "at"], name="signin_failure_username"),
             models.Index(fields=["device", "at"], name="signin_failure_device"),
@@ -251,7 +251,7 @@ class PasswordResetRequest(models.Model):
     mailed = models.BooleanField(default=True, help_text="False: over the per-address limit, nothing sent.")
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-pk"]
         indexes = [
             models.Index(fields=["email", "at"], name="reset_request_email"),
             models.Index(fields=["ip_address", "at"], name="reset_request_ip"),

@@ -33,7 +33,8 @@ def tickets(request):
     show = request.GET.get("show", "open")
     rows = tickets_visible_to(request.user).select_related("subscription__service")
     rows = rows.filter(status__in=OPEN_STATUSES) if show == "open" else rows.exclude(status__in=OPEN_STATUSES)
-    rows = rows.order_by("next_due_at", "-opened_at") if show == "open" else rows.order_by("-opened_at")
+    order = ("next_due_at", "-opened_at", "-pk") if show == "open" else ("-opened_at", "-pk")
+    rows = rows.order_by(*order)
     return render(
         request, "portal/tickets.html", {"tickets": rows[:200], "show": show, "now": timezone.now()}
     )

@@ -214,7 +214,7 @@ def claim_new(request):
     subscriptions = subscriptions_visible_to(user).order_by("service__name", "identifier")
     # The latest 50 not merged into another (a claim names the ticket the work went on): read in order from
     # the partial index ticket_org_opened (they were all sorted: ~100 ms at 50,000 tickets per organisation).
-    tickets = tickets_visible_to(user).filter(merged_into__isnull=True).order_by("-opened_at")[:50]
+    tickets = tickets_visible_to(user).filter(merged_into__isnull=True).order_by("-opened_at", "-pk")[:50]
     window = claim_month(at=timezone.now(), tz=ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE))
     values = {
         "customer_name": user.contact.organisation.name,

@@ -113,7 +113,7 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-opened_at"]
+        ordering = ["-opened_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "next_due_at"], name="ticket_queue"),
             models.Index(fields=["team", "status", "next_due_at"], name="ticket_team_queue"),
@@ -279,7 +279,7 @@ class Quote(models.Model):
     )
 
     class Meta:
-        ordering = ["-sent_at"]
+        ordering = ["-sent_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="quote_amount_not_negative")
         ]
@@ -311,7 +311,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
 
     def __str__(self) -> str:

@@ -237,7 +237,7 @@ def similar_open_tickets(
     candidates = [
         Candidate(*row)
         for row in recent.exclude(pk=exclude_id)
-        .order_by("-opened_at")
+        .order_by("-opened_at", "-pk")
         .values_list("id", "reference", "subject", "status", "opened_at")[:DUPLICATE_CANDIDATES]
     ]
     missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
