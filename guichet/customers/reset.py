@@ -90,7 +90,9 @@ class _LinkMail(PasswordResetForm):
 
     def get_users(self, email):
         # Only who may act (``selectors.may_act``): a deactivated contact gets no link, as it may not sign in.
-        users = User.objects.filter(email__iexact=email, is_active=True).select_related("contact")
+        users = User.objects.filter(email__iexact=email, is_active=True).select_related(
+            "contact__organisation"
+        )
         return [u for u in users if u.email and may_act(u)]
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):

@@ -22,9 +22,10 @@ def may_act(user) -> bool:
     if user.kind != User.Kind.CUSTOMER:
         return True
     # A customer login without a Contact row belongs to no organisation: it may sign in, but every scoped
-    # read gives it nothing (``acting_contact`` is None).
+    # read gives it nothing (``acting_contact`` is None). An organisation the provider deactivated (a former
+    # customer) takes every door from all of its contacts at once, as a contact's own deactivation does.
     contact = getattr(user, "contact", None)
-    return contact is None or contact.is_active
+    return contact is None or (contact.is_active and contact.organisation.is_active)
 
 
 def acting_contact(user) -> Contact | None:
@@ -62,7 +63,7 @@ def people_with_address(address: str) -> list[User]:
     address = (address or "").strip()
     if not address:
         return []
-    users = User.objects.filter(email__iexact=address, is_active=True).select_related("contact")
+    users = User.objects.filter(email__iexact=address, is_active=True).select_related("contact__organisation")
     return [user for user in users.order_by("pk")[:10] if may_act(user)]
 
 
@@ -76,7 +77,7 @@ def contacts_for_number(number: str) -> list[Contact]:
         return []
     return list(
         Contact.objects.select_related("user", "organisation")
-        .filter(phone_digits=digits, is_active=True, user__is_active=True)
+        .filter(phone_digits=digits, is_active=True, user__is_active=True, organisation__is_active=True)
         .order_by("pk")[:10]
     )
 

@@ -186,7 +186,7 @@ class LimitedModelBackend(ModelBackend):
         return may_act(user)
 
     def get_user(self, user_id):
-        user = User._default_manager.select_related("contact").filter(pk=user_id).first()
+        user = User._default_manager.select_related("contact__organisation").filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):

@@ -48,7 +48,7 @@ def token_authenticate(token: str) -> ApiToken | None:
     if len(parts) < 3 or parts[0] != "gt" or len(parts[1]) != PREFIX_LEN:
         return None
     row = (
-        ApiToken.objects.select_related("user", "user__contact")
+        ApiToken.objects.select_related("user", "user__contact__organisation")
         .filter(prefix=parts[1], revoked_at__isnull=True)
         .first()
     )

@@ -103,3 +103,25 @@ def test_a_deactivated_contact_gets_no_password_reset_link(world, colin):
     assert Client().post(RESET, {"email": colin.email}).status_code == 302  # the same answer as for anyone
     run_queued()
     assert mail.outbox == []
+
+
+def test_an_organisation_deactivated_by_the_provider_takes_every_door_from_its_contacts(world, colin):
+    """The sibling of a contact's own deactivation: a former customer's contacts keep no session, token or
+    sign-in, and their still-active colleagues of other organisations are untouched."""
+    session = Client()
+    session.force_login(colin)
+    _, token = token_create(user=colin)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert Client().get("/api/v1/tickets", **bearer).status_code == 200
+
+    world.org.is_active = False
+    world.org.save()
+    colin.refresh_from_db()
+
+    assert not may_act(colin) and acting_contact(colin) is None
+    assert token_authenticate(token) is None
+    assert Client().get("/api/v1/tickets", **bearer).status_code == 401
+    page = session.get("/extranet/tickets/")
+    assert (page.status_code, page["Location"].split("?")[0]) == (302, "/accounts/login/")
+    assert not Client().login(username=colin.username, password="pw-colin-1234")
+    assert may_act(world.foreigner)  # Globex's contacts go on

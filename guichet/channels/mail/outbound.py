@@ -111,11 +111,14 @@ def recipients(ticket: Ticket, kind: str = "") -> list[User]:
     """The requester and the customers watching: contacts who may act (``may_act``: not deactivated) with an
     address, each once. For a quote, also the organisation's contacts who decide it (admin and billing:
     ``services.may_decide_quote``)."""
-    people = [ticket.requester, *ticket.watchers.filter(kind=User.Kind.CUSTOMER).select_related("contact")]
+    people = [
+        ticket.requester,
+        *ticket.watchers.filter(kind=User.Kind.CUSTOMER).select_related("contact__organisation"),
+    ]
     if kind == "quote":
         contacts = User.objects.filter(
             kind=User.Kind.CUSTOMER, contact__organisation=ticket.organisation_id
-        ).select_related("contact")
+        ).select_related("contact__organisation")
         people += [u for u in contacts.order_by("pk") if may_decide_quote(u, ticket)]
     seen: dict[int, User] = {}
     for user in people:
