@@ -42,9 +42,12 @@ def carlas_ticket(port) -> Ticket:
     return InboundMail.objects.get().ticket
 
 
+REFERENCE = "GT-YYYY-NNNNNN"  # stands for Carla's ticket's reference (its year is the year it opens in)
+
+
 def staff_mail(from_header: str, *extra: str, message_id: str = "forged.1@evil.example") -> bytes:
     headers = [*extra, f"From: {from_header}", "To: support@guichet.example"]
-    headers += ["Subject: Re: [GT-2026-000001] SIP trunk down at Site B", f"Message-ID: <{message_id}>"]
+    headers += [f"Subject: Re: [{REFERENCE}] SIP trunk down at Site B", f"Message-ID: <{message_id}>"]
     return ("\r\n".join(headers) + "\r\n\r\nFixed on our side, closing.\r\n").encode()
 
 
@@ -82,14 +85,16 @@ def test_forged_staff_mail_is_held_with_no_reply_no_clock_and_no_mail(world, ser
     if raw is None:  # the reply address mailed to Nora, used with Alice's From
         raw = staff_mail("Alice <alice@example.com>")
         to = reply_address(to, user_pk=world.noc_agent.pk, ticket_pk=ticket.pk)
-    send(server, raw, to=to)
+    send(server, raw.replace(REFERENCE.encode(), ticket.reference.encode()), to=to)
     row = InboundMail.objects.get(message_id="forged.1@evil.example")
     ticket.refresh_from_db()
     assert row.outcome == InboundMail.Outcome.HELD and row.ticket_message is None
     assert TicketMessage.objects.filter(ticket=ticket).count() == 1
     assert ticket.first_response_at is None
     assert not SlaClock.objects.get(ticket=ticket, clock="first_response").stopped
-    assert sent_subjects() == ["[GT-2026-000001] SIP trunk down at Site B"]  # Carla's acknowledgement only
+    assert sent_subjects() == [
+        f"[{ticket.reference}] SIP trunk down at Site B"
+    ]  # Carla's acknowledgement only
 
 
 def test_a_customer_mail_failing_dmarc_is_held_not_filed(world, server):
@@ -114,17 +119,15 @@ def test_a_customer_mail_with_several_from_mailboxes_is_held(world, server):
 
 def test_staff_mail_proven_by_our_servers_dmarc_pass_becomes_the_reply(world, server):
     ticket = carlas_ticket(server)
-    send(
-        server,
-        staff_mail(
-            "Alice <alice@example.com>",
-            f"Authentication-Results: {OURS}; dmarc=pass (p=reject) header.from=example.com",
-        ),
+    raw = staff_mail(
+        "Alice <alice@example.com>",
+        f"Authentication-Results: {OURS}; dmarc=pass (p=reject) header.from=example.com",
     )
+    send(server, raw.replace(REFERENCE.encode(), ticket.reference.encode()))
     row = InboundMail.objects.get(message_id="forged.1@evil.example")
     ticket.refresh_from_db()
     assert row.outcome == InboundMail.Outcome.APPENDED and ticket.first_response_at is not None
-    assert "Re: [GT-2026-000001] SIP trunk down at Site B" in sent_subjects()
+    assert f"Re: [{ticket.reference}] SIP trunk down at Site B" in sent_subjects()
 
 
 def test_staff_mail_to_its_signed_reply_address_becomes_the_reply(world, server):
