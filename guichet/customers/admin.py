@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 
 from . import signin
 from .forms import AdminSignInForm
 from .models import ApiToken, Contact, Organisation, SignInFailure, Team, User
+from .services import identifier_errors
 
 admin.site.login_form = AdminSignInForm  # the admin's sign-in page is behind the sign-in limit too
 _admin_login = admin.site.login
@@ -18,8 +21,33 @@ def _limited_admin_login(request, extra_context=None):
 admin.site.login = _limited_admin_login
 
 
+def _refuse_taken(form: forms.ModelForm, **identifiers) -> None:
+    """An address or a number identifies one person, in the admin as at every other door
+    (``services.identifier_errors``): the admin's change view runs in a transaction, which holds the lock."""
+    for field, message in identifier_errors(**identifiers).items():
+        if field in form.fields:
+            form.add_error(field, message)
+
+
+class UserForm(UserChangeForm):
+    def clean(self):
+        data = super().clean()
+        contact = getattr(self.instance, "contact", None) if self.instance.pk else None
+        _refuse_taken(self, email=data.get("email"), contact=contact, user=self.instance)
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("is_active", True):
+            _refuse_taken(self, phone=data.get("phone"), contact=self.instance if self.instance.pk else None)
+        return data
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserForm
     list_display = ("username", "email", "first_name", "last_name", "kind", "is_active")
     list_filter = ("kind", "is_active", "is_staff")
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Guichet", {"fields": ("kind", "language", "time_zone")}))
@@ -27,6 +55,7 @@ class UserAdmin(DjangoUserAdmin):
 
 class ContactInline(admin.TabularInline):
     model = Contact
+    form = ContactForm
     extra = 0
     raw_id_fields = ("user",)
 

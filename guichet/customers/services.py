@@ -225,14 +225,20 @@ def _lock_identifier(kind: str, value: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def identifier_errors(*, email: str | None = None, phone: str | None = None, contact: Contact | None = None):
-    """The fields among ``email`` and ``phone`` that already identify someone other than ``contact``, with
-    why: a dict for a ValidationError, empty when both are free. Addresses are compared without case, any
-    login's (its address or its username), active or not (a reactivated login would share it); numbers by
-    their digits, among active contacts. Call it inside the transaction that writes them: it holds each
-    identifier's lock until that transaction ends (``_lock_identifier``)."""
+def identifier_errors(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    contact: Contact | None = None,
+    user: User | None = None,
+):
+    """The fields among ``email`` and ``phone`` that already identify someone other than ``contact`` (or the
+    login ``user``, for staff), with why: a dict for a ValidationError, empty when both are free. Addresses
+    are compared without case, any login's (its address or its username), active or not (a reactivated
+    login would share it); numbers by their digits, among active contacts. Call it inside the transaction
+    that writes them: it holds each identifier's lock until that transaction ends (``_lock_identifier``)."""
     errors: dict[str, str] = {}
-    own_user = contact.user_id if contact is not None else None
+    own_user = contact.user_id if contact is not None else getattr(user, "pk", None)
     if email:
         address = email.strip()
         _lock_identifier("email", address.lower())

@@ -2,6 +2,8 @@
 organisation's contact's address, nor another contact's number (mail, WhatsApp and the phone would then put
 one person's messages to another organisation). And an organisation always keeps an admin contact."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -95,3 +97,54 @@ def test_an_admin_role_may_go_once_another_contact_holds_one(world):
     services.contact_update(actor=world.customer, door="web", contact=carla, roles=["technical"])
     carla.refresh_from_db()
     assert carla.roles == ["technical"]
+
+
+def test_the_admin_refuses_a_taken_address_or_number_too(world, fred_phone):
+    """The Django admin is a door like the others: a staff admin cannot give a login another's address, nor a
+    contact another contact's number, by mistake."""
+    from django.urls import reverse
+
+    admin = Client()
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    admin.force_login(world.admin)
+    colin = world.colleague
+    page = admin.get(reverse("admin:customers_user_change", args=[colin.pk]))
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update({"email": "FRED@example.com", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    data["groups"], data["user_permissions"] = [], []
+    answer = admin.post(reverse("admin:customers_user_change", args=[colin.pk]), data)
+    assert answer.status_code == 200 and "email" in answer.context["adminform"].form.errors
+    colin.refresh_from_db()
+    assert colin.email != "FRED@example.com"
+
+    acme = world.org
+    contacts = list(acme.contacts.order_by("pk"))
+    data = {
+        "name": acme.name,
+        "slug": acme.slug,
+        "is_active": "on",
+        "contacts-TOTAL_FORMS": str(len(contacts)),
+        "contacts-INITIAL_FORMS": str(len(contacts)),
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
+    }
+    for i, c in enumerate(contacts):
+        data.update(
+            {
+                f"contacts-{i}-id": str(c.pk),
+                f"contacts-{i}-organisation": str(acme.pk),
+                f"contacts-{i}-user": str(c.user_id),
+                f"contacts-{i}-roles": json.dumps(c.roles),
+                f"contacts-{i}-phone": "+49 170 555 0101" if c.user_id == colin.pk else c.phone,
+                f"contacts-{i}-is_active": "on" if c.is_active else "",
+            }
+        )
+    answer = admin.post(reverse("admin:customers_organisation_change", args=[acme.pk]), data)
+    assert answer.status_code == 200, answer.get("Location")
+    assert "another contact" in answer.content.decode()  # the inline row shows the refusal
+    colin.contact.refresh_from_db()
+    assert colin.contact.phone == ""
