@@ -80,10 +80,3 @@ def contacts_for_number(number: str) -> list[Contact]:
         .filter(phone_digits=digits, is_active=True, user__is_active=True, organisation__is_active=True)
         .order_by("pk")[:10]
     )
-
-
-def contact_for_number(number: str) -> Contact | None:
-    """The one active contact whose phone is ``number``; None for an unknown or empty number, and when
-    several contacts share it (``contacts_for_number`` tells them apart)."""
-    found = contacts_for_number(number)
-    return found[0] if len(found) == 1 else None
