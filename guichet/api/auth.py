@@ -42,7 +42,7 @@ def can_post_alerts(request) -> bool:
 def staff_only(request, why: str):
     """The caller, when it is provider staff; 403 with ``why`` for customers."""
     from guichet.customers.models import User
-    from guichet.tickets.errors import PermissionDenied
+    from guichet.errors import PermissionDenied
 
     if request.user.kind == User.Kind.CUSTOMER:
         raise PermissionDenied(why)

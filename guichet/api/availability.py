@@ -10,11 +10,11 @@ from typing import Any
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field
 
+from guichet import provider
 from guichet.availability import services
 from guichet.availability.models import Outage
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
-from guichet.contracts.services import provider_today
-from guichet.tickets.errors import NotFound, ValidationError
+from guichet.errors import NotFound, ValidationError
 from guichet.tickets.selectors import ticket_get
 
 from .auth import can_post_alerts, staff_only
@@ -185,7 +185,7 @@ def availability(
     """By default the current month, so far."""
     subscription = subscription_get(request.user, subscription_id)
     if year is None or month is None:
-        today = provider_today()
+        today = provider.today()
         year, month = today.year, today.month
     result = services.monthly(subscription, year, month)
     return {
@@ -269,6 +269,6 @@ def get_quality(
             raise ValidationError({"metric": f"The {subscription.plan.name} plan has no quality objective."})
         metric = first.metric
     if year is None or month is None:
-        today = provider_today()
+        today = provider.today()
         year, month = today.year, today.month
     return _quality(subscription, metric, year, month)

@@ -20,7 +20,7 @@ from guichet.billing.selectors import (
     invoices_visible_to,
 )
 from guichet.contracts.selectors import subscription_get
-from guichet.tickets.errors import PermissionDenied
+from guichet.errors import PermissionDenied
 
 from .tickets import STRICT
 from .types import Amount, Id, Instant, money_text

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from guichet.channels import phone
 from guichet.customers.models import User
-from guichet.tickets.errors import ValidationError
+from guichet.errors import ValidationError
 from guichet.tickets.selectors import ticket_get
 
 from .auth import can_import, staff_only

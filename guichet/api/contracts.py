@@ -12,8 +12,8 @@ from guichet.contracts import services
 from guichet.contracts.models import Service, Subscription
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
 from guichet.customers.models import Organisation
+from guichet.errors import ValidationError
 from guichet.plans.models import SlaPlan
-from guichet.tickets.errors import ValidationError
 
 from .auth import staff_only
 from .tickets import STRICT

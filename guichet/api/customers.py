@@ -7,8 +7,8 @@ from pydantic import Field
 from guichet.customers.models import Contact, Organisation, User
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.customers.services import contact_create, organisation_create
+from guichet.errors import NotFound, ValidationError
 from guichet.plans.models import OrganisationPlan, SlaPlan
-from guichet.tickets.errors import NotFound, ValidationError
 
 from .types import Id
 

@@ -16,8 +16,8 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from guichet.errors import Conflict, NotFound, QuotaExceeded
 from guichet.ops import errors
-from guichet.tickets.errors import Conflict, NotFound, QuotaExceeded
 
 from .auth import TokenAuth, WebSession
 

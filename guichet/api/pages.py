@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from guichet.channels import oncall
 from guichet.channels.models import Page
 from guichet.customers.models import User
-from guichet.tickets.errors import NotFound
+from guichet.errors import NotFound
 
 from .auth import staff_only
 from .types import Id

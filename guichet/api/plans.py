@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from ninja import Router, Schema
 
+from guichet.errors import NotFound
 from guichet.plans.selectors import plan_list
-from guichet.tickets.errors import NotFound
 
 router = Router(tags=["plans"])
 

@@ -14,11 +14,11 @@ from guichet.audit.selectors import history_of
 from guichet.contracts.models import Subscription
 from guichet.customers.models import Organisation, Team, User
 from guichet.customers.selectors import acting_contact
+from guichet.errors import NotFound, PermissionDenied, ValidationError
 from guichet.plans.models import Calendar, Clock
 from guichet.plans.selectors import calendars_by_id
 from guichet.text.safe import neutralised
 from guichet.tickets import services, sla
-from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
 from guichet.tickets.selectors import (
     conversation,

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,16 +14,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from guichet import provider
 from guichet.audit.services import record
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
 from guichet.customers.selectors import may_act
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.availability import Availability, monthly_availability
 from guichet.money.credits import Credit, DiscountTier, quality_discount
 from guichet.plans.models import QualityObjective
-from guichet.tickets.errors import PermissionDenied, ValidationError
 
 from .models import Cause, Outage, QualityMeasurement, Source
 
@@ -164,7 +164,7 @@ def excluded(outage: Outage) -> bool:
 def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Availability:
     """The subscription's availability over a calendar month of the provider's time zone, on the days it was
     subscribed; an outage still going counts until now."""
-    tz = ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
+    tz = provider.zone()
     now = now or timezone.now()
     first = subscription.start_date
     start = datetime(first.year, first.month, first.day, tzinfo=tz)

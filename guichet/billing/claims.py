@@ -16,27 +16,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
+from guichet import provider
 from guichet.audit.services import record
 from guichet.availability.services import excluded, monthly, quality
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
 from guichet.customers.selectors import acting_contact
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import minor_unit, quantize
-from guichet.money.availability import month_bounds
 from guichet.money.credits import downtime_credit
 from guichet.money.intervals import Interval, clip, format_duration, subtract, total_seconds
-from guichet.money.terms import claim_month
-from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Category, Clock, Ticket
 
 from . import notices
@@ -50,20 +47,8 @@ LIVE = (Status.FILED, Status.APPROVED, Status.PARTIAL)
 GRANTED = (Status.APPROVED, Status.PARTIAL)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
-
-
-def window_message() -> str:
-    days = settings.GUICHET_CLAIM_WINDOW_DAYS
-    return (
-        f"Claims are accepted during the first {days} days of a month ({settings.GUICHET_PROVIDER_TIME_ZONE} "
-        "time), for the month before."
-    )
-
-
 def _fee_on(subscription: Subscription, moment: datetime) -> Decimal:
-    return fee_on_day(subscription, moment.astimezone(_tz()).date())
+    return fee_on_day(subscription, provider.today(moment))
 
 
 def credited(subscription: Subscription, year: int, month: int) -> Decimal:
@@ -168,9 +153,9 @@ def claim_file(
             metric = metrics[0]
         elif metric not in metrics:
             errors["metric"] = f"Say which objective was missed: {', '.join(metrics)}."
-    claimed = claim_month(at=now, tz=_tz(), window_days=settings.GUICHET_CLAIM_WINDOW_DAYS)
+    claimed = provider.claimable_month(now)
     if claimed is None:
-        errors["filed_at"] = window_message()
+        errors["filed_at"] = provider.claim_window_message()
     found = None
     if "ticket" not in errors:
         found = Ticket.objects.filter(
@@ -189,7 +174,7 @@ def claim_file(
         and "outage_start" not in errors
         and "outage_end" not in errors
     ):
-        month_start, month_end = month_bounds(year=claimed[0], month=claimed[1], tz=_tz())
+        month_start, month_end = provider.month(claimed[0], claimed[1])
         if outage_end <= outage_start:
             errors["outage_end"] = "The outage ends after it starts."
         elif outage_end <= month_start or outage_start >= month_end:
@@ -294,7 +279,7 @@ def _assess(
     it is filed, the granted ones when it is decided). Called under the subscription's lock."""
     if kind == CreditKind.QUALITY:
         return _quality_proposal(subscription, metric, year, month, others, exclude)
-    month_start, month_end = month_bounds(year=year, month=month, tz=_tz())
+    month_start, month_end = provider.month(year, month)
     start, end = max(outage_start, month_start), min(outage_end, month_end)
     if kind == CreditKind.RESOLUTION:
         confirmed = _verified_lateness(ticket, start, end)

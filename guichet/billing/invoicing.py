@@ -31,14 +31,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from guichet import provider
 from guichet.audit.services import record
 from guichet.contracts.models import FeeChange, Subscription, SubscriptionStatus
-from guichet.contracts.services import provider_today
 from guichet.customers.models import User
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import Money, quantize
 from guichet.money.credits import prorate
-from guichet.tickets.errors import PermissionDenied, ValidationError
 
 from .models import BillingProfile, Credit, Invoice, InvoiceCounter, InvoiceLine
 
@@ -128,7 +128,7 @@ def billing_run(year: int, month: int, *, organisation_ids: list[int] | None = N
     Returns counts: issued, already (invoiced before), empty (nothing to bill)."""
     first, last = month_days(year, month)
     billing_date = last + timedelta(days=1)
-    today = provider_today()
+    today = provider.today()
     if today < billing_date:
         raise ValidationError(
             {"month": f"{year}-{month:02d} is billed once it has ended, from {billing_date}."}
@@ -310,7 +310,7 @@ def credit_note_issue(
         errors["amount"] = f"{invoice.currency} amounts have the currency's decimals at most."
     if errors:
         raise ValidationError(errors)
-    today = provider_today()
+    today = provider.today()
     vat = quantize(amount * invoice.vat_rate / 100, invoice.currency)
     note = Invoice.objects.create(
         number=next_number(Invoice.Kind.CREDIT_NOTE, today.year),

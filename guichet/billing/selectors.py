@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from guichet.customers.models import User
 from guichet.customers.selectors import MONEY_ROLES, acting_contact, contact_holds, may_act
-from guichet.tickets.errors import NotFound, PermissionDenied
+from guichet.errors import NotFound, PermissionDenied
 
 from .models import Claim, Credit, Invoice
 

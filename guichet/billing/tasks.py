@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django_tasks import task
 
+from guichet import provider
 from guichet.customers.models import User
 from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
@@ -165,9 +166,8 @@ def send_invoice(invoice_pk: int) -> int:
 def monthly_billing() -> dict[str, int]:
     """The daily job: bill the month that ended, if not done yet (a run is idempotent). It runs on the 1st,
     well within the 4 business days after the billing date that policy 002 allows."""
-    from guichet.contracts.services import provider_today
 
     from .invoicing import billing_run
 
-    today = provider_today()
+    today = provider.today()
     return billing_run(*previous_month(today.year, today.month))

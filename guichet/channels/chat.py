@@ -23,9 +23,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import User
+from guichet.errors import PermissionDenied, QuotaExceeded, ValidationError
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
-from guichet.tickets.errors import PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import Category, Channel, Priority, Ticket
 
 from .models import ChatConversation, ChatMessage

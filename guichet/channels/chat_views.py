@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.customers.access import customer_only, error_lines, staff_only
-from guichet.tickets.errors import PermissionDenied, QuotaExceeded, ValidationError
+from guichet.errors import PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import Category, Priority
 
 from . import chat

@@ -22,11 +22,11 @@ from django_tasks import task
 
 from guichet.audit.services import record
 from guichet.customers.models import Team, User
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import message_id
 from guichet.plans.selectors import business_calendar
 from guichet.tickets import notifications
-from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Category, Notification, Priority, Ticket
 
 from .http import post_json

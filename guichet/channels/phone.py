@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from guichet.customers.models import User, phone_digits
 from guichet.customers.selectors import contacts_for_number, may_date_events
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
-from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket
 
 from .models import PhoneCall

@@ -23,9 +23,9 @@ from django_tasks import task
 
 from guichet.customers.models import Contact, phone_digits
 from guichet.customers.selectors import contacts_for_number, may_act
+from guichet.errors import ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.tickets import services as tickets
-from guichet.tickets.errors import ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket, TicketMessage
 
 from .http import post_json

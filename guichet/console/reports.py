@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from guichet import provider
 from guichet.availability.models import Outage
 from guichet.availability.services import monthly
 from guichet.billing.models import Credit
@@ -46,15 +46,12 @@ def scale(bars: list[Bar], top: float | None = None) -> list[Bar]:
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
+    return provider.zone()
 
 
 def _since(months: int) -> datetime:
-    today = timezone.localtime(timezone.now(), _tz()).date()
-    year, month = today.year, today.month - months + 1
-    while month < 1:
-        year, month = year - 1, month + 12
-    return month_bounds(year=year, month=month, tz=_tz())[0]
+    first = provider.first_of_months_ago(months)
+    return provider.month(first.year, first.month)[0]
 
 
 def compliance(months: int = 6) -> dict:

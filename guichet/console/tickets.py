@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
+from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guichet.tickets import services
-from guichet.tickets.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
 from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
 

@@ -14,9 +14,9 @@ from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
 from guichet.customers.access import error_lines, may_see_dashboard, staff_only
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.money.intervals import format_duration
 from guichet.portal.formats import money_text
-from guichet.tickets.errors import PermissionDenied, ValidationError
 
 
 @staff_only

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from guichet.customers.models import User
 from guichet.customers.selectors import acting_contact, may_act
-from guichet.tickets.errors import NotFound
+from guichet.errors import NotFound
 
 from .models import FeeChange, Milestone, Subscription
 

@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from guichet import provider
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
 from guichet.customers.selectors import acting_contact
 from guichet.customers.services import backoffice_open
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import UnknownCurrency, minor_unit
 from guichet.money.errors import OutOfRange
 from guichet.money.terms import Termination, add_months, earliest_termination
 from guichet.plans.models import SlaPlan
 from guichet.plans.selectors import plan_for_organisation
-from guichet.tickets.errors import PermissionDenied, ValidationError
 
 from .models import (
     FeeChange,
@@ -64,10 +63,6 @@ def _audit(actor: User, door: str, action: str, subscription: Subscription, **ch
         organisation_id=subscription.organisation_id,
         changes=changes,
     )
-
-
-def provider_today(at: datetime | None = None) -> date:
-    return timezone.localtime(at or timezone.now(), ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)).date()
 
 
 def _check_fee(monthly_fee: Decimal, currency: str) -> dict[str, str]:
@@ -297,7 +292,7 @@ def fee_change(
         defaults={"monthly_fee": monthly_fee, "changed_by": actor, "changed_at": timezone.now()},
     )
     current = (
-        FeeChange.objects.filter(subscription=subscription, effective_on__lte=provider_today())
+        FeeChange.objects.filter(subscription=subscription, effective_on__lte=provider.today())
         .order_by("-effective_on")
         .first()
     )
@@ -320,7 +315,7 @@ def termination_preview(
 ) -> Termination:
     """The earliest end the contract terms allow for a request made on ``on`` (today, provider's zone),
     explained in ``language`` (en or fr). An end past 9999-12-31 is a ``ValidationError`` on ``field``."""
-    requested_on = on or provider_today()
+    requested_on = on or provider.today()
     try:
         return earliest_termination(
             start=subscription.start_date,
@@ -363,7 +358,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
             }
         )
     now = timezone.now()
-    termination = termination_preview(subscription, provider_today(now), field="subscription")
+    termination = termination_preview(subscription, provider.today(now), field="subscription")
     request = TerminationRequest.objects.create(
         subscription=subscription,
         requested_at=now,
@@ -401,7 +396,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
 @transaction.atomic
 def terminate_ended(today: date | None = None) -> int:
     """Mark terminated the subscriptions whose last day has passed (the daily job); returns how many."""
-    today = today or provider_today()
+    today = today or provider.today()
     ended = list(
         Subscription.objects.select_for_update()
         .filter(end_date__lt=today)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connection, models, transaction
 
 from guichet.audit.services import record
+from guichet.businesstime import BusinessCalendar
 
 from .models import BackOfficeRequest, Contact, ContactRole, Organisation, Team, User, phone_digits
 from .selectors import acting_contact
@@ -284,15 +286,10 @@ def _keeps_an_admin(contact: Contact, *, roles: list[str], is_active: bool) -> s
 
 
 def _backoffice_calendar():
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
-    from guichet.businesstime import BusinessCalendar
-
-    tz = ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
     return BusinessCalendar(
-        settings.GUICHET_BACKOFFICE_HOURS, tz.key, country=settings.GUICHET_BACKOFFICE_COUNTRY
+        settings.GUICHET_BACKOFFICE_HOURS,
+        settings.GUICHET_PROVIDER_TIME_ZONE,
+        country=settings.GUICHET_BACKOFFICE_COUNTRY,
     )
 
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines, form_id
+from guichet.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets import services
-from guichet.tickets.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
 from guichet.tickets.selectors import (
     conversation,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -16,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
+from guichet import provider
 from guichet.availability.services import monthly
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, CreditKind
@@ -24,8 +24,8 @@ from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines
-from guichet.money.terms import claim_month, previous_month
-from guichet.tickets.errors import NotFound, PermissionDenied, ValidationError
+from guichet.errors import NotFound, PermissionDenied, ValidationError
+from guichet.money.terms import previous_month
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
 
@@ -46,7 +46,7 @@ def _months_back(today, n: int) -> list[tuple[int, int]]:
 def home(request):
     user = request.user
     organisation = user.contact.organisation
-    today = contract_services.provider_today()
+    today = provider.today()
     tickets = list(
         tickets_visible_to(user).filter(status__in=OPEN_STATUSES).order_by("next_due_at", "pk")[:10]
     )
@@ -89,7 +89,7 @@ def _subscription(request, pk: int):
 @customer_only
 def service(request, pk: int):
     subscription = _subscription(request, pk)
-    today = contract_services.provider_today()
+    today = provider.today()
     months = [(f"{y}-{m:02d}", monthly(subscription, y, m)) for y, m in _months_back(today, 6)]
     return render(
         request,
@@ -215,7 +215,7 @@ def claim_new(request):
     # The latest 50 not merged into another (a claim names the ticket the work went on): read in order from
     # the partial index ticket_org_opened (they were all sorted: ~100 ms at 50,000 tickets per organisation).
     tickets = tickets_visible_to(user).filter(merged_into__isnull=True).order_by("-opened_at", "-pk")[:50]
-    window = claim_month(at=timezone.now(), tz=ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE))
+    window = provider.claimable_month()
     values = {
         "customer_name": user.contact.organisation.name,
         "customer_contact": user.email,
@@ -259,7 +259,7 @@ def claim_new(request):
             "tickets": tickets,
             "kinds": CreditKind.choices,
             "window": window,
-            "window_text": claim_services.window_message(),
+            "window_text": provider.claim_window_message(),
             "values": values,
             "errors": errors,
             "tz": tz.key,

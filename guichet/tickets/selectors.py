@@ -12,9 +12,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from guichet.customers.models import User
 from guichet.customers.selectors import acting_contact, may_act
+from guichet.errors import NotFound
 from guichet.text.similarity import Fingerprint, fingerprint, score
 
-from .errors import NotFound
 from .models import ClockState, SlaClock, Status, Ticket
 
 

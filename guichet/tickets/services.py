@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from guichet import provider
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, Organisation, Team, User
 from guichet.customers.selectors import (
@@ -23,13 +22,13 @@ from guichet.customers.selectors import (
     may_date_events,
 )
 from guichet.customers.services import backoffice_open
+from guichet.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.plans.models import Clock, Priority, QuotaPolicy
 from guichet.plans.selectors import plan_for_organisation
 
 from . import events, notifications, sla
 from .attachments import check as check_upload
 from .attachments import clean_filename
-from .errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from .models import (
     OPEN_STATUSES,
     PRIORITY_ORDER,
@@ -114,18 +113,13 @@ def _next_reference(year: int) -> str:
     return f"GT-{year}-{counter.last:06d}"
 
 
-def _provider_month_start(at: datetime) -> datetime:
-    local = at.astimezone(ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE))
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 def quota_usage(organisation: Organisation, at: datetime | None = None, plan=...) -> dict[str, Any]:
     """Tickets opened this month (provider's time zone) against the plan's monthly quota."""
     at = at or timezone.now()
     if plan is ...:
         plan = plan_for_organisation(organisation)
     used = Ticket.objects.filter(
-        organisation=organisation, opened_at__gte=_provider_month_start(at), merged_into__isnull=True
+        organisation=organisation, opened_at__gte=provider.month_start(at), merged_into__isnull=True
     ).count()
     quota = plan.monthly_ticket_quota if plan else None
     return {
@@ -248,7 +242,7 @@ def ticket_create(
                     f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses "
                     "more until next month. Contact your account manager to raise the quota."
                 )
-        year = opened.astimezone(ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)).year
+        year = provider.year(opened)
         ticket.reference = _next_reference(year)
         ticket.save()
         for clock in clocks:

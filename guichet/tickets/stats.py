@@ -9,13 +9,13 @@ Figures are as of the last run (the dashboard says when).
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+
+from guichet import provider
 
 from .models import ClockState, SlaClock, SlaMonthStat
 
@@ -23,21 +23,15 @@ MONTHS = 6
 
 
 def _first_month(months: int) -> tuple[date, object]:
-    from guichet.money.availability import month_bounds
-
-    tz = ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
-    today = timezone.localtime(timezone.now(), tz).date()
-    year, month = today.year, today.month - months + 1
-    while month < 1:
-        year, month = year - 1, month + 12
-    return date(year, month, 1), month_bounds(year=year, month=month, tz=tz)[0]
+    first = provider.first_of_months_ago(months)
+    return first, provider.month(first.year, first.month)[0]
 
 
 def recompute(months: int = MONTHS) -> int:
     """Count the ended clocks of the tickets opened in the last ``months`` months; returns the rows
     written."""
     first, since = _first_month(months)
-    tz = ZoneInfo(settings.GUICHET_PROVIDER_TIME_ZONE)
+    tz = provider.zone()
     rows = (
         SlaClock.objects.filter(ticket__opened_at__gte=since, state__in=[ClockState.MET, ClockState.BREACHED])
         .annotate(m=TruncMonth("ticket__opened_at", tzinfo=tz))

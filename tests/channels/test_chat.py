@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from guichet.channels import chat
 from guichet.channels.models import ChatConversation, ChatMessage
-from guichet.tickets.errors import PermissionDenied, ValidationError
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Channel, Clock, ClockState, Status, Ticket
 
 LU = ZoneInfo("Europe/Luxembourg")

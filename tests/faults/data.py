@@ -77,12 +77,12 @@ def mailbox(host: str, port: int, user: str, password: str, senders: int) -> dic
 
 def billing(organisations: int) -> dict:
     """Organisations with one subscription each, in service since before the month that just ended."""
-    from guichet.contracts.services import provider_today
+    from guichet import provider
     from guichet.plans.demo import load_plans
     from tests.contracts.factories import SubscriptionFactory
 
     load_plans()
-    first_of_month = provider_today().replace(day=1)
+    first_of_month = provider.today().replace(day=1)
     start = (first_of_month - timedelta(days=70)).replace(day=1)
     for _ in range(organisations):
         SubscriptionFactory(start_date=start)

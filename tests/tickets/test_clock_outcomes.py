@@ -220,7 +220,7 @@ def test_a_quote_decided_after_the_ticket_left_the_technical_service_requests_mo
 
 
 def test_a_closed_tickets_quote_is_neither_sent_nor_decided(world):
-    from guichet.tickets.errors import ValidationError
+    from guichet.errors import ValidationError
 
     with time_machine.travel(lu(2026, 12, 1, 10), tick=False):
         ticket = open_ticket(world, lu(2026, 12, 1, 8), category=Category.TECHNICAL_SERVICE)

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from guichet.audit.models import AuditEvent
+from guichet.errors import ValidationError
 from guichet.tickets import services
-from guichet.tickets.errors import ValidationError
 from guichet.tickets.models import Attachment, TicketMessage
 from tests.helpers import open_incident
 

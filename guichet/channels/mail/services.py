@@ -33,12 +33,12 @@ from django_tasks import task
 
 from guichet.customers.models import Contact, User
 from guichet.customers.selectors import people_with_address
+from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import base_address, reply_address_owner, send_once
 from guichet.text.safe import storable
 from guichet.tickets import services as tickets
 from guichet.tickets.attachments import check as check_upload
-from guichet.tickets.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Channel, Status, Ticket, TicketMessage
 
 from ..models import DeadLetter, InboundMail, Mailbox, MailThread

@@ -1,4 +1,6 @@
-"""Errors the ticket services raise; the doors turn them into HTTP statuses (or CLI messages)."""
+"""The errors every layer raises and every door maps: the API to HTTP statuses and JSON, the pages to their
+status and flash messages, the command line to one line and an exit code. Domain apps import them from here,
+never from one another."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404

@@ -1,0 +1,71 @@
+"""The code's shape, as issue 14 measures it: largest modules, functions over 60 lines, imports inside functions.
+
+    .venv/bin/python bench/shape.py
+
+Counts every module of the `guichet` package except migrations; prints the figures docs/architecture.md records.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent / "guichet"
+LONG = 60
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in ROOT.rglob("*.py") if "migrations" not in p.parts)
+
+
+def functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def inner_imports(func: ast.AST) -> list[ast.stmt]:
+    found = []
+    for node in ast.walk(func):
+        if isinstance(node, ast.Import | ast.ImportFrom) and node is not func:
+            found.append(node)
+    return found
+
+
+def main() -> int:
+    sizes, long_functions, imports = [], [], []
+    for path in modules():
+        text = path.read_text()
+        tree = ast.parse(text)
+        name = str(path.relative_to(ROOT.parent))
+        sizes.append((len(text.splitlines()), name))
+        seen: set[int] = set()
+        for func in functions(tree):
+            length = (func.end_lineno or func.lineno) - func.lineno + 1
+            if length > LONG:
+                long_functions.append((length, f"{name}:{func.name}"))
+            for node in inner_imports(func):
+                if id(node) not in seen and not _type_checking(node, tree):
+                    seen.add(id(node))
+                    imports.append(f"{name}:{node.lineno}")
+    sizes.sort(reverse=True)
+    long_functions.sort(reverse=True)
+    print(f"modules: {len(sizes)}, lines: {sum(s for s, _ in sizes)}")
+    print("largest modules:")
+    for lines, name in sizes[:8]:
+        print(f"  {lines:5d}  {name}")
+    print(f"functions over {LONG} lines: {len(long_functions)}")
+    for lines, name in long_functions:
+        print(f"  {lines:5d}  {name}")
+    print(f"imports inside functions: {len(imports)}")
+    if "-v" in sys.argv:
+        for where in imports:
+            print(f"  {where}")
+    return 0
+
+
+def _type_checking(node: ast.stmt, tree: ast.AST) -> bool:
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
