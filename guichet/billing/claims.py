@@ -523,9 +523,7 @@ def claim_decide(
                 "reason": claim.decision_reason,
             },
         )
-        from .tasks import send_claim_decision
-
-        enqueue_with_commit(send_claim_decision, claim.pk)
+        enqueue_with_commit("guichet.billing.tasks.send_claim_decision", claim.pk)
     return claim
 
 

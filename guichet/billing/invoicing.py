@@ -279,9 +279,7 @@ def _issue(
             "total": f"{invoice.total} {currency}",
         },
     )
-    from .tasks import send_invoice
-
-    enqueue_with_commit(send_invoice, invoice.pk)
+    enqueue_with_commit("guichet.billing.tasks.send_invoice", invoice.pk)
     return invoice
 
 
@@ -344,7 +342,5 @@ def credit_note_issue(
         organisation_id=invoice.organisation_id,
         changes={"number": note.number, "corrects": invoice.number, "amount": f"{amount} {invoice.currency}"},
     )
-    from .tasks import send_invoice
-
-    enqueue_with_commit(send_invoice, note.pk)
+    enqueue_with_commit("guichet.billing.tasks.send_invoice", note.pk)
     return note

@@ -26,7 +26,7 @@ from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import message_id
 from guichet.plans.selectors import business_calendar
-from guichet.tickets import notifications
+from guichet.tickets import events, notifications
 from guichet.tickets.models import Category, Notification, Priority, Ticket
 
 from .http import post_json
@@ -262,6 +262,5 @@ def tell_on_call(ticket: Ticket, now: datetime) -> None:
 
 
 def connect() -> None:
-    from guichet.tickets import events
 
     events.ticket_opened.connect(on_opened, dispatch_uid="channels.oncall.opened")

@@ -387,9 +387,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         requested_by=actor,
         door=door,
     )
-    from .tasks import send_termination_confirmation
-
-    enqueue_with_commit(send_termination_confirmation, request.pk)
+    enqueue_with_commit("guichet.contracts.tasks.send_termination_confirmation", request.pk)
     return request
 
 

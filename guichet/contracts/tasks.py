@@ -10,6 +10,7 @@ from guichet.customers.models import ContactRole, User
 from guichet.jobs.mail import send_once
 
 from .models import TerminationRequest
+from .services import terminate_ended
 
 CONFIRMATION = {
     "en": (
@@ -77,6 +78,5 @@ def send_termination_confirmation(request_pk: int) -> int:
 
 @task()
 def end_terminated_subscriptions() -> int:
-    from .services import terminate_ended
 
     return terminate_ended()

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from guichet.businesstime import BusinessCalendar
+from guichet.businesstime import BusinessCalendar, parse_week
 from guichet.customers.validators import validate_time_zone
 
 
@@ -60,7 +60,6 @@ def build_business_calendar(
     *, hours: str, time_zone: str, country: str, subdivision: str, closed_dates
 ) -> BusinessCalendar:
     """Build the engine's calendar, turning its ValueError into a ValidationError on the right field."""
-    from guichet.businesstime import parse_week
 
     errors: dict[str, str] = {}
     try:

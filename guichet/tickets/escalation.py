@@ -22,6 +22,7 @@ from guichet.customers.models import User
 from . import sla
 from .models import ClockState, Notification, SlaClock, Ticket
 from .notifications import CLOCK_NAMES, notify
+from .services import raise_priority
 
 BATCH = 500
 # Clocks still counting: "breached" ones too, when the breach was seen by a change before the sweep came by.
@@ -157,7 +158,6 @@ def breach(now: datetime) -> int:
 
 
 def raise_priorities(now: datetime) -> int:
-    from .services import raise_priority
 
     def handle(rows: list[SlaClock]) -> None:
         for row in rows:
