@@ -21,8 +21,8 @@ from guichet.customers.access import error_lines, may_see_dashboard, staff_only
 from guichet.customers.models import BackOfficeRequest
 from guichet.customers.services import backoffice_done as done
 from guichet.errors import PermissionDenied, ValidationError
+from guichet.formats import money_text
 from guichet.money.intervals import format_duration
-from guichet.portal.formats import money_text
 
 from . import reports
 

@@ -25,11 +25,10 @@ from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines
 from guichet.errors import NotFound, PermissionDenied, ValidationError
+from guichet.formats import money_text
 from guichet.money.terms import previous_month
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
-
-from .formats import money_text
 
 DOOR = "web"
 
