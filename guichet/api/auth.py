@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja.security import HttpBearer, SessionAuth
 
-from guichet.customers.models import User
+from guichet.customers.permissions import is_customer
 from guichet.customers.tokens import token_authenticate
 from guichet.errors import PermissionDenied
 
@@ -44,6 +44,6 @@ def can_post_alerts(request) -> bool:
 def staff_only(request, why: str):
     """The caller, when it is provider staff; 403 with ``why`` for customers."""
 
-    if request.user.kind == User.Kind.CUSTOMER:
+    if is_customer(request.user):
         raise PermissionDenied(why)
     return request.user

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
-from guichet.customers.access import error_lines, may_see_dashboard, staff_only
+from guichet.customers.access import error_lines, staff_only
 from guichet.customers.models import BackOfficeRequest
+from guichet.customers.permissions import may_see_dashboard
 from guichet.customers.services import backoffice_done as done
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.formats import money_text

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from guichet.businesstime.clocks import Segment, explain
 from guichet.customers.models import User
+from guichet.customers.permissions import is_account_manager, is_customer, may_see_internal, sees_everything
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.errors import NotFound
 from guichet.plans.selectors import business_calendar
@@ -28,15 +29,14 @@ def _scopes(user: User) -> list[Q]:
     manager's organisations). No alternative at all: nothing visible."""
     if not may_act(user):
         return []
-    kind = user.kind
-    if kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         contact = acting_contact(user)
         return [Q(organisation_id=contact.organisation_id)] if contact is not None else []
-    if kind in (User.Kind.SUPERVISOR, User.Kind.ADMIN):
+    if sees_everything(user):
         return [Q()]
     # The teams as a subquery rather than read first: one round trip less per page.
     scopes = [Q(assignee=user), Q(team_id__in=user.teams.order_by().values("pk"))]
-    if kind == User.Kind.ACCOUNT_MANAGER:
+    if is_account_manager(user):
         org_ids = list(user.managed_organisations.values_list("pk", flat=True))
         if org_ids:
             scopes.append(Q(organisation_id__in=org_ids))
@@ -286,9 +286,8 @@ def merge_target(user: User, ticket: Ticket) -> MergeTarget | None:
 
 def conversation(ticket: Ticket, user: User):
     """The ticket's messages in order, with their authors; customers see the public ones only."""
-
     qs = ticket.messages.select_related("author").order_by("created_at", "pk")
-    if user.kind == User.Kind.CUSTOMER:
+    if not may_see_internal(user):
         qs = qs.filter(kind=MessageKind.PUBLIC)
     return qs
 

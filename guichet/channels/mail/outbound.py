@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import may_act
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import Money
@@ -133,7 +134,7 @@ def recipients(ticket: Ticket, kind: str = "") -> list[User]:
         people += [u for u in contacts.order_by("pk") if may_decide_quote(u, ticket)]
     seen: dict[int, User] = {}
     for user in people:
-        if user is not None and may_act(user) and user.email and user.kind == User.Kind.CUSTOMER:
+        if user is not None and may_act(user) and user.email and is_customer(user):
             seen.setdefault(user.pk, user)
     return list(seen.values())
 
