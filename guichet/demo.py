@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from guichet.audit.models import Door
 from guichet.contracts.models import Milestone, Service, Subscription
 from guichet.contracts.services import milestone_record, subscription_create
 from guichet.customers.models import Organisation, Team
@@ -97,7 +98,7 @@ def _load_subscriptions(admin) -> int:
             continue
         subscription = subscription_create(
             actor=admin,
-            door="cli",
+            door=Door.CLI,
             organisation=Organisation.objects.get(slug=slug),
             service=services[code],
             identifier=identifier,
@@ -107,7 +108,7 @@ def _load_subscriptions(admin) -> int:
         for kind in (Milestone.Kind.INSTALLED, Milestone.Kind.VERIFIED, Milestone.Kind.ACTIVE):
             milestone_record(
                 actor=admin,
-                door="cli",
+                door=Door.CLI,
                 subscription=subscription,
                 kind=kind,
                 check_passed=True if kind == Milestone.Kind.VERIFIED else None,

@@ -32,6 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.contracts.models import FeeChange, Subscription, SubscriptionStatus
 from guichet.customers.models import User
@@ -269,7 +270,7 @@ def _issue(
         Credit.objects.bulk_update(used, ["applied"])
     record(
         actor=None,
-        door="system",
+        door=Door.SYSTEM,
         action="invoice.issued",
         target=invoice,
         organisation_id=org_id,

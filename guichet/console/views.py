@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from guichet.audit.models import Door
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
@@ -79,7 +80,7 @@ def decide(request, pk: int):
     try:
         claim_services.claim_decide(
             actor=request.user,
-            door="web",
+            door=Door.WEB,
             claim=found,
             decision=request.POST.get("decision", ""),
             amount=request.POST.get("amount") or None,
@@ -147,6 +148,6 @@ def backoffice_done(request, pk: int):
     found = BackOfficeRequest.objects.filter(pk=pk).first()
     if found is None:
         raise Http404("No such request.")
-    done(actor=request.user, door="web", request=found)
+    done(actor=request.user, door=Door.WEB, request=found)
     messages.success(request, "Marked as done.")
     return redirect("console-backoffice")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
 from guichet.customers.selectors import acting_contact
@@ -405,7 +406,7 @@ def terminate_ended(today: date | None = None) -> int:
         subscription.save(update_fields=["status"])
         record(
             actor=None,
-            door="system",
+            door=Door.SYSTEM,
             action="subscription.terminated",
             target=subscription,
             organisation_id=subscription.organisation_id,

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.businesstime import BusinessCalendar
 
@@ -62,7 +63,7 @@ def organisation_ensure(
     org = Organisation(slug=slug, name=name, account_manager=account_manager)
     org.full_clean()
     org.save()
-    record(actor=None, door="system", action="organisation.created", target=org, organisation_id=org.pk)
+    record(actor=None, door=Door.SYSTEM, action="organisation.created", target=org, organisation_id=org.pk)
     return org, True
 
 
@@ -80,7 +81,7 @@ def contact_ensure(
     contact.save()
     record(
         actor=None,
-        door="system",
+        door=Door.SYSTEM,
         action="contact.created",
         target=contact,
         organisation_id=organisation.pk,

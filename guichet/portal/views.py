@@ -16,6 +16,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.availability.services import monthly
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, CreditKind
@@ -30,7 +31,7 @@ from guichet.money.terms import previous_month
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
 
-DOOR = "web"
+DOOR = Door.WEB
 
 
 def _months_back(today, n: int) -> list[tuple[int, int]]:

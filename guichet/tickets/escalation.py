@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import User
 
@@ -145,7 +146,7 @@ def breach(now: datetime) -> int:
             )
             record(
                 actor=None,
-                door="system",
+                door=Door.SYSTEM,
                 action="sla.breached",
                 target=t,
                 organisation_id=t.organisation_id,
@@ -175,7 +176,7 @@ def raise_priorities(now: datetime) -> int:
             after = ticket.plan.raise_priority_after
             record(
                 actor=None,
-                door="system",
+                door=Door.SYSTEM,
                 action="ticket.priority_raised",
                 target=ticket,
                 organisation_id=ticket.organisation_id,
