@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from guichet.businesstime import BusinessCalendar, parse_week
 from guichet.customers.validators import validate_time_zone
@@ -141,6 +142,18 @@ class Clock(models.TextChoices):
     FIRST_RESPONSE = "first_response", "First response (MRT)"
     INTERVENTION = "intervention", "Intervention (TTI)"
     RESOLUTION = "resolution", "Resolution (TTR)"
+
+
+# A clock named inside a sentence ("75 % of the first response time used"), in the reader's language.
+CLOCK_IN_SENTENCE = {
+    Clock.FIRST_RESPONSE: pgettext_lazy("clock in a sentence", "first response"),
+    Clock.INTERVENTION: pgettext_lazy("clock in a sentence", "intervention"),
+    Clock.RESOLUTION: pgettext_lazy("clock in a sentence", "resolution"),
+}
+
+
+def clock_in_sentence(code: str) -> str:
+    return str(CLOCK_IN_SENTENCE.get(code, code))
 
 
 class TimeUnit(models.TextChoices):
