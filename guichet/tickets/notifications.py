@@ -19,7 +19,7 @@ from guichet.jobs.mail import message_id, reply_address
 
 from .models import Notification, Ticket
 
-SUBJECTS = {
+SUBJECTS: dict[str, dict[str, str]] = {
     "en": {
         Notification.Kind.SLA_WARNING: "[{ref}] 75 % of the {clock} time used",
         Notification.Kind.SLA_BREACH: "[{ref}] {clock} target breached",

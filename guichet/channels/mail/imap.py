@@ -72,6 +72,8 @@ def poll(mailbox: Mailbox, *, batch: int | None = None) -> PollResult:
             uids = imap.uids("UNSEEN")[:batch]  # ascending: oldest first
             if uids:  # an empty uid_list would make fetch() read the whole folder
                 for message in imap.fetch(uid_list=uids, mark_seen=False, bulk=20):
+                    # The class set above; fetched by UID, so each message has one.
+                    assert isinstance(message, _RawMessage) and message.uid is not None
                     result.fetched += 1
                     stored = receive(message.raw, mailbox=mailbox)  # committed when it returns
                     imap.flag(message.uid, MailMessageFlags.SEEN, True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -48,7 +49,7 @@ CLOCKS = {
     "en": {"first_response": "first response", "intervention": "intervention", "resolution": "resolution"},
     "fr": {"first_response": "première réponse", "intervention": "intervention", "resolution": "résolution"},
 }
-TEXTS = {
+TEXTS: dict[str, dict[str, Any]] = {  # a mail's (subject, body), or one line of the dues
     "en": {
         "received": (
             "[{ref}] {subject}",
@@ -149,6 +150,7 @@ def _dues(ticket: Ticket, user: User, lang: str) -> str:
         for c in SlaClock.objects.filter(ticket=ticket, stopped=False, due_at__isnull=False).order_by(
             "due_at"
         )
+        if c.due_at is not None  # always, as filtered: for the type
     ]
     return (TEXTS[lang]["due"] + "\n" + "\n".join(lines) + "\n") if lines else ""
 
