@@ -20,6 +20,7 @@ from __future__ import annotations
 import imaplib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -38,7 +39,7 @@ TIMEOUT_SECONDS = 30
 class _RawMessage(MailMessage):
     """imap-tools' message, keeping the bytes as the server sent them: those are what Guichet stores."""
 
-    def __init__(self, fetch_data: list) -> None:
+    def __init__(self, fetch_data: list[Any]) -> None:
         super().__init__(fetch_data)
         self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -199,7 +200,7 @@ def _payload(part: Message, name: str, damaged: list[str] | None) -> bytes:
     return payload
 
 
-def _leaves(msg: Message):
+def _leaves(msg: Message) -> Iterator[Message]:
     """The parts of a mail that hold content, in order; a forwarded message (message/rfc822) is one part,
     not entered: its own parts belong to it."""
     if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
