@@ -112,7 +112,7 @@ def _parse_errors(
     return errors
 
 
-def claim_file(
+def claim_file(  # noqa: C901, PLR0912  # split by issue 14 step 2/4
     *,
     actor: User,
     door: str,

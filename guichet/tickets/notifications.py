@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import task
@@ -23,7 +24,7 @@ from guichet.plans.models import clock_in_sentence
 from .models import Notification, Ticket
 
 # Subjects of the mails to staff, in English; gettext gives the recipient's language (send_notification).
-SUBJECTS = {
+SUBJECTS: dict[str, Promise] = {
     Notification.Kind.SLA_WARNING: _lazy("[{ref}] 75 % of the {clock} time used"),
     Notification.Kind.SLA_BREACH: _lazy("[{ref}] {clock} target breached"),
     Notification.Kind.PRIORITY_RAISED: _lazy("[{ref}] priority raised to {priority}"),

@@ -100,7 +100,7 @@ def _queue_filters(
         q &= Q(assignee=user)
     if breached is not None:
         any_breached = Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.BREACHED))
-        q &= any_breached if breached else ~any_breached
+        q &= Q(any_breached if breached else ~any_breached)  # the same tree: Q(x) is squashed into q
     return q
 
 
@@ -232,11 +232,13 @@ def similar_open_tickets(
     )
     if subscription_id is not None:
         recent = recent.filter(Q(subscription_id=subscription_id) | Q(subscription__isnull=True))
+    if exclude_id is not None:
+        recent = recent.exclude(pk=exclude_id)
     candidates = [
         Candidate(*row)
-        for row in recent.exclude(pk=exclude_id)
-        .order_by("-opened_at", "-pk")
-        .values_list("id", "reference", "subject", "status", "opened_at")[:DUPLICATE_CANDIDATES]
+        for row in recent.order_by("-opened_at", "-pk").values_list(
+            "id", "reference", "subject", "status", "opened_at"
+        )[:DUPLICATE_CANDIDATES]
     ]
     missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
     if missing:

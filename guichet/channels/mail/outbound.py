@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import task
 
@@ -48,7 +49,7 @@ ATTEMPTS = 5
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4, 5
 
 # The mails to customers, in English; gettext gives the reader's language (build() renders under it).
-TEXTS = {
+MAILS: dict[str, tuple[Promise, Promise]] = {  # a mail's (subject, body)
     "received": (
         _lazy("[{ref}] {subject}"),
         _lazy(
@@ -83,9 +84,9 @@ TEXTS = {
             "your organisation's admin and billing contacts decide.\n\n-- \n{team}"
         ),
     ),
-    "due": _lazy("Our commitments for it:"),
-    "due_line": _lazy("- {clock} by {due}"),
 }
+DUES = _lazy("Our commitments for it:")
+DUE_LINE = _lazy("- {clock} by {due}")
 
 
 def domain() -> str:
@@ -120,15 +121,15 @@ def recipients(ticket: Ticket, kind: str = "") -> list[User]:
 def _dues(ticket: Ticket, user: User) -> str:
     zone = ZoneInfo(user.time_zone or settings.GUICHET_PROVIDER_TIME_ZONE)
     lines = [
-        str(TEXTS["due_line"]).format(
-            clock=clock_in_sentence(c.clock),
-            due=c.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+        str(DUE_LINE).format(
+            clock=clock_in_sentence(c.clock), due=due.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
         )
         for c in SlaClock.objects.filter(ticket=ticket, stopped=False, due_at__isnull=False).order_by(
             "due_at"
         )
+        if (due := c.due_at) is not None
     ]
-    return (str(TEXTS["due"]) + "\n" + "\n".join(lines) + "\n") if lines else ""
+    return (str(DUES) + "\n" + "\n".join(lines) + "\n") if lines else ""
 
 
 def _thread(ticket: Ticket) -> tuple[str | None, list[str]]:
@@ -160,7 +161,7 @@ def _build(
     message_id: str,
     quote: Quote | None,
 ) -> EmailMessage:
-    subject_t, body_t = (str(text) for text in TEXTS[kind])
+    subject_t, body_t = (str(text) for text in MAILS[kind])
     values = {
         "ref": ticket.reference,
         "subject": ticket.subject,
