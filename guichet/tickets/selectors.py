@@ -197,6 +197,25 @@ class Candidate(NamedTuple):
     opened_at: datetime
 
 
+def _remember_fingerprints(candidates: list[Candidate]) -> None:
+    """Fingerprint the candidates this worker has not seen yet, from their subject and first message (one
+    query for all of them)."""
+    missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
+    if not missing:
+        return
+    first_body = (
+        TicketMessage.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("body")[:1]
+    )
+    bodies = dict(
+        Ticket.objects.filter(pk__in=missing)
+        .annotate(first_body=Subquery(first_body))
+        .values_list("pk", "first_body")
+    )
+    for t in candidates:
+        if t.pk in bodies:
+            fingerprints.put((t.pk, t.subject), fingerprint(t.subject, bodies[t.pk] or ""))
+
+
 def similar_open_tickets(
     organisation_id: int,
     subject: str,
@@ -240,21 +259,7 @@ def similar_open_tickets(
             "id", "reference", "subject", "status", "opened_at"
         )[:DUPLICATE_CANDIDATES]
     ]
-    missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
-    if missing:
-        first_body = (
-            TicketMessage.objects.filter(ticket=OuterRef("pk"))
-            .order_by("created_at", "pk")
-            .values("body")[:1]
-        )
-        bodies = dict(
-            Ticket.objects.filter(pk__in=missing)
-            .annotate(first_body=Subquery(first_body))
-            .values_list("pk", "first_body")
-        )
-        for t in candidates:
-            if t.pk in bodies:
-                fingerprints.put((t.pk, t.subject), fingerprint(t.subject, bodies[t.pk] or ""))
+    _remember_fingerprints(candidates)
     mine = fingerprint(subject, description)
     if exclude_id is not None:
         # The words are the excluded ticket's own (the one just opened): the next creations compare with it.
