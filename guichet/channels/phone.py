@@ -125,7 +125,7 @@ def log_call(
             opened_at=at,
             can_import=can_import,
         )
-        message = ticket.messages.order_by("created_at", "pk").first()
+        message = ticket.opening_message
     return PhoneCall.objects.create(
         agent=agent,
         number=digits,

@@ -158,11 +158,14 @@ def ticket_create(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
     can_import: bool = False,
     subscription=None,
     attachments: Sequence[Any] = (),
+    external_id: str = "",
 ) -> Ticket:
     """Open a ticket. ``opened_at`` in the past is an import (from another helpdesk): only for admins or
     tokens with the import permission; the clocks then run from that instant. A ticket about one of the
     organisation's subscriptions runs on that subscription's plan; otherwise on the organisation's plan.
-    ``attachments`` (uploaded files) are kept on the ticket's first message, in the same transaction."""
+    ``attachments`` (uploaded files) and ``external_id`` (the channel's id of the message: a mail's
+    Message-ID, a WhatsApp id) are kept on the ticket's first message, in the same transaction; the ticket
+    returned carries that message as ``opening_message``."""
     now = timezone.now()
     errors: dict[str, str] = _check_uploads(attachments)
     if not subject.strip():
@@ -256,7 +259,9 @@ def ticket_create(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
             body=description,
             channel=channel,
             created_at=opened,
+            external_id=external_id[:255],
         )
+        ticket.opening_message = first
         files = _store_uploads(first, attachments)
         _audit(
             ticket,
@@ -295,12 +300,14 @@ def ticket_reply(
     channel: str | None = None,
     expected_version: int | None = None,
     attachments: Sequence[Any] = (),
+    external_id: str = "",
 ) -> TicketMessage:
     """Add a public reply or an internal note. A customer's reply to a ticket pending the customer resumes its
     clocks; the first public reply of the provider meets the first-response clock; a customer's reply to a
     resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into. ``at``
-    (when it was written) is for imports only (``_event_instant``). ``attachments`` (uploaded files) are kept
-    on this message, with the one audit event of the reply."""
+    (when it was written) is for imports only (``_event_instant``). ``attachments`` (uploaded files) and
+    ``external_id`` (the channel's id of the message) are kept on this message, with the one audit event of
+    the reply."""
     errors = _check_uploads(attachments)
     if not body.strip():
         errors["body"] = "The message is empty."
@@ -325,6 +332,7 @@ def ticket_reply(
         body=body,
         channel=channel or (Channel.API if door == "api" else Channel.PORTAL),
         created_at=when,
+        external_id=external_id[:255],
     )
     changed = []
     changes: dict[str, Any] = {"message_id": message.pk, "kind": message.kind}
