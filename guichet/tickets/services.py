@@ -165,6 +165,27 @@ def _check_kinds(errors: dict[str, str], *, category: str, priority: str, channe
         errors["channel"] = _unknown("channel", channel, Channel.values)
 
 
+OWN_ORGANISATION_ONLY = "You can only open tickets for your own organisation."
+
+
+def ticket_organisation(*, actor: User, organisation_id: int | None) -> Organisation:
+    """The organisation a door's ``organisation_id`` names for a new ticket: a customer's own (naming another,
+    existing or not, is refused before any lookup: it is never named nor confirmed); staff name one."""
+    if _is_customer(actor):
+        contact = acting_contact(actor)
+        if contact is None:
+            raise PermissionDenied("Your login is not a contact of any organisation.")
+        if organisation_id not in (None, contact.organisation_id):
+            raise ValidationError({"organisation": OWN_ORGANISATION_ONLY})
+        organisation_id = contact.organisation_id
+    elif organisation_id is None:
+        raise ValidationError({"organisation_id": "Staff must say which organisation the ticket is for."})
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise ValidationError({"organisation_id": "No such organisation."})
+    return organisation
+
+
 def _check_parties(
     errors: dict[str, str], *, actor: User, organisation: Organisation, requester: User
 ) -> None:
@@ -172,7 +193,7 @@ def _check_parties(
     if _is_customer(actor):
         contact = acting_contact(actor)
         if contact is None or contact.organisation_id != organisation.pk:
-            errors["organisation"] = "You can only open tickets for your own organisation."
+            errors["organisation"] = OWN_ORGANISATION_ONLY
     req_contact = getattr(requester, "contact", None)
     if req_contact is None or req_contact.organisation_id != organisation.pk or not req_contact.is_active:
         errors["requester"] = "The requester must be an active contact of the ticket's organisation."
@@ -385,6 +406,9 @@ def _audit_created(ticket: Ticket, actor: User, door: str, *, imported: bool, fi
     )
 
 
+NO_CUSTOMER_NOTES = "Customers cannot write internal notes."
+
+
 def check_ticket_reply(*, actor: User, body: str, internal: bool, attachments: Sequence[Any]) -> None:
     """Validate a reply: a text, files we keep; internal notes are for staff."""
     errors = _check_uploads(attachments)
@@ -393,7 +417,7 @@ def check_ticket_reply(*, actor: User, body: str, internal: bool, attachments: S
     if errors:
         raise ValidationError(errors)
     if _is_customer(actor) and internal:
-        raise PermissionDenied("Customers cannot write internal notes.")
+        raise PermissionDenied(NO_CUSTOMER_NOTES)
 
 
 def _lock_for_reply(ticket: Ticket, expected_version: int | None) -> Ticket:
@@ -843,10 +867,10 @@ def ticket_attach(
     *, actor: User, door: str, ticket: Ticket, upload, body: str = "", internal: bool = False
 ) -> Attachment:
     """Attach a file to a ticket, in a message of its own (public, or an internal note for staff)."""
-    from . import attachments
-
-    content_type = attachments.check(upload)
-    name = attachments.clean_filename(upload.name or "")
+    if internal and _is_customer(actor):
+        raise PermissionDenied(NO_CUSTOMER_NOTES)
+    content_type = check_upload(upload)
+    name = clean_filename(upload.name or "")
     message = ticket_reply(
         actor=actor, door=door, ticket=ticket, body=body.strip() or f"Attachment: {name}", internal=internal
     )
