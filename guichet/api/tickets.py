@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet.audit.selectors import history_of
 from guichet.contracts.models import Subscription
-from guichet.customers.models import Team, User
+from guichet.customers.models import User
 from guichet.customers.selectors import acting_contact
 from guichet.errors import NotFound, ValidationError
 from guichet.tickets import services
@@ -367,19 +367,9 @@ def change_ticket(request, ref: str, payload: TicketPatch):
     sent = payload.model_fields_set
     kwargs: dict = {}
     if "assignee_id" in sent:
-        assignee = None
-        if payload.assignee_id is not None:
-            assignee = User.objects.filter(pk=payload.assignee_id).first()
-            if assignee is None:
-                raise ValidationError({"assignee_id": "No such user."})
-        kwargs["assignee"] = assignee
+        kwargs["assignee"] = services.check_assignee(payload.assignee_id, field="assignee_id")
     if "team_id" in sent:
-        team = None
-        if payload.team_id is not None:
-            team = Team.objects.filter(pk=payload.team_id).first()
-            if team is None:
-                raise ValidationError({"team_id": "No such team."})
-        kwargs["team"] = team
+        kwargs["team"] = services.check_team(payload.team_id, field="team_id")
     services.ticket_change(
         actor=request.user,
         door="api",

@@ -538,6 +538,27 @@ def _reopen(ticket: Ticket, when: datetime, now: datetime) -> None:
     sla.restart(ticket, [Clock.RESOLUTION], when, now)
 
 
+def check_assignee(user_id: int | None, *, field: str = "assignee") -> User | None:
+    """The person ``user_id`` names for a ticket's assignee (None: nobody). An id that names no one is
+    refused, naming ``field``: never read as "nobody", which would unassign the ticket."""
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError({field: "No such user."})
+    return user
+
+
+def check_team(team_id: int | None, *, field: str = "team") -> Team | None:
+    """The team ``team_id`` names (None: no team); an id that names no team is refused, naming ``field``."""
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({field: "No such team."})
+    return team
+
+
 def check_ticket_change(
     *,
     actor: User,
