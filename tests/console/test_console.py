@@ -170,9 +170,8 @@ def test_a_quote_is_sent_from_the_console_and_accepted_in_the_extranet(world):
 @pytest.mark.parametrize(("field", "value"), [("assignee", "999999"), ("team", "999999"), ("assignee", "x")])
 def test_an_unknown_assignee_or_team_is_refused_by_name_and_changes_nothing(world, field, value):
     ticket = open_ticket(world, "Trunk down", category="incident")
-    sue_ = world.supervisor
     ticket = services.ticket_change(
-        actor=sue_, door="web", ticket=ticket, expected_version=1, assignee=world.agent
+        actor=world.supervisor, door="web", ticket=ticket, expected_version=1, assignee=world.agent
     )
     sue = browser(world.supervisor)
     path = f"/console/tickets/{ticket.reference}/"
