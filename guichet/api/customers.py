@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from guichet.audit.models import Door
 from guichet.customers.models import Contact, Organisation, User
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.customers.services import contact_create
@@ -122,7 +123,7 @@ def create_organisation(request, payload: OrganisationIn):
             raise ValidationError({"account_manager_id": "No such user."})
     org = organisation_open(
         actor=request.user,
-        door="api",
+        door=Door.API,
         name=payload.name,
         slug=payload.slug,
         plan=payload.plan,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import Organisation, User
 from guichet.customers.services import organisation_create
@@ -162,7 +163,7 @@ def plan_upsert(
 
 @transaction.atomic
 def organisation_open(
-    *, actor: User, door: str, name: str, slug: str, plan: str, account_manager: User | None = None
+    *, actor: User, door: Door, name: str, slug: str, plan: str, account_manager: User | None = None
 ) -> Organisation:
     """A new organisation on the plan whose code is ``plan``, in one transaction: the organisation (as
     ``customers.services.organisation_create``, which says who may) and its plan, each with its audit event.

@@ -31,9 +31,7 @@ def _name(username: str, first: str, last: str) -> str:
     return neutralised(f"{first} {last}") or username  # as User.display_name
 
 
-def _person(user: User | None) -> dict | None:
-    if user is None:
-        return None
+def _person(user: User) -> dict:
     return {"id": user.pk, "username": user.username, "name": user.display_name}
 
 
@@ -76,8 +74,10 @@ COLUMNS = (
     *("requester__last_name", "assignee_id", "assignee__username", "assignee__first_name"),
     *("assignee__last_name", "subscription_id"),
 )
-CLOCK_COLUMNS = ("ticket_id", "clock", "calendar_id", "target_seconds", "segments", "stopped", "state")
-CLOCK_COLUMNS += ("used_seconds", "due_at")
+CLOCK_COLUMNS = (
+    *("ticket_id", "clock", "calendar_id", "target_seconds", "segments", "stopped", "state"),
+    *("used_seconds", "due_at"),
+)
 
 
 def _person_in(row: dict, rel: str) -> dict | None:
