@@ -46,7 +46,7 @@ from .models import (
 )
 
 STAFF_STATUSES = {s.value for s in Status}
-TEAM_FOR_CATEGORY = {
+TEAM_FOR_CATEGORY: dict[str, Team.Kind] = {
     Category.INCIDENT: Team.Kind.NOC,
     Category.BILLING: Team.Kind.BILLING,
 }

@@ -307,7 +307,7 @@ def _reply(
         if ticket.status != Status.CLOSED or user.kind != User.Kind.CUSTOMER:
             raise
         # A closed ticket takes no more replies: the customer's mail opens a new one that points to it.
-        contact = user.contact  # type: ignore[attr-defined]
+        contact = user.contact
         return _open(record, mail, user, contact, now, follows=ticket)
     except PermissionDenied as exc:
         return _done(record, Outcome.HELD, str(exc), ticket=ticket)
