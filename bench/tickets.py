@@ -16,7 +16,7 @@ stopped and removed at the end, even on error) — and runs the measures in a ch
    ``evaluate`` itself on their segments; past warnings and breaches are stamped as the sweep would have
    stamped them, so that nothing is due when the load ends; then ANALYZE;
 3. the agent queue's first page as the API's list endpoint builds it (``selectors.queue_page``, then the
-   page's rows by id as ``api.tickets.tickets_json`` reads them, 50 rows), for a supervisor and for an
+   page's rows by id as ``tickets.read.tickets_json`` reads them, 50 rows), for a supervisor and for an
    agent, with and without the ``TicketOut`` serialisation, and the plans of its queries; then the same
    over HTTP from gunicorn;
 4. the escalation sweep (``guichet.tickets.escalation.sweep``) with nothing, ~10 and ~1,000 tickets due;
@@ -1037,13 +1037,14 @@ def short(sql: str, width: int = 150) -> str:
 
 def queue_page(user, serialise: bool):
     """The API's list endpoint for ``user``: GET /api/v1/tickets?status=new&status=open&... (first page):
-    the page's ids, its rows as dicts (``api.tickets.tickets_json``, live clocks included), then
+    the page's ids, its rows as dicts (``tickets.read.tickets_json``, live clocks included), then
     (``serialise``) their validation as TicketOut and the JSON, as ninja does."""
     from django.utils import timezone
     from ninja.responses import NinjaJSONEncoder
 
-    from guichet.api.tickets import TicketOut, tickets_json
+    from guichet.api.tickets import TicketOut
     from guichet.tickets.models import OPEN_STATUSES
+    from guichet.tickets.read import tickets_json
     from guichet.tickets.selectors import queue_page as page_ids
 
     t0 = time.perf_counter()

@@ -4,11 +4,12 @@ from django.db.models import QuerySet
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from guichet.audit.models import Door
 from guichet.customers.models import Contact, Organisation, User
 from guichet.customers.selectors import acting_contact, may_act
-from guichet.customers.services import contact_create, organisation_create
+from guichet.customers.services import contact_create
 from guichet.errors import NotFound, ValidationError
-from guichet.plans.models import OrganisationPlan, SlaPlan
+from guichet.plans.services import organisation_open
 
 from .types import Id
 
@@ -115,21 +116,19 @@ def get_organisation(request, org_id: Id):
 
 @router.post("/organisations", response={201: OrganisationOut}, summary="Create an organisation (staff)")
 def create_organisation(request, payload: OrganisationIn):
-    from django.db import transaction
-
-    plan = SlaPlan.objects.filter(code=payload.plan).first()
-    if plan is None:
-        raise ValidationError({"plan": f"Unknown plan {payload.plan!r}."})
     manager = None
     if payload.account_manager_id is not None:
         manager = User.objects.filter(pk=payload.account_manager_id).first()
         if manager is None:
             raise ValidationError({"account_manager_id": "No such user."})
-    with transaction.atomic():
-        org = organisation_create(
-            actor=request.user, door="api", name=payload.name, slug=payload.slug, account_manager=manager
-        )
-        OrganisationPlan.objects.create(organisation=org, plan=plan)
+    org = organisation_open(
+        actor=request.user,
+        door=Door.API,
+        name=payload.name,
+        slug=payload.slug,
+        plan=payload.plan,
+        account_manager=manager,
+    )
     return Status(201, organisations_visible_to(request.user).get(pk=org.pk))
 
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Literal, NamedTuple
-from zoneinfo import ZoneInfo
+from typing import Literal
 
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
@@ -12,14 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet.audit.selectors import history_of
 from guichet.contracts.models import Subscription
-from guichet.customers.models import Organisation, Team, User
+from guichet.customers.models import User
 from guichet.customers.selectors import acting_contact
-from guichet.errors import NotFound, PermissionDenied, ValidationError
-from guichet.plans.models import Calendar, Clock
-from guichet.plans.selectors import calendars_by_id
-from guichet.text.safe import neutralised
-from guichet.tickets import services, sla
-from guichet.tickets.models import MessageKind, Quote, SlaClock, Ticket
+from guichet.errors import NotFound, ValidationError
+from guichet.tickets import services
+from guichet.tickets.models import MessageKind, Quote, Ticket
+from guichet.tickets.read import ticket_json, tickets_json, utc
 from guichet.tickets.selectors import (
     conversation,
     queue_page,
@@ -38,7 +35,7 @@ router = Router(tags=["tickets"])
 STRICT = ConfigDict(extra="forbid")  # a field the caller may not set is refused, never silently dropped
 
 
-# What a ticket looks like in every answer. Plain pydantic models filled from dicts built by ticket_json():
+# What a ticket looks like in every answer. Plain pydantic models filled from the dicts of tickets.read:
 # ninja's Schema reads Django objects attribute by attribute through its resolvers, which cost a queue page
 # of 50 tickets some 5 ms more than the dicts do (bench/tickets.py).
 class OrgRef(BaseModel):
@@ -104,153 +101,6 @@ class TicketOut(BaseModel):
     version: int
     watchers: list[PersonRef]
     sla: SlaOut
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    """Instants are answered in UTC, as stored (a ticket just created still holds the caller's offset)."""
-    return None if at is None else at.astimezone(UTC)
-
-
-def _name(username: str, first: str, last: str) -> str:
-    return neutralised(f"{first} {last}") or username  # as User.display_name
-
-
-def _person(user: User | None) -> dict | None:
-    if user is None:
-        return None
-    return {"id": user.pk, "username": user.username, "name": user.display_name}
-
-
-class ClockRow(NamedTuple):
-    """The columns of a clock an answer needs (what sla.live reads), without a model instance."""
-
-    clock: str
-    calendar: Calendar
-    target_seconds: int
-    segments: list
-    stopped: bool
-    state: str
-    used_seconds: int
-    due_at: datetime | None
-
-
-def _sla(clocks, now: datetime) -> dict:
-    none = {"due": None, "state": "not_applicable", "used_seconds": 0, "target_seconds": None}
-    out = {c: {**none, "ended_at": None} for c in Clock}
-    for row in clocks:
-        state, due, used = sla.live(row, now)
-        zone = ZoneInfo(row.calendar.time_zone)  # instants in the clock's own zone
-        ended = sla.ended_at(row)
-        out[row.clock] = {
-            "due": None if due is None else due.astimezone(zone).isoformat(),
-            "state": state,
-            "used_seconds": used,
-            "target_seconds": row.target_seconds,
-            "ended_at": None if ended is None else ended.astimezone(zone).isoformat(),
-        }
-    return out
-
-
-# A ticket's columns as TicketOut shows them, read with values(): a page of 50 tickets, their 150 clocks
-# and their watchers build no model instance (that was a third of a queue page's time).
-COLUMNS = (
-    *("id", "reference", "organisation_id", "organisation__name", "subject", "category", "priority"),
-    *("status", "channel", "team__name", "opened_at", "first_response_at", "intervention_started_at"),
-    *("resolved_at", "closed_at", "merged_into_id", "customer_flagged_urgent", "over_quota", "outside_sla"),
-    *("next_due_at", "version", "requester_id", "requester__username", "requester__first_name"),
-    *("requester__last_name", "assignee_id", "assignee__username", "assignee__first_name"),
-    *("assignee__last_name", "subscription_id"),
-)
-CLOCK_COLUMNS = ("ticket_id", "clock", "calendar_id", "target_seconds", "segments", "stopped", "state")
-CLOCK_COLUMNS += ("used_seconds", "due_at")
-
-
-def _person_in(row: dict, rel: str) -> dict | None:
-    """The person ``rel`` (requester, assignee) of a values() row, as PersonRef."""
-    if row[f"{rel}_id"] is None:
-        return None
-    username = row[f"{rel}__username"]
-    return {
-        "id": row[f"{rel}_id"],
-        "username": username,
-        "name": _name(username, row[f"{rel}__first_name"], row[f"{rel}__last_name"]),
-    }
-
-
-def _render(
-    row: dict, clocks: list[ClockRow], watchers: list[dict], merged: str | None, now: datetime
-) -> dict:
-    return {
-        "id": row["id"],
-        "reference": row["reference"],
-        "organisation": {"id": row["organisation_id"], "name": row["organisation__name"]},
-        "subscription_id": row["subscription_id"],
-        "requester": _person_in(row, "requester"),
-        "subject": row["subject"],
-        "category": row["category"],
-        "priority": row["priority"],
-        "status": row["status"],
-        "channel": row["channel"],
-        "team": row["team__name"],
-        "assignee": _person_in(row, "assignee"),
-        "opened_at": _utc(row["opened_at"]),
-        "first_response_at": _utc(row["first_response_at"]),
-        "intervention_started_at": _utc(row["intervention_started_at"]),
-        "resolved_at": _utc(row["resolved_at"]),
-        "closed_at": _utc(row["closed_at"]),
-        "merged_into": merged,
-        "customer_flagged_urgent": row["customer_flagged_urgent"],
-        "over_quota": row["over_quota"],
-        "outside_sla": row["outside_sla"],
-        "next_due_at": _utc(row["next_due_at"]),
-        "version": row["version"],
-        "watchers": watchers,
-        "sla": _sla(clocks, now),
-    }
-
-
-def tickets_json(pks, now: datetime | None = None) -> dict[int, dict]:
-    """The tickets ``pks`` as TicketOut, by id: four queries (tickets with their organisation, people and
-    team; clocks; watchers; and, if any was merged, the references it was merged into), whatever their
-    number. Callers check visibility first."""
-    now = now or timezone.now()
-    pks = list(pks)
-    rows = list(Ticket.objects.filter(pk__in=pks).order_by().values(*COLUMNS))
-    clock_rows = list(SlaClock.objects.filter(ticket_id__in=pks).order_by().values_list(*CLOCK_COLUMNS))
-    calendars = calendars_by_id(r[2] for r in clock_rows)
-    clocks: dict[int, list[ClockRow]] = {}
-    for ticket_id, clock, calendar_id, *rest in clock_rows:
-        clocks.setdefault(ticket_id, []).append(ClockRow(clock, calendars[calendar_id], *rest))
-    watchers: dict[int, list[dict]] = {}
-    through = Ticket.watchers.through.objects.filter(ticket_id__in=pks).order_by("user_id")
-    for ticket_id, uid, username, first, last in through.values_list(
-        "ticket_id", "user_id", "user__username", "user__first_name", "user__last_name"
-    ):
-        watchers.setdefault(ticket_id, []).append(
-            {"id": uid, "username": username, "name": _name(username, first, last)}
-        )
-    merged_ids = {r["merged_into_id"] for r in rows if r["merged_into_id"]}
-    references = (
-        dict(Ticket.objects.filter(pk__in=merged_ids).values_list("pk", "reference")) if merged_ids else {}
-    )
-    return {
-        r["id"]: _render(
-            r, clocks.get(r["id"], []), watchers.get(r["id"], []), references.get(r["merged_into_id"]), now
-        )
-        for r in rows
-    }
-
-
-def ticket_json(t: Ticket, now: datetime | None = None, *, clocks, watchers) -> dict:
-    """A ticket in memory (just created, its relations loaded) with its clocks and watchers, as TicketOut."""
-    row = {name: getattr(t, name) for name in COLUMNS if "__" not in name}
-    people = {"requester": t.requester, "assignee": t.assignee}
-    for rel, user in people.items():
-        for field in ("username", "first_name", "last_name"):
-            row[f"{rel}__{field}"] = getattr(user, field) if user is not None else None
-    row["organisation__name"] = t.organisation.name
-    row["team__name"] = t.team.name if t.team_id else None  # type: ignore[union-attr]
-    return _render(row, clocks, [_person(w) for w in watchers], None, now or timezone.now())
 
 
 class DuplicateOut(Schema):
@@ -430,7 +280,7 @@ def _duplicates(
             "reference": t.reference,
             "subject": t.subject,
             "status": t.status,
-            "opened_at": _utc(t.opened_at),
+            "opened_at": utc(t.opened_at),
             "score": score,
         }
         for t, score in similar_open_tickets(
@@ -466,30 +316,16 @@ def similar(
 @router.post("", response={201: TicketCreatedOut}, summary="Open a ticket")
 def create_ticket(request, payload: TicketIn):
     user: User = request.user
-    if user.kind == User.Kind.CUSTOMER:
-        contact = acting_contact(user)
-        if contact is None:
-            raise PermissionDenied("Your login is not a contact of any organisation.")
-        if payload.organisation_id not in (None, contact.organisation_id):
-            # Refused before any lookup: another organisation, existing or not, is never named nor confirmed.
-            raise ValidationError({"organisation": "You can only open tickets for your own organisation."})
-        org_id = contact.organisation_id
-    else:
-        if payload.organisation_id is None:
-            raise ValidationError({"organisation_id": "Staff must say which organisation the ticket is for."})
-        org_id = payload.organisation_id
-    organisation = Organisation.objects.filter(pk=org_id).first()
-    if organisation is None:
-        raise ValidationError({"organisation_id": "No such organisation."})
+    organisation = services.ticket_organisation(actor=user, organisation_id=payload.organisation_id)
     requester = user
     if payload.requester_id is not None:
-        requester = _person_for(user, org_id, payload.requester_id, "requester_id")
+        requester = _person_for(user, organisation.pk, payload.requester_id, "requester_id")
     elif user.kind != User.Kind.CUSTOMER:
         raise ValidationError({"requester_id": "Staff must say which contact reported the ticket."})
     subscription = None
-    if payload.subscription_id is not None:
+    if payload.subscription_id is not None:  # whose it is, the service checks
         subscription = Subscription.objects.select_related("plan").filter(pk=payload.subscription_id).first()
-        if subscription is None or subscription.organisation_id != organisation.pk:
+        if subscription is None:
             raise ValidationError({"subscription_id": f"{organisation.name} has no such subscription."})
     ticket = services.ticket_create(
         actor=user,
@@ -531,19 +367,9 @@ def change_ticket(request, ref: str, payload: TicketPatch):
     sent = payload.model_fields_set
     kwargs: dict = {}
     if "assignee_id" in sent:
-        assignee = None
-        if payload.assignee_id is not None:
-            assignee = User.objects.filter(pk=payload.assignee_id).first()
-            if assignee is None:
-                raise ValidationError({"assignee_id": "No such user."})
-        kwargs["assignee"] = assignee
+        kwargs["assignee"] = services.check_assignee(payload.assignee_id, field="assignee_id")
     if "team_id" in sent:
-        team = None
-        if payload.team_id is not None:
-            team = Team.objects.filter(pk=payload.team_id).first()
-            if team is None:
-                raise ValidationError({"team_id": "No such team."})
-        kwargs["team"] = team
+        kwargs["team"] = services.check_team(payload.team_id, field="team_id")
     services.ticket_change(
         actor=request.user,
         door="api",
@@ -579,9 +405,6 @@ def reply(request, ref: str, payload: MessageIn):
 
 @router.post("/{ref}/notes", response={201: MessageOut}, summary="Internal note (staff only)")
 def note(request, ref: str, payload: MessageIn):
-    ticket_get(request.user, ref)  # a foreign ticket is a 404 before anything else
-    if request.user.kind == User.Kind.CUSTOMER:
-        raise PermissionDenied("Customers cannot write internal notes.")
     return _message(request, ref, payload, internal=True)
 
 
@@ -632,8 +455,6 @@ def _attachments(request, ticket: Ticket):
 @router.post("/{ref}/attachments", response={201: AttachmentOut}, summary="Attach a file")
 def attach(request, ref: str, file: File[UploadedFile], body: Form[str] = "", internal: Form[bool] = False):
     ticket = ticket_get(request.user, ref)
-    if internal and request.user.kind == User.Kind.CUSTOMER:
-        raise PermissionDenied("Customers cannot write internal notes.")
     attachment = services.ticket_attach(
         actor=request.user, door="api", ticket=ticket, upload=file, body=body, internal=internal
     )

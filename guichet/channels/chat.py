@@ -67,16 +67,18 @@ def open_conversation(user: User) -> ChatConversation | None:
 
 
 def _add(conversation: ChatConversation, author: User, body: str, now: datetime) -> ChatMessage:
-    line = ChatMessage.objects.create(conversation=conversation, author=author, body=body, sent_at=now)
-    if conversation.ticket_id:
-        line.ticket_message = tickets.ticket_reply(
+    message = None
+    if conversation.ticket_id:  # the ticket's message first: the line is written once, linked to it
+        message = tickets.ticket_reply(
             actor=author,
             door=DOOR,
             ticket=conversation.ticket,  # type: ignore[arg-type]
             body=body,
             channel=Channel.CHAT,
         )
-        line.save(update_fields=["ticket_message"])
+    line = ChatMessage.objects.create(
+        conversation=conversation, author=author, body=body, sent_at=now, ticket_message=message
+    )
     conversation.last_message_at = now
     conversation.message_count += 1
     conversation.waiting_for_staff = not author.is_provider_staff
@@ -184,7 +186,7 @@ def convert(
             opened_at=first.sent_at,
             can_import=True,
         )
-        first.ticket_message = ticket.messages.get()
+        first.ticket_message = ticket.opening_message
         first.save(update_fields=["ticket_message"])
         for line in lines:
             if line.pk == first.pk:

@@ -14,7 +14,7 @@ from guichet.customers.selectors import contacts_for_number, may_date_events
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
-from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket
+from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket, TicketMessage
 
 from .models import PhoneCall
 
@@ -95,6 +95,7 @@ def log_call(
     minutes = max(1, round(duration_seconds / 60))
     who = contact.user.display_name if contact else f"+{digits}"
     body = f"Phone call with {who} (+{digits}), {minutes} min:\n{summary.strip()}"
+    message: TicketMessage | None
     if ticket is not None:
         message = tickets.ticket_reply(
             actor=agent,
@@ -125,7 +126,7 @@ def log_call(
             opened_at=at,
             can_import=can_import,
         )
-        message = ticket.messages.order_by("created_at", "pk").first()
+        message = ticket.opening_message
     return PhoneCall.objects.create(
         agent=agent,
         number=digits,

@@ -148,7 +148,12 @@ def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> W
     try:
         if ticket is not None:
             msg = tickets.ticket_reply(
-                actor=user, door="whatsapp", ticket=ticket, body=row.body, channel=Channel.WHATSAPP
+                actor=user,
+                door="whatsapp",
+                ticket=ticket,
+                body=row.body,
+                channel=Channel.WHATSAPP,
+                external_id=row.wamid,
             )
             row.outcome, row.ticket, row.ticket_message = Outcome.APPENDED, msg.ticket, msg
         else:
@@ -161,9 +166,10 @@ def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> W
                 subject=first_line[:200],
                 description=row.body or "(empty message)",
                 channel=Channel.WHATSAPP,
+                external_id=row.wamid,
             )
             row.outcome, row.ticket = Outcome.OPENED, new
-            row.ticket_message = new.messages.order_by("created_at", "pk").first()
+            row.ticket_message = new.opening_message
     except ValidationError as exc:  # e.g. the plan has no WhatsApp support: an agent answers otherwise
         row.reason = _note(row, "; ".join(exc.messages))
         row.ticket = ticket

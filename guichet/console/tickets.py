@@ -149,25 +149,39 @@ def reply(request, ref: str):
 @staff_only
 @require_POST
 def change(request, ref: str):
-    kwargs: dict = {}
-    for name in ("status", "priority"):
-        if request.POST.get(name):
-            kwargs[name] = request.POST[name]
-    if "assignee" in request.POST:
-        value, pk = request.POST["assignee"], form_id(request.POST["assignee"])
-        kwargs["assignee"] = (
-            request.user if value == "me" else User.objects.filter(pk=pk).first() if pk is not None else None
-        )
-    if (team := form_id(request.POST.get("team"))) is not None:
-        kwargs["team"] = Team.objects.filter(pk=team).first()
-    return _act(
-        request,
-        ref,
-        lambda t: services.ticket_change(
+    def act(t):
+        kwargs: dict = {name: request.POST[name] for name in ("status", "priority") if request.POST.get(name)}
+        kwargs.update(_assignment(request))
+        services.ticket_change(
             actor=request.user, door=DOOR, ticket=t, expected_version=_version(request), **kwargs
-        ),
-        "Ticket updated.",
-    )
+        )
+
+    return _act(request, ref, act, "Ticket updated.")
+
+
+def _assignment(request) -> dict:
+    """The assignee and team the form names: "me", nobody (an empty assignee), or an id the services look
+    up (one that names no one is refused, field by field; never read as nobody)."""
+    kwargs: dict = {}
+    if "assignee" in request.POST:
+        value = request.POST["assignee"]
+        if value == "me":
+            kwargs["assignee"] = request.user
+        else:
+            kwargs["assignee"] = services.check_assignee(_named_id(value, "assignee"))
+    if request.POST.get("team"):
+        kwargs["team"] = services.check_team(_named_id(request.POST["team"], "team"))
+    return kwargs
+
+
+def _named_id(value: str, field: str) -> int | None:
+    """The id a form field holds (None when left empty); anything else is refused, naming the field."""
+    if value == "":
+        return None
+    pk = form_id(value)
+    if pk is None:
+        raise ValidationError({field: f"{value[:40]!r} is not an id."})
+    return pk
 
 
 @staff_only

@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Calendar, ClosedDate, PlanTarget, SlaPlan, TimeUnit
+from guichet.audit.models import Door
+from guichet.audit.services import record
+from guichet.customers.models import Organisation, User
+from guichet.customers.services import organisation_create
+
+from .models import Calendar, ClosedDate, OrganisationPlan, PlanTarget, SlaPlan, TimeUnit
 
 
 @dataclass(frozen=True)
@@ -154,3 +159,26 @@ def plan_upsert(
         PlanTarget.objects.bulk_create(rows)
         changed = True
     return plan, changed
+
+
+@transaction.atomic
+def organisation_open(
+    *, actor: User, door: Door, name: str, slug: str, plan: str, account_manager: User | None = None
+) -> Organisation:
+    """A new organisation on the plan whose code is ``plan``, in one transaction: the organisation (as
+    ``customers.services.organisation_create``, which says who may) and its plan, each with its audit event.
+    Here rather than in customers: the organisation's plan belongs to plans, which depend on customers."""
+    sla_plan = SlaPlan.objects.filter(code=plan).first()
+    if sla_plan is None:
+        raise ValidationError({"plan": f"Unknown plan {plan!r}."})
+    org = organisation_create(actor=actor, door=door, name=name, slug=slug, account_manager=account_manager)
+    OrganisationPlan.objects.create(organisation=org, plan=sla_plan)
+    record(
+        actor=actor,
+        door=door,
+        action="organisation.plan_set",
+        target=org,
+        organisation_id=org.pk,
+        changes={"plan": sla_plan.code},
+    )
+    return org

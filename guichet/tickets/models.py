@@ -100,6 +100,10 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: the first message, on the ticket ``services.ticket_create`` returns, so that a channel
+    # links its own row (an inbound mail, a call) to it without reading it back.
+    opening_message: TicketMessage | None = None
+
     class Meta:
         ordering = ["-opened_at", "-pk"]
         indexes = [

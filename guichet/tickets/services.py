@@ -23,7 +23,7 @@ from guichet.customers.selectors import (
 )
 from guichet.customers.services import backoffice_open
 from guichet.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
-from guichet.plans.models import Clock, Priority, QuotaPolicy
+from guichet.plans.models import Clock, Priority, QuotaPolicy, SlaPlan
 from guichet.plans.selectors import plan_for_organisation
 
 from . import events, notifications, sla
@@ -46,7 +46,7 @@ from .models import (
 )
 
 STAFF_STATUSES = {s.value for s in Status}
-TEAM_FOR_CATEGORY = {
+TEAM_FOR_CATEGORY: dict[str, Team.Kind] = {
     Category.INCIDENT: Team.Kind.NOC,
     Category.BILLING: Team.Kind.BILLING,
 }
@@ -143,7 +143,139 @@ def _route(category: str) -> tuple[Team | None, User | None]:
     return team, assignee
 
 
-def ticket_create(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
+def _unknown(field: str, value: str, choices: Sequence[str]) -> str:
+    return f"Unknown {field} {value!r}: use {', '.join(choices)}."
+
+
+def _check_wording(errors: dict[str, str], *, subject: str, description: str) -> None:
+    if not subject.strip():
+        errors["subject"] = "A subject is required."
+    if len(subject) > 200:
+        errors["subject"] = "At most 200 characters."
+    if not description.strip():
+        errors["description"] = "Describe the problem."
+
+
+def _check_kinds(errors: dict[str, str], *, category: str, priority: str, channel: str) -> None:
+    if category not in Category.values:
+        errors["category"] = _unknown("category", category, Category.values)
+    if priority not in Priority.values:
+        errors["priority"] = _unknown("priority", priority, Priority.values)
+    if channel not in Channel.values:
+        errors["channel"] = _unknown("channel", channel, Channel.values)
+
+
+OWN_ORGANISATION_ONLY = "You can only open tickets for your own organisation."
+
+
+def ticket_organisation(*, actor: User, organisation_id: int | None) -> Organisation:
+    """The organisation a door's ``organisation_id`` names for a new ticket: a customer's own (naming another,
+    existing or not, is refused before any lookup: it is never named nor confirmed); staff name one."""
+    if _is_customer(actor):
+        contact = acting_contact(actor)
+        if contact is None:
+            raise PermissionDenied("Your login is not a contact of any organisation.")
+        if organisation_id not in (None, contact.organisation_id):
+            raise ValidationError({"organisation": OWN_ORGANISATION_ONLY})
+        organisation_id = contact.organisation_id
+    elif organisation_id is None:
+        raise ValidationError({"organisation_id": "Staff must say which organisation the ticket is for."})
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise ValidationError({"organisation_id": "No such organisation."})
+    return organisation
+
+
+def _check_parties(
+    errors: dict[str, str], *, actor: User, organisation: Organisation, requester: User
+) -> None:
+    """A customer opens tickets for its own organisation; the requester is an active contact of it."""
+    if _is_customer(actor):
+        contact = acting_contact(actor)
+        if contact is None or contact.organisation_id != organisation.pk:
+            errors["organisation"] = OWN_ORGANISATION_ONLY
+    req_contact = getattr(requester, "contact", None)
+    if req_contact is None or req_contact.organisation_id != organisation.pk or not req_contact.is_active:
+        errors["requester"] = "The requester must be an active contact of the ticket's organisation."
+
+
+def _check_opened_at(
+    errors: dict[str, str], opened_at: datetime | None, *, actor: User, can_import: bool, now: datetime
+) -> None:
+    if opened_at is None:
+        return
+    if not may_date_events(actor, can_import=can_import):
+        errors["opened_at"] = "Only imports (admins or tokens with the import permission) may set opened_at."
+    elif opened_at.tzinfo is None:
+        errors["opened_at"] = "opened_at must carry a time zone offset."
+    elif opened_at > now:
+        errors["opened_at"] = "opened_at cannot be in the future."
+
+
+def _check_plan(
+    errors: dict[str, str], *, organisation: Organisation, subscription: Any, channel: str
+) -> tuple[SlaPlan | None, Any]:
+    """The plan the ticket runs on (its subscription's, else its organisation's) and the subscription, which
+    must be one of the organisation's; the plan must include the channel."""
+    if subscription is not None and subscription.organisation_id != organisation.pk:
+        errors["subscription_id"] = f"{organisation.name} has no such subscription."
+        subscription = None
+    plan = subscription.plan if subscription is not None else plan_for_organisation(organisation)
+    if plan is None:
+        errors["organisation"] = "This organisation has no SLA plan yet."
+    elif channel in Channel.values and not plan.includes_channel(channel):
+        errors["channel"] = (
+            f"The {plan.name} plan does not include support by {Channel(channel).label}: use "
+            f"{', '.join(plan.channel_names())}."
+        )
+    return plan, subscription
+
+
+def check_ticket_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    requester: User,
+    subject: str,
+    description: str,
+    category: str,
+    priority: str,
+    channel: str,
+    opened_at: datetime | None,
+    can_import: bool,
+    subscription: Any,
+    attachments: Sequence[Any],
+    now: datetime,
+) -> Ticket:
+    """Validate a new ticket (ValidationError naming every field at fault) and return it, unsaved, on the
+    plan it runs on."""
+    errors: dict[str, str] = _check_uploads(attachments)
+    _check_wording(errors, subject=subject, description=description)
+    _check_kinds(errors, category=category, priority=priority, channel=channel)
+    _check_parties(errors, actor=actor, organisation=organisation, requester=requester)
+    _check_opened_at(errors, opened_at, actor=actor, can_import=can_import, now=now)
+    plan, subscription = _check_plan(
+        errors, organisation=organisation, subscription=subscription, channel=channel
+    )
+    if errors:
+        raise ValidationError(errors)
+    return Ticket(
+        organisation=organisation,
+        requester=requester,
+        subscription=subscription,
+        plan=plan,
+        category=category,
+        priority=priority,
+        status=Status.NEW,
+        channel=channel,
+        subject=subject.strip(),
+        opened_at=opened_at or now,
+        customer_flagged_urgent=_is_customer(actor) and priority == Priority.URGENT,
+        outside_sla=category == Category.TECHNICAL_SERVICE,
+    )
+
+
+def ticket_create(
     *,
     actor: User,
     door: str,
@@ -158,127 +290,145 @@ def ticket_create(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
     can_import: bool = False,
     subscription=None,
     attachments: Sequence[Any] = (),
+    external_id: str = "",
 ) -> Ticket:
     """Open a ticket. ``opened_at`` in the past is an import (from another helpdesk): only for admins or
     tokens with the import permission; the clocks then run from that instant. A ticket about one of the
     organisation's subscriptions runs on that subscription's plan; otherwise on the organisation's plan.
-    ``attachments`` (uploaded files) are kept on the ticket's first message, in the same transaction."""
+    ``attachments`` (uploaded files) and ``external_id`` (the channel's id of the message: a mail's
+    Message-ID, a WhatsApp id) are kept on the ticket's first message, in the same transaction; the ticket
+    returned carries that message as ``opening_message``."""
     now = timezone.now()
-    errors: dict[str, str] = _check_uploads(attachments)
-    if not subject.strip():
-        errors["subject"] = "A subject is required."
-    if len(subject) > 200:
-        errors["subject"] = "At most 200 characters."
-    if not description.strip():
-        errors["description"] = "Describe the problem."
-    if category not in Category.values:
-        errors["category"] = f"Unknown category {category!r}: use {', '.join(Category.values)}."
-    if priority not in Priority.values:
-        errors["priority"] = f"Unknown priority {priority!r}: use {', '.join(Priority.values)}."
-    if channel not in Channel.values:
-        errors["channel"] = f"Unknown channel {channel!r}: use {', '.join(Channel.values)}."
-    if _is_customer(actor):
-        contact = acting_contact(actor)
-        if contact is None or contact.organisation_id != organisation.pk:
-            errors["organisation"] = "You can only open tickets for your own organisation."
-    req_contact = getattr(requester, "contact", None)
-    if req_contact is None or req_contact.organisation_id != organisation.pk or not req_contact.is_active:
-        errors["requester"] = "The requester must be an active contact of the ticket's organisation."
-    if opened_at is not None:
-        if not may_date_events(actor, can_import=can_import):
-            errors["opened_at"] = (
-                "Only imports (admins or tokens with the import permission) may set opened_at."
-            )
-        elif opened_at.tzinfo is None:
-            errors["opened_at"] = "opened_at must carry a time zone offset."
-        elif opened_at > now:
-            errors["opened_at"] = "opened_at cannot be in the future."
-    if subscription is not None and subscription.organisation_id != organisation.pk:
-        errors["subscription_id"] = f"{organisation.name} has no such subscription."
-        subscription = None
-    plan = subscription.plan if subscription is not None else plan_for_organisation(organisation)
-    if plan is None:
-        errors["organisation"] = "This organisation has no SLA plan yet."
-    elif channel in Channel.values and not plan.includes_channel(channel):
-        label = Channel(channel).label
-        errors["channel"] = (
-            f"The {plan.name} plan does not include support by {label}: use "
-            f"{', '.join(plan.channel_names())}."
-        )
-    if errors:
-        raise ValidationError(errors)
-    assert plan is not None
-    opened = opened_at or now
-
-    # Everything that only reads (routing, the clocks' maths) before the write transaction: on SQLite that
-    # transaction holds the database's one write lock from its first statement (BEGIN IMMEDIATE).
-    team, assignee = _route(category)
-    ticket = Ticket(
+    ticket = check_ticket_create(
+        actor=actor,
         organisation=organisation,
         requester=requester,
-        subscription=subscription,
-        plan=plan,
+        subject=subject,
+        description=description,
         category=category,
         priority=priority,
-        status=Status.NEW,
         channel=channel,
-        subject=subject.strip(),
-        team=team,
-        assignee=assignee,
-        opened_at=opened,
-        customer_flagged_urgent=_is_customer(actor) and priority == Priority.URGENT,
-        outside_sla=category == Category.TECHNICAL_SERVICE,
+        opened_at=opened_at,
+        can_import=can_import,
+        subscription=subscription,
+        attachments=attachments,
+        now=now,
     )
+    return _do_ticket_create(
+        ticket,
+        actor=actor,
+        door=door,
+        description=description,
+        attachments=attachments,
+        external_id=external_id,
+        imported=opened_at is not None,
+        now=now,
+    )
+
+
+def _do_ticket_create(
+    ticket: Ticket,
+    *,
+    actor: User,
+    door: str,
+    description: str,
+    attachments: Sequence[Any],
+    external_id: str,
+    imported: bool,
+    now: datetime,
+) -> Ticket:
+    # Everything that only reads (routing, the clocks' maths) before the write transaction: on SQLite that
+    # transaction holds the database's one write lock from its first statement (BEGIN IMMEDIATE).
+    ticket.team, ticket.assignee = _route(ticket.category)
     clocks = sla.new_clocks(ticket, now)
     sla.refresh_next_due(ticket, clocks)
     with transaction.atomic():
-        if plan.monthly_ticket_quota is not None:  # counted only where a quota is set
-            # Concurrent creations for one organisation count one after the other: none slips past it.
-            Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
-            usage = quota_usage(organisation, opened, plan)
-            ticket.over_quota = usage["used"] >= usage["quota"]
-            if ticket.over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
-                raise QuotaExceeded(
-                    f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses "
-                    "more until next month. Contact your account manager to raise the quota."
-                )
-        year = provider.year(opened)
-        ticket.reference = _next_reference(year)
+        _count_against_quota(ticket)
+        ticket.reference = _next_reference(provider.year(ticket.opened_at))
         ticket.save()
         for clock in clocks:
             clock.ticket = ticket
         SlaClock.objects.bulk_create(clocks)
-        Ticket.watchers.through.objects.create(ticket=ticket, user=requester)  # a new ticket has none yet
+        Ticket.watchers.through.objects.create(ticket=ticket, user=ticket.requester)  # none yet
         first = TicketMessage.objects.create(
             ticket=ticket,
-            author=requester,
+            author=ticket.requester,
             kind=MessageKind.PUBLIC,
             body=description,
-            channel=channel,
-            created_at=opened,
+            channel=ticket.channel,
+            created_at=ticket.opened_at,
+            external_id=external_id[:255],
         )
+        ticket.opening_message = first
         files = _store_uploads(first, attachments)
-        _audit(
-            ticket,
-            actor,
-            door,
-            "ticket.created",
-            at=opened if opened_at else None,
-            changes={
-                "reference": ticket.reference,
-                "category": category,
-                "priority": priority,
-                "channel": channel,
-                "opened_at": opened,
-                "over_quota": ticket.over_quota,
-                "team": team.name if team else None,
-                "subscription": subscription.pk if subscription is not None else None,
-                **({"attachments": files} if files else {}),
-            },
-        )
+        _audit_created(ticket, actor, door, imported=imported, files=files)
         events.ticket_opened.send(sender=Ticket, ticket=ticket, door=door)
-        if door != "import" and category == Category.INCIDENT and priority == Priority.URGENT:
+        if door != "import" and ticket.category == Category.INCIDENT and ticket.priority == Priority.URGENT:
             notifications.urgent_incident(ticket=ticket, at=now)  # the team (on call: channels.oncall)
+    return ticket
+
+
+def _count_against_quota(ticket: Ticket) -> None:
+    """Flag a ticket over its plan's monthly quota, or refuse it when the plan says so (counted only where a
+    quota is set)."""
+    plan, organisation = ticket.plan, ticket.organisation
+    if plan.monthly_ticket_quota is None:
+        return
+    # Concurrent creations for one organisation count one after the other: none slips past it.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
+    usage = quota_usage(organisation, ticket.opened_at, plan)
+    ticket.over_quota = usage["used"] >= usage["quota"]
+    if ticket.over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
+        raise QuotaExceeded(
+            f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses "
+            "more until next month. Contact your account manager to raise the quota."
+        )
+
+
+def _audit_created(ticket: Ticket, actor: User, door: str, *, imported: bool, files: list[dict]) -> None:
+    _audit(
+        ticket,
+        actor,
+        door,
+        "ticket.created",
+        at=ticket.opened_at if imported else None,
+        changes={
+            "reference": ticket.reference,
+            "category": ticket.category,
+            "priority": ticket.priority,
+            "channel": ticket.channel,
+            "opened_at": ticket.opened_at,
+            "over_quota": ticket.over_quota,
+            "team": ticket.team.name if ticket.team else None,
+            "subscription": ticket.subscription_id,
+            **({"attachments": files} if files else {}),
+        },
+    )
+
+
+NO_CUSTOMER_NOTES = "Customers cannot write internal notes."
+
+
+def check_ticket_reply(*, actor: User, body: str, internal: bool, attachments: Sequence[Any]) -> None:
+    """Validate a reply: a text, files we keep; internal notes are for staff."""
+    errors = _check_uploads(attachments)
+    if not body.strip():
+        errors["body"] = "The message is empty."
+    if errors:
+        raise ValidationError(errors)
+    if _is_customer(actor) and internal:
+        raise PermissionDenied(NO_CUSTOMER_NOTES)
+
+
+def _lock_for_reply(ticket: Ticket, expected_version: int | None) -> Ticket:
+    """The ticket a reply lands in, locked: the one a merged ticket was merged into; never a closed one."""
+    ticket = _lock(ticket)
+    while ticket.merged_into_id:
+        ticket = _lock(ticket.merged_into)  # type: ignore[arg-type]
+        expected_version = None  # the version the sender knew was the merged ticket's
+    _check_version(ticket, expected_version)
+    if ticket.status == Status.CLOSED:
+        raise ValidationError({"ticket": f"{ticket.reference} is closed: open a new ticket and mention it."})
     return ticket
 
 
@@ -295,27 +445,16 @@ def ticket_reply(
     channel: str | None = None,
     expected_version: int | None = None,
     attachments: Sequence[Any] = (),
+    external_id: str = "",
 ) -> TicketMessage:
     """Add a public reply or an internal note. A customer's reply to a ticket pending the customer resumes its
     clocks; the first public reply of the provider meets the first-response clock; a customer's reply to a
     resolved ticket reopens it; a reply to a merged ticket lands in the ticket it was merged into. ``at``
-    (when it was written) is for imports only (``_event_instant``). ``attachments`` (uploaded files) are kept
-    on this message, with the one audit event of the reply."""
-    errors = _check_uploads(attachments)
-    if not body.strip():
-        errors["body"] = "The message is empty."
-    if errors:
-        raise ValidationError(errors)
-    customer = _is_customer(actor)
-    if customer and internal:
-        raise PermissionDenied("Customers cannot write internal notes.")
-    ticket = _lock(ticket)
-    while ticket.merged_into_id:
-        ticket = _lock(ticket.merged_into)  # type: ignore[arg-type]
-        expected_version = None  # the version the sender knew was the merged ticket's
-    _check_version(ticket, expected_version)
-    if ticket.status == Status.CLOSED:
-        raise ValidationError({"ticket": f"{ticket.reference} is closed: open a new ticket and mention it."})
+    (when it was written) is for imports only (``_event_instant``). ``attachments`` (uploaded files) and
+    ``external_id`` (the channel's id of the message) are kept on this message, with the one audit event of
+    the reply."""
+    check_ticket_reply(actor=actor, body=body, internal=internal, attachments=attachments)
+    ticket = _lock_for_reply(ticket, expected_version)
     when = _event_instant(at, actor=actor, can_import=can_import)
     now = timezone.now()
     message = TicketMessage.objects.create(
@@ -325,13 +464,27 @@ def ticket_reply(
         body=body,
         channel=channel or (Channel.API if door == "api" else Channel.PORTAL),
         created_at=when,
+        external_id=external_id[:255],
     )
-    changed = []
     changes: dict[str, Any] = {"message_id": message.pk, "kind": message.kind}
     files = _store_uploads(message, attachments)
     if files:
         changes["attachments"] = files
-    if customer:
+    changed = _move_on_reply(ticket, actor, internal, when, now)
+    if changed:
+        changes["status"] = ticket.status
+    _bump(ticket, changed)
+    action = "ticket.note_added" if internal else "ticket.replied"
+    _audit(ticket, actor, door, action, changes=changes, internal=internal, at=when if at else None)
+    if not _is_customer(actor) and not internal:
+        events.staff_replied.send(sender=Ticket, message=message)
+    return message
+
+
+def _move_on_reply(ticket: Ticket, actor: User, internal: bool, when: datetime, now: datetime) -> list[str]:
+    """What a reply does to the ticket and its clocks; the fields it changed."""
+    changed = []
+    if _is_customer(actor):
         if ticket.status == Status.PENDING_CUSTOMER:
             ticket.status = Status.OPEN
             sla.resume(ticket, when, now)
@@ -347,21 +500,7 @@ def ticket_reply(
         if ticket.status == Status.NEW:
             ticket.status = Status.OPEN
             changed.append("status")
-    if changed:
-        changes["status"] = ticket.status
-    _bump(ticket, changed)
-    _audit(
-        ticket,
-        actor,
-        door,
-        "ticket.note_added" if internal else "ticket.replied",
-        changes=changes,
-        internal=internal,
-        at=when if at else None,
-    )
-    if not customer and not internal:
-        events.staff_replied.send(sender=Ticket, message=message)
-    return message
+    return changed
 
 
 def _check_uploads(uploads: Sequence[Any]) -> dict[str, str]:
@@ -399,8 +538,62 @@ def _reopen(ticket: Ticket, when: datetime, now: datetime) -> None:
     sla.restart(ticket, [Clock.RESOLUTION], when, now)
 
 
+def check_assignee(user_id: int | None, *, field: str = "assignee") -> User | None:
+    """The person ``user_id`` names for a ticket's assignee (None: nobody). An id that names no one is
+    refused, naming ``field``: never read as "nobody", which would unassign the ticket."""
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError({field: "No such user."})
+    return user
+
+
+def check_team(team_id: int | None, *, field: str = "team") -> Team | None:
+    """The team ``team_id`` names (None: no team); an id that names no team is refused, naming ``field``."""
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({field: "No such team."})
+    return team
+
+
+def check_ticket_change(
+    *,
+    actor: User,
+    priority: str | None,
+    status: str | None,
+    category: str | None,
+    assignee: User | object | None,
+    team: Team | object | None,
+) -> None:
+    """Validate a change: known values; customers may only flag their ticket urgent and close or reopen it;
+    tickets are assigned to provider staff."""
+    errors: dict[str, str] = {}
+    if priority is not None and priority not in Priority.values:
+        errors["priority"] = _unknown("priority", priority, Priority.values)
+    if status is not None and status not in STAFF_STATUSES:
+        errors["status"] = _unknown("status", status, sorted(STAFF_STATUSES))
+    if category is not None and category not in Category.values:
+        errors["category"] = _unknown("category", category, Category.values)
+    if _is_customer(actor):
+        if priority is not None and priority != Priority.URGENT:
+            errors["priority"] = "Customers may only flag a ticket urgent."
+        if status is not None and status not in (Status.CLOSED, Status.OPEN):
+            errors["status"] = "Customers may only close a ticket or reopen a resolved one."
+        if category is not None:
+            errors["category"] = "Customers cannot change the category."
+        if assignee is not ... or team is not ...:
+            raise PermissionDenied("Customers cannot assign tickets.")
+    if isinstance(assignee, User) and not assignee.is_provider_staff:
+        errors["assignee"] = "Tickets are assigned to provider staff only."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
-def ticket_change(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
+def ticket_change(
     *,
     actor: User,
     door: str,
@@ -420,49 +613,14 @@ def ticket_change(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
     _check_version(ticket, expected_version)
     when = _event_instant(at, actor=actor, can_import=can_import)
     now = timezone.now()
-    customer = _is_customer(actor)
-    errors: dict[str, str] = {}
-    if priority is not None and priority not in Priority.values:
-        errors["priority"] = f"Unknown priority {priority!r}: use {', '.join(Priority.values)}."
-    if status is not None and status not in STAFF_STATUSES:
-        errors["status"] = f"Unknown status {status!r}: use {', '.join(sorted(STAFF_STATUSES))}."
-    if category is not None and category not in Category.values:
-        errors["category"] = f"Unknown category {category!r}: use {', '.join(Category.values)}."
-    if customer:
-        if priority is not None and priority != Priority.URGENT:
-            errors["priority"] = "Customers may only flag a ticket urgent."
-        if status is not None and status not in (Status.CLOSED, Status.OPEN):
-            errors["status"] = "Customers may only close a ticket or reopen a resolved one."
-        if category is not None:
-            errors["category"] = "Customers cannot change the category."
-        if assignee is not ... or team is not ...:
-            raise PermissionDenied("Customers cannot assign tickets.")
-    if isinstance(assignee, User) and not assignee.is_provider_staff:
-        errors["assignee"] = "Tickets are assigned to provider staff only."
-    if errors:
-        raise ValidationError(errors)
-
+    check_ticket_change(
+        actor=actor, priority=priority, status=status, category=category, assignee=assignee, team=team
+    )
     changes: dict[str, Any] = {}
     fields: list[str] = []
-    was_outside = ticket.outside_sla
-    if category is not None and category != ticket.category:
-        changes["category"] = [ticket.category, category]
-        ticket.category = category
-        ticket.outside_sla = category == Category.TECHNICAL_SERVICE
-        fields += ["category", "outside_sla"]
-    if priority is not None and priority != ticket.priority:
-        changes["priority"] = [ticket.priority, priority]
-        ticket.priority = priority
-        if customer:
-            ticket.customer_flagged_urgent = True
-            fields.append("customer_flagged_urgent")
-        fields.append("priority")
-    if ticket.outside_sla and not was_outside:
-        sla.leave_sla(ticket, when, now)  # a technical service request: no clock counts or escalates
-    elif was_outside and not ticket.outside_sla:
-        sla.enter_sla(ticket, when, now)  # from the opening, as for any category change
-    elif "priority" in changes or "category" in changes:
-        sla.retarget(ticket, now, at=when)
+    _change_kind(
+        ticket, changes, fields, actor=actor, priority=priority, category=category, when=when, now=now
+    )
     if assignee is not ...:
         changes["assignee"] = [ticket.assignee_id, getattr(assignee, "pk", None)]
         ticket.assignee = assignee  # type: ignore[assignment]
@@ -478,17 +636,44 @@ def ticket_change(  # noqa: C901, PLR0912, PLR0915  # split by issue 14 step 2/4
     if not changes:
         return ticket
     _bump(ticket, fields)
-    _audit(
-        ticket,
-        actor,
-        door,
-        "ticket.changed",
-        changes=changes,
-        at=when if at else None,
-    )
+    _audit(ticket, actor, door, "ticket.changed", changes=changes, at=when if at else None)
     if ticket.status == Status.RESOLVED and "status" in changes:
         events.ticket_resolved.send(sender=Ticket, ticket=ticket)
     return ticket
+
+
+def _change_kind(
+    ticket: Ticket,
+    changes: dict[str, Any],
+    fields: list[str],
+    *,
+    actor: User,
+    priority: str | None,
+    category: str | None,
+    when: datetime,
+    now: datetime,
+) -> None:
+    """A new category or priority, and what it does to the clocks: a technical service request leaves the
+    SLA, a ticket that stops being one enters it, other changes retarget the undecided clocks."""
+    was_outside = ticket.outside_sla
+    if category is not None and category != ticket.category:
+        changes["category"] = [ticket.category, category]
+        ticket.category = category
+        ticket.outside_sla = category == Category.TECHNICAL_SERVICE
+        fields += ["category", "outside_sla"]
+    if priority is not None and priority != ticket.priority:
+        changes["priority"] = [ticket.priority, priority]
+        ticket.priority = priority
+        if _is_customer(actor):
+            ticket.customer_flagged_urgent = True
+            fields.append("customer_flagged_urgent")
+        fields.append("priority")
+    if ticket.outside_sla and not was_outside:
+        sla.leave_sla(ticket, when, now)  # a technical service request: no clock counts or escalates
+    elif was_outside and not ticket.outside_sla:
+        sla.enter_sla(ticket, when, now)  # from the opening, as for any category change
+    elif "priority" in changes or "category" in changes:
+        sla.retarget(ticket, now, at=when)
 
 
 def _move_status(ticket: Ticket, new: str, when: datetime, now: datetime) -> None:
@@ -703,10 +888,10 @@ def ticket_attach(
     *, actor: User, door: str, ticket: Ticket, upload, body: str = "", internal: bool = False
 ) -> Attachment:
     """Attach a file to a ticket, in a message of its own (public, or an internal note for staff)."""
-    from . import attachments
-
-    content_type = attachments.check(upload)
-    name = attachments.clean_filename(upload.name or "")
+    if internal and _is_customer(actor):
+        raise PermissionDenied(NO_CUSTOMER_NOTES)
+    content_type = check_upload(upload)
+    name = clean_filename(upload.name or "")
     message = ticket_reply(
         actor=actor, door=door, ticket=ticket, body=body.strip() or f"Attachment: {name}", internal=internal
     )

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from guichet.audit.models import AuditEvent
 from guichet.channels.models import WhatsAppMessage
 from guichet.tickets import services as tickets
 from guichet.tickets.models import Ticket
@@ -101,6 +102,18 @@ def test_a_contacts_message_opens_a_ticket_and_the_next_one_joins_it(carla, worl
     )
     assert post(event(text("wamid.2", "Still down"))).status_code == 200
     assert Ticket.objects.count() == 1 and ticket.messages.count() == 2
+
+
+def test_each_message_is_one_ticket_message_with_its_whatsapp_id_and_one_event(carla):
+    post(event(text("wamid.1", "Line down")))
+    post(event(text("wamid.2", "Still down")))
+    ticket = Ticket.objects.get()
+    assert list(ticket.messages.values_list("external_id", flat=True)) == ["wamid.1", "wamid.2"]
+    assert [m.ticket_message for m in WhatsAppMessage.objects.order_by("pk")] == list(ticket.messages.all())
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "ticket.created",
+        "ticket.replied",
+    ]
 
 
 def test_a_message_delivered_twice_is_stored_once(carla):

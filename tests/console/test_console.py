@@ -165,3 +165,17 @@ def test_a_quote_is_sent_from_the_console_and_accepted_in_the_extranet(world):
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(("field", "value"), [("assignee", "999999"), ("team", "999999"), ("assignee", "x")])
+def test_an_unknown_assignee_or_team_is_refused_by_name_and_changes_nothing(world, field, value):
+    ticket = open_ticket(world, "Trunk down", category="incident")
+    ticket = services.ticket_change(
+        actor=world.supervisor, door="web", ticket=ticket, expected_version=1, assignee=world.agent
+    )
+    sue = browser(world.supervisor)
+    path = f"/console/tickets/{ticket.reference}/"
+    page = sue.post(path + "change", {"version": ticket.version, field: value}, follow=True)
+    assert f"{field}: " in page.text and "Ticket updated." not in page.text
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.team, ticket.version) == (world.agent, world.noc, 2)

@@ -39,7 +39,7 @@ from guichet.jobs.mail import base_address, reply_address_owner, send_once
 from guichet.text.safe import storable
 from guichet.tickets import services as tickets
 from guichet.tickets.attachments import check as check_upload
-from guichet.tickets.models import Channel, Status, Ticket, TicketMessage
+from guichet.tickets.models import Channel, Status, Ticket
 
 from ..models import DeadLetter, InboundMail, Mailbox, MailThread
 from . import parsing
@@ -301,16 +301,16 @@ def _reply(
             body=_with(_body(mail), note),
             channel=Channel.EMAIL,
             attachments=uploads,
+            external_id=mail.message_id,
         )
     except ValidationError:
         if ticket.status != Status.CLOSED or user.kind != User.Kind.CUSTOMER:
             raise
         # A closed ticket takes no more replies: the customer's mail opens a new one that points to it.
-        contact = user.contact  # type: ignore[attr-defined]
+        contact = user.contact
         return _open(record, mail, user, contact, now, follows=ticket)
     except PermissionDenied as exc:
         return _done(record, Outcome.HELD, str(exc), ticket=ticket)
-    _mark(message, mail)
     MailThread.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": message.ticket})
     return _done(record, Outcome.APPENDED, ticket=message.ticket, ticket_message=message)
 
@@ -337,23 +337,17 @@ def _open(
             description=_with(body, note),
             channel=Channel.EMAIL,
             attachments=uploads,
+            external_id=mail.message_id,
         )
     except ValidationError as exc:
         if "channel" not in getattr(exc, "message_dict", {}):
             raise
         # The plan has no support by mail: an agent answers the customer by a channel it has.
         return _done(record, Outcome.HELD, exc.message_dict["channel"][0])
-    message = ticket.messages.order_by("created_at", "pk").first()
-    assert message is not None
-    _mark(message, mail)
+    message = ticket.opening_message
     MailThread.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": ticket})
     reason = f"follows {follows.reference}, which is closed" if follows else ""
     return _done(record, Outcome.OPENED, reason, ticket=ticket, ticket_message=message)
-
-
-def _mark(message: TicketMessage, mail: parsing.ParsedMail) -> None:
-    message.external_id = mail.message_id[:255]
-    message.save(update_fields=["external_id"])
 
 
 @task()
