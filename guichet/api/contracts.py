@@ -8,7 +8,7 @@ from datetime import date, datetime
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from guichet.contracts import services
+from guichet.contracts import explain, services
 from guichet.contracts.models import Service, Subscription
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
 from guichet.customers.models import Organisation
@@ -271,7 +271,7 @@ def termination_preview(request, subscription_id: Id, on: date | None = None):
         "requested_on": termination.requested_on,
         "notice_deadline": termination.notice_deadline,
         "last_day": termination.last_day,
-        "explanation": termination.explanation,
+        "explanation": explain.termination(termination),
     }
 
 

@@ -59,9 +59,7 @@ def send_termination_confirmation(request_pk: int) -> int:
             "requested_on": request.requested_on.isoformat(),
             "requester": request.requested_by.display_name,
             "last_day": request.last_day.isoformat(),
-            "explanation": request.explanation_fr
-            if person.language == "fr" and request.explanation_fr
-            else request.explanation,
+            "explanation": request.explanation_in(person.language),
             "manager": f"{manager.display_name} <{manager.email}>" if manager else "-",
         }
         message = EmailMessage(

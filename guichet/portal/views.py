@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from guichet import provider
@@ -20,6 +20,7 @@ from guichet.availability.services import monthly
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, CreditKind
 from guichet.billing.selectors import claims_visible_to, invoice_get, invoices_visible_to, may_see_invoices
+from guichet.contracts import explain as contract_explain
 from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
@@ -157,12 +158,20 @@ def terminate(request, pk: int):
             "Your termination request is recorded; a confirmation is on its way by mail.",
         )
     try:
-        termination = contract_services.termination_preview(subscription, language=get_language())
+        termination = contract_services.termination_preview(subscription)
     except ValidationError as exc:
         for line in error_lines(exc):
             messages.error(request, line)
         return redirect("portal-service", pk=pk)
-    return render(request, "portal/terminate.html", {"s": subscription, "termination": termination})
+    return render(
+        request,
+        "portal/terminate.html",
+        {
+            "s": subscription,
+            "termination": termination,
+            "explanation": contract_explain.termination(termination),
+        },
+    )
 
 
 @customer_only
