@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -116,7 +117,11 @@ def _detail(user, pk: int) -> dict:
         ],
         "suspended_since": open_suspension.suspended_at if open_suspension else None,
         "termination": (
-            {"requested_on": live.requested_on, "last_day": live.last_day, "explanation": live.explanation}
+            {
+                "requested_on": live.requested_on,
+                "last_day": live.last_day,
+                "explanation": live.explanation_in(get_language()),
+            }
             if live
             else None
         ),

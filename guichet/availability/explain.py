@@ -4,6 +4,7 @@ in every language; only the words around them are translated (guichet/locale).""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -61,6 +62,19 @@ def availability(result: Availability) -> str:
         "guarantee": f"{result.guarantee:f}",
         "verdict": verdict,
     }
+
+
+@dataclass(frozen=True)
+class Measured(Availability):
+    """A month's availability as the services return it: the core's numbers, worded on demand in the active
+    language (``explain``)."""
+
+    @classmethod
+    def of(cls, result: Availability) -> Measured:
+        return cls(**{field.name: getattr(result, field.name) for field in fields(result)})
+
+    def explain(self) -> str:
+        return availability(self)
 
 
 def credit(result: Credit) -> str:

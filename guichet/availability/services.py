@@ -22,11 +22,12 @@ from guichet.customers.models import User
 from guichet.customers.selectors import may_act
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
-from guichet.money.availability import Availability, monthly_availability
+from guichet.money.availability import monthly_availability
 from guichet.money.credits import Credit, DiscountTier, quality_discount
 from guichet.money.intervals import Interval, clip, subtract
 from guichet.plans.models import QualityObjective
 
+from .explain import Measured
 from .models import Cause, Outage, QualityMeasurement, Source
 
 
@@ -188,7 +189,7 @@ def verified_downtime(
     return clip(subtract(down, holes), start=start, end=end)
 
 
-def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Availability:
+def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Measured:
     """The subscription's availability over a calendar month of the provider's time zone, on the days it was
     subscribed; an outage still going counts until now."""
     tz = provider.zone()
@@ -203,7 +204,7 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
     month_start = datetime(year, month, 1, tzinfo=tz)
     next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
     down, holes = downtime_windows(subscription, month_start, next_month, now)
-    return monthly_availability(
+    result = monthly_availability(
         year=year,
         month=month,
         tz=tz,
@@ -213,6 +214,7 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
         active_until=min(until, now) if until else now,
         guarantee=subscription.plan.availability_guarantee,
     )
+    return Measured.of(result)
 
 
 # ------------------------------------------------------------------------------------ monitoring

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from guichet import provider
 from guichet.audit.services import record
@@ -474,7 +474,7 @@ def check_grant(claim: Claim, decision: str, amount: Decimal | str | None, error
         if not claim.proposed_amount and "decision" not in errors:
             errors["decision"] = gettext(
                 "Nothing is left to credit: %(computation)s Reject the claim, saying why."
-            ) % {"computation": claim.computation}
+            ) % {"computation": claim.computation_in(get_language())}
         return claim.proposed_amount
     if decision != "partial":
         return Decimal(0)

@@ -83,8 +83,9 @@ class Claim(models.Model):
 
     @property
     def computation(self) -> str:
-        """How the proposed amount was reached, in the active language. Set to a text, it is said as is."""
-        return explain.words(self.computation_terms)
+        """How the proposed amount was reached, in the site's language (``computation_in`` words it in the
+        reader's). Set to a text, it is said as is in every language."""
+        return self.computation_in(settings.LANGUAGE_CODE)
 
     @computation.setter
     def computation(self, text: str) -> None:
@@ -96,7 +97,7 @@ class Claim(models.Model):
 
     def computation_in(self, language: str | None) -> str:
         with reading(language):
-            return self.computation
+            return explain.words(self.computation_terms)
 
 
 class Credit(models.Model):
@@ -132,8 +133,9 @@ class Credit(models.Model):
 
     @property
     def explanation(self) -> str:
-        """How the amount was reached, in the active language. Set to a text, it is said as is."""
-        return explain.words(self.explanation_terms)
+        """How the amount was reached, in the site's language (``explanation_in`` words it in the reader's).
+        Set to a text, it is said as is in every language."""
+        return self.explanation_in(settings.LANGUAGE_CODE)
 
     @explanation.setter
     def explanation(self, text: str) -> None:
@@ -145,7 +147,7 @@ class Credit(models.Model):
 
     def explanation_in(self, language: str | None) -> str:
         with reading(language):
-            return self.explanation
+            return explain.words(self.explanation_terms)
 
     @property
     def remaining(self) -> Decimal:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -49,7 +50,7 @@ def _page(request, claim: Claim, errors: list[str], status: int = 200):
             if claim.approved_amount is not None
             else None,
             "verified": format_duration(claim.verified_seconds),
-            "computation": claim.computation,
+            "computation": claim.computation_in(get_language()),
             "errors": errors,
             "values": request.POST,
         },

@@ -187,8 +187,9 @@ class TerminationRequest(models.Model):
 
     @property
     def explanation(self) -> str:
-        """How the last day was reached, in the active language. Set to a text, it is said as is."""
-        return explain.stored(self.explanation_terms)
+        """How the last day was reached, in the site's language (``explanation_in`` words it in the
+        reader's). Set to a text, it is said as is in every language."""
+        return self.explanation_in(settings.LANGUAGE_CODE)
 
     @explanation.setter
     def explanation(self, text: str) -> None:
@@ -200,4 +201,4 @@ class TerminationRequest(models.Model):
 
     def explanation_in(self, language: str | None) -> str:
         with reading(language):
-            return self.explanation
+            return explain.stored(self.explanation_terms)

@@ -375,7 +375,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         "subscription.termination_requested",
         subscription,
         last_day=termination.last_day,
-        explanation=request.explanation_in("en"),  # the audit log reads the same whoever asked
+        explanation=request.explanation,  # in the site's language: the log reads the same whoever asked
     )
     backoffice_open(
         organisation=subscription.organisation,
