@@ -131,7 +131,7 @@ def suspend(request, pk: int):
         lambda s: contract_services.subscription_suspend(
             actor=request.user, door=DOOR, subscription=s, reason=reason, note=note
         ),
-        "The line is suspended.",
+        gettext("The line is suspended."),
     )
 
 
@@ -142,7 +142,7 @@ def resume(request, pk: int):
         request,
         pk,
         lambda s: contract_services.subscription_resume(actor=request.user, door=DOOR, subscription=s),
-        "The line is back in service.",
+        gettext("The line is back in service."),
     )
 
 
@@ -155,7 +155,7 @@ def terminate(request, pk: int):
             request,
             pk,
             lambda s: contract_services.termination_request(actor=request.user, door=DOOR, subscription=s),
-            "Your termination request is recorded; a confirmation is on its way by mail.",
+            gettext("Your termination request is recorded; a confirmation is on its way by mail."),
         )
     try:
         termination = contract_services.termination_preview(subscription)
@@ -258,7 +258,10 @@ def claim_new(request):
         except (NotFound, ValueError):
             errors, status = ["subscription_id: Choose the service the claim is about."], 400
         else:
-            messages.success(request, f"Claim {claim.pk} is filed; you will get the decision by mail.")
+            messages.success(
+                request,
+                gettext("Claim %(pk)s is filed; you will get the decision by mail.") % {"pk": claim.pk},
+            )
             return redirect("portal-claims")
     return render(
         request,
