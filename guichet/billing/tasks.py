@@ -80,20 +80,16 @@ def send_claim_decision(claim_pk: int) -> int:
     return len(recipients)
 
 
-INVOICE_MAIL = {
-    "en": (
-        "{title} {number}",
-        "Hello,\n\nPlease find attached {title_lower} {number} of {issue_date} for {organisation}, period "
-        "{period}: {total} including VAT, due on {due_date}.\n\nIts details and duplicates are in your "
-        "extranet and through the API (GET /api/v1/invoices).\n",
-    ),
-    "fr": (
-        "{title} {number}",
-        "Bonjour,\n\nVeuillez trouver ci-joint {title_lower} {number} du {issue_date} pour {organisation}, "
-        "période {period} : {total} TTC, à régler avant le {due_date}.\n\nSon détail et ses duplicatas sont "
-        "dans votre extranet et par l'API (GET /api/v1/invoices).\n",
-    ),
-}
+def _invoice_mail(values: dict[str, str]) -> str:
+    """The invoice mail's body in the active language (its subject is the document's title and number)."""
+    return (
+        _(
+            "Hello,\n\nPlease find attached %(title_lower)s %(number)s of %(issue_date)s for "
+            "%(organisation)s, period %(period)s: %(total)s including VAT, due on %(due_date)s.\n\nIts "
+            "details and duplicates are in your extranet and through the API (GET /api/v1/invoices).\n"
+        )
+        % values
+    )
 
 
 def invoice_recipients(invoice) -> list[tuple[str, str]]:
@@ -135,25 +131,24 @@ def send_invoice(invoice_pk: int) -> int:
         if not created:
             return 0
         for address, language in recipients:
-            language = language if language in INVOICE_MAIL else "en"
-            labels = documents.LABELS[language]
-            title = labels[invoice.kind]
-            subject, body = INVOICE_MAIL[language]
-            values = {
-                "title": title,
-                "title_lower": title.lower()
-                if language == "en"
-                else ("la facture" if invoice.kind == "invoice" else "l'avoir"),
-                "number": invoice.number,
-                "issue_date": invoice.issue_date.isoformat(),
-                "organisation": invoice.organisation.name,
-                "period": f"{invoice.year}-{invoice.month:02d}",
-                "total": str(Money.of(invoice.total, invoice.currency)),
-                "due_date": invoice.due_date.isoformat(),
-            }
+            with reading(language):
+                title = documents.labels()[invoice.kind]
+                body = _invoice_mail(
+                    {
+                        "title_lower": pgettext("invoice mail", "invoice")
+                        if invoice.kind == "invoice"
+                        else pgettext("invoice mail", "credit note"),
+                        "number": invoice.number,
+                        "issue_date": invoice.issue_date.isoformat(),
+                        "organisation": invoice.organisation.name,
+                        "period": f"{invoice.year}-{invoice.month:02d}",
+                        "total": str(Money.of(invoice.total, invoice.currency)),
+                        "due_date": invoice.due_date.isoformat(),
+                    }
+                )
             message = EmailMessage(
-                subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
-                body=body.format(**values),
+                subject=f"{title} {invoice.number}".replace("\r", " ").replace("\n", " "),
+                body=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[address],
                 # Sent again only if a crash came between the send and the commit: with the same id.
