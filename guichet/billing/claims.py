@@ -104,12 +104,18 @@ def _input_errors(
 
 @dataclass(frozen=True)
 class _Checked:
-    """What a valid claim is about: the claimed month, the ticket found and the quality metric (if any)."""
+    """A valid claim: the claimed month, the ticket found, the quality metric (if any) and what the customer
+    wrote, trimmed."""
 
     year: int
     month: int
     ticket: Ticket
     metric: str
+    customer_name: str
+    customer_contact: str
+    outage_start: datetime
+    outage_end: datetime
+    description: str
 
 
 def check_claimant(actor: User, subscription: Subscription) -> None:
@@ -206,8 +212,18 @@ def check_claim(
         errors |= check_period(claimed, outage_start, outage_end)
     if errors:
         raise ValidationError(errors)
-    assert claimed is not None and found is not None
-    return _Checked(year=claimed[0], month=claimed[1], ticket=found, metric=metric)
+    assert claimed is not None and found is not None and outage_start and outage_end
+    return _Checked(
+        year=claimed[0],
+        month=claimed[1],
+        ticket=found,
+        metric=metric,
+        customer_name=(customer_name or "").strip(),
+        customer_contact=(customer_contact or "").strip(),
+        outage_start=outage_start,
+        outage_end=outage_end,
+        description=(description or "").strip(),
+    )
 
 
 def claim_file(
@@ -240,48 +256,54 @@ def claim_file(
         description=description,
         now=now,
     )
-    assert outage_start is not None and outage_end is not None
-    with transaction.atomic():
-        # The subscription's row serialises the claims and decisions of the service: the cap is per service
-        # and month, and an overlap is judged against the claims already there.
-        subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=subscription.pk)
-        assessment = _assess(
+    return _file(actor=actor, door=door, subscription=subscription, kind=kind, checked=checked, now=now)
+
+
+@transaction.atomic
+def _file(
+    *, actor: User, door: str, subscription: Subscription, kind: str, checked: _Checked, now: datetime
+) -> Claim:
+    """Assess and keep a checked claim, trace it and tell the account manager, in one transaction."""
+    # The subscription's row serialises the claims and decisions of the service: the cap is per service and
+    # month, and an overlap is judged against the claims already there.
+    subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=subscription.pk)
+    assessment = _assess(
+        subscription=subscription,
+        kind=kind,
+        metric=checked.metric,
+        ticket=checked.ticket,
+        year=checked.year,
+        month=checked.month,
+        outage_start=checked.outage_start,
+        outage_end=checked.outage_end,
+        others=Claim.objects.filter(status__in=LIVE),
+        now=now,
+    )
+    claim = _create(
+        Claim(
+            organisation=subscription.organisation,
             subscription=subscription,
+            ticket=checked.ticket,
             kind=kind,
             metric=checked.metric,
-            ticket=checked.ticket,
             year=checked.year,
             month=checked.month,
-            outage_start=outage_start,
-            outage_end=outage_end,
-            others=Claim.objects.filter(status__in=LIVE),
-            now=now,
+            customer_name=checked.customer_name,
+            customer_contact=checked.customer_contact,
+            outage_start=checked.outage_start,
+            outage_end=checked.outage_end,
+            description=checked.description,
+            filed_by=actor,
+            filed_at=now,
+            door=door,
+            verified_seconds=assessment.verified,
+            proposed_amount=assessment.amount,
+            currency=subscription.currency,
+            computation_terms=assessment.parts,
         )
-        claim = _create(
-            Claim(
-                organisation=subscription.organisation,
-                subscription=subscription,
-                ticket=checked.ticket,
-                kind=kind,
-                metric=checked.metric,
-                year=checked.year,
-                month=checked.month,
-                customer_name=(customer_name or "").strip(),
-                customer_contact=(customer_contact or "").strip(),
-                outage_start=outage_start,
-                outage_end=outage_end,
-                description=(description or "").strip(),
-                filed_by=actor,
-                filed_at=now,
-                door=door,
-                verified_seconds=assessment.verified,
-                proposed_amount=assessment.amount,
-                currency=subscription.currency,
-                computation_terms=assessment.parts,
-            )
-        )
-        _record_filed(actor, door, claim)
-        notices.claim_filed(claim=claim, at=now)  # the account manager hears (mailed once this commits)
+    )
+    _record_filed(actor, door, claim)
+    notices.claim_filed(claim=claim, at=now)  # the account manager hears (mailed once this commits)
     return claim
 
 
