@@ -4,7 +4,18 @@ Idempotent: a second run changes nothing."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.db import transaction
+
+from guichet.audit.models import Door
+from guichet.contracts.models import Milestone, Service, Subscription
+from guichet.contracts.services import milestone_record, subscription_create
+from guichet.customers.models import Organisation, Team
+from guichet.customers.services import contact_ensure, organisation_ensure, team_ensure, user_ensure
+from guichet.plans.demo import load_plans
+from guichet.plans.models import OrganisationPlan, SlaPlan
 
 # username, password, kind, what the login is for
 DEMO_LOGINS = [
@@ -22,10 +33,6 @@ DEMO_LOGINS = [
 @transaction.atomic
 def load_demo() -> int:
     """Load every app's demo data; returns the number of rows created or changed."""
-    from guichet.customers.models import Team
-    from guichet.customers.services import contact_ensure, organisation_ensure, team_ensure, user_ensure
-    from guichet.plans.demo import load_plans
-    from guichet.plans.models import OrganisationPlan, SlaPlan
 
     changed = load_plans()
     users = {}
@@ -80,12 +87,6 @@ DEMO_SUBSCRIPTIONS = [
 
 
 def _load_subscriptions(admin) -> int:
-    from datetime import date
-    from decimal import Decimal
-
-    from guichet.contracts.models import Milestone, Service, Subscription
-    from guichet.contracts.services import milestone_record, subscription_create
-    from guichet.customers.models import Organisation
 
     changed = 0
     services = {}
@@ -97,7 +98,7 @@ def _load_subscriptions(admin) -> int:
             continue
         subscription = subscription_create(
             actor=admin,
-            door="cli",
+            door=Door.CLI,
             organisation=Organisation.objects.get(slug=slug),
             service=services[code],
             identifier=identifier,
@@ -107,7 +108,7 @@ def _load_subscriptions(admin) -> int:
         for kind in (Milestone.Kind.INSTALLED, Milestone.Kind.VERIFIED, Milestone.Kind.ACTIVE):
             milestone_record(
                 actor=admin,
-                door="cli",
+                door=Door.CLI,
                 subscription=subscription,
                 kind=kind,
                 check_passed=True if kind == Milestone.Kind.VERIFIED else None,

@@ -62,7 +62,7 @@ def test_amounts_and_percentages_read_as_in_the_viewers_language(world):
 
     from django.utils import translation
 
-    from guichet.portal.formats import money_text
+    from guichet.formats import money_text
     from tests.contracts.factories import SubscriptionFactory
 
     with translation.override("fr"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ninja.security import HttpBearer, SessionAuth
 
+from guichet.customers.permissions import is_customer
 from guichet.customers.tokens import token_authenticate
+from guichet.errors import PermissionDenied
 
 
 class TokenAuth(HttpBearer):
@@ -41,9 +43,7 @@ def can_post_alerts(request) -> bool:
 
 def staff_only(request, why: str):
     """The caller, when it is provider staff; 403 with ``why`` for customers."""
-    from guichet.customers.models import User
-    from guichet.errors import PermissionDenied
 
-    if request.user.kind == User.Kind.CUSTOMER:
+    if is_customer(request.user):
         raise PermissionDenied(why)
     return request.user

@@ -12,6 +12,7 @@ from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.availability import explain, services
 from guichet.availability.models import Outage
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
@@ -107,7 +108,7 @@ def declare(request, payload: OutageIn):
     ticket = ticket_get(actor, payload.ticket) if payload.ticket else None
     outage = services.outage_declare(
         actor=actor,
-        door="api",
+        door=Door.API,
         subscriptions=subscriptions,
         started_at=payload.started_at,
         ended_at=payload.ended_at,
@@ -127,7 +128,7 @@ class EndIn(Schema):
 @router.post("/outages/{outage_id}/end", response=OutageOut, summary="Say when an outage ended (staff)")
 def end(request, outage_id: Id, payload: EndIn):
     outage = _outage(request, outage_id)
-    services.outage_end(actor=request.user, door="api", outage=outage, ended_at=payload.ended_at)
+    services.outage_end(actor=request.user, door=Door.API, outage=outage, ended_at=payload.ended_at)
     return _out(_outage(request, outage_id))
 
 
@@ -138,7 +139,7 @@ def end(request, outage_id: Id, payload: EndIn):
 )
 def announce(request, outage_id: Id):
     outage = _outage(request, outage_id)
-    services.maintenance_announce(actor=request.user, door="api", outage=outage)
+    services.maintenance_announce(actor=request.user, door=Door.API, outage=outage)
     return _out(_outage(request, outage_id))
 
 
@@ -247,7 +248,9 @@ def _quality(subscription, metric: str, year: int, month: int) -> dict[str, Any]
 )
 def record_measurement(request, subscription_id: Id, payload: MeasurementIn):
     subscription = subscription_get(request.user, subscription_id)
-    services.measurement_record(actor=request.user, door="api", subscription=subscription, **payload.dict())
+    services.measurement_record(
+        actor=request.user, door=Door.API, subscription=subscription, **payload.dict()
+    )
     return Status(201, _quality(subscription, payload.metric, payload.year, payload.month))
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from guichet.audit.models import Door
 from guichet.billing import claims as services
 from guichet.billing import documents, invoicing
 from guichet.billing.models import Claim, Credit, Invoice
@@ -117,7 +118,7 @@ def get_claim(request, claim_id: Id):
 def file_claim(request, payload: ClaimIn):
     subscription = subscription_get(request.user, payload.subscription_id)
     data = payload.dict(exclude={"subscription_id"})
-    claim = services.claim_file(actor=request.user, door="api", subscription=subscription, **data)
+    claim = services.claim_file(actor=request.user, door=Door.API, subscription=subscription, **data)
     return Status(201, _claim(claim_get(request.user, claim.pk)))
 
 
@@ -131,7 +132,7 @@ class DecisionIn(Schema):
 @router.post("/claims/{claim_id}/decision", response=ClaimOut, summary="Decide a claim (account managers)")
 def decide(request, claim_id: Id, payload: DecisionIn):
     claim = claim_get(request.user, claim_id)
-    services.claim_decide(actor=request.user, door="api", claim=claim, **payload.dict())
+    services.claim_decide(actor=request.user, door=Door.API, claim=claim, **payload.dict())
     return _claim(claim_get(request.user, claim_id))
 
 
@@ -277,7 +278,7 @@ class CreditNoteIn(Schema):
 )
 def issue_credit_note(request, invoice_id: Id, payload: CreditNoteIn):
     invoice = invoice_get(request.user, invoice_id)
-    note = invoicing.credit_note_issue(actor=request.user, door="api", invoice=invoice, **payload.dict())
+    note = invoicing.credit_note_issue(actor=request.user, door=Door.API, invoice=invoice, **payload.dict())
     return Status(201, get_invoice(request, note.pk))
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from guichet.audit.models import Door
 from guichet.contracts import explain, services
 from guichet.contracts.models import Service, Subscription
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
@@ -179,7 +180,7 @@ def create_subscription(request, payload: SubscriptionIn):
             raise ValidationError({"plan": f"Unknown plan {payload.plan!r}."})
     subscription = services.subscription_create(
         actor=actor,
-        door="api",
+        door=Door.API,
         organisation=organisation,
         service=service,
         identifier=payload.identifier,
@@ -209,7 +210,7 @@ class MilestoneIn(Schema):
 )
 def record_milestone(request, subscription_id: Id, payload: MilestoneIn):
     subscription = subscription_get(request.user, subscription_id)
-    services.milestone_record(actor=request.user, door="api", subscription=subscription, **payload.dict())
+    services.milestone_record(actor=request.user, door=Door.API, subscription=subscription, **payload.dict())
     return _detail(request.user, subscription_id)
 
 
@@ -226,7 +227,9 @@ class SuspendIn(Schema):
 )
 def suspend(request, subscription_id: Id, payload: SuspendIn):
     subscription = subscription_get(request.user, subscription_id)
-    services.subscription_suspend(actor=request.user, door="api", subscription=subscription, **payload.dict())
+    services.subscription_suspend(
+        actor=request.user, door=Door.API, subscription=subscription, **payload.dict()
+    )
     return _detail(request.user, subscription_id)
 
 
@@ -237,7 +240,7 @@ def suspend(request, subscription_id: Id, payload: SuspendIn):
 )
 def resume(request, subscription_id: Id):
     subscription = subscription_get(request.user, subscription_id)
-    services.subscription_resume(actor=request.user, door="api", subscription=subscription)
+    services.subscription_resume(actor=request.user, door=Door.API, subscription=subscription)
     return _detail(request.user, subscription_id)
 
 
@@ -254,7 +257,7 @@ class FeeIn(Schema):
 )
 def change_fee(request, subscription_id: Id, payload: FeeIn):
     subscription = subscription_get(request.user, subscription_id)
-    services.fee_change(actor=request.user, door="api", subscription=subscription, **payload.dict())
+    services.fee_change(actor=request.user, door=Door.API, subscription=subscription, **payload.dict())
     return _detail(request.user, subscription_id)
 
 
@@ -287,5 +290,5 @@ def termination_preview(request, subscription_id: Id, on: date | None = None):
 )
 def request_termination(request, subscription_id: Id):
     subscription = subscription_get(request.user, subscription_id)
-    services.termination_request(actor=request.user, door="api", subscription=subscription)
+    services.termination_request(actor=request.user, door=Door.API, subscription=subscription)
     return Status(201, _detail(request.user, subscription_id))

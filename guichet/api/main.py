@@ -20,6 +20,14 @@ from guichet.errors import Conflict, NotFound, QuotaExceeded
 from guichet.ops import errors
 
 from .auth import TokenAuth, WebSession
+from .availability import router as availability_router
+from .billing import router as billing_router
+from .calls import router as calls_router
+from .contracts import router as contracts_router
+from .customers import router as customers_router
+from .pages import router as pages_router
+from .plans import router as plans_router
+from .tickets import router as tickets_router
 
 # Every operation may answer with one of these; their body is an `Error` (see the handlers below).
 ERRORS = {
@@ -219,14 +227,6 @@ def openapi_json(request):
 
 
 def _register():
-    from .availability import router as availability_router
-    from .billing import router as billing_router
-    from .calls import router as calls_router
-    from .contracts import router as contracts_router
-    from .customers import router as customers_router
-    from .pages import router as pages_router
-    from .plans import router as plans_router
-    from .tickets import router as tickets_router
 
     api.add_router("/", customers_router)
     api.add_router("/plans", plans_router)

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from guichet.channels import oncall
 from guichet.channels.models import Page
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer
 from guichet.errors import NotFound
 
 from .auth import staff_only
@@ -49,7 +50,7 @@ def _out(page: Page) -> dict:
 def _page(request, page_id: int) -> Page:
     user: User = request.user
     page = Page.objects.select_related("ticket", "paged", "acknowledged_by").filter(pk=page_id).first()
-    if page is None or user.kind == User.Kind.CUSTOMER:  # customers: a page is not theirs to know of
+    if page is None or is_customer(user):  # customers: a page is not theirs to know of
         raise NotFound(f"page {page_id} not found")
     return page
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from guichet.money.amounts import Money
+
 # A row id: the databases keep ids in signed 64-bit integers, so a bigger number is refused (422 naming the
 # field) rather than reaching SQLite, which cannot bind it (a 500).
 MAX_ID = 2**63 - 1
@@ -32,6 +34,5 @@ Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=3)]
 
 def money_text(amount: Decimal | None, currency: str) -> str | None:
     """An amount as the API writes it: a string with the currency's minor units ("12.50", TND "3.250")."""
-    from guichet.money.amounts import Money
 
     return None if amount is None else str(Money.of(amount, currency).amount)

@@ -13,7 +13,7 @@ from .models import AuditEvent, Door
 def record(
     *,
     actor,
-    door: str,
+    door: Door,
     action: str,
     target,
     organisation_id: int | None = None,

@@ -147,9 +147,7 @@ def maintenance_announce(*, actor: User, door: str, outage: Outage) -> Outage:
     outage.announced_at = timezone.now()
     outage.save(update_fields=["announced_at"])
     _audit(actor, door, "outage.maintenance_announced", outage, announced_at=outage.announced_at)
-    from .tasks import send_maintenance_notice
-
-    enqueue_with_commit(send_maintenance_notice, outage.pk)
+    enqueue_with_commit("guichet.availability.tasks.send_maintenance_notice", outage.pk)
     return outage
 
 

@@ -38,7 +38,6 @@ from guichet.tickets.models import Category, Clock, Ticket
 
 from . import explain, notices
 from .models import Claim, Credit, CreditKind
-from .tasks import send_claim_decision
 
 Status = Claim.Status
 DECIDERS = (User.Kind.ACCOUNT_MANAGER, User.Kind.SUPERVISOR, User.Kind.ADMIN)
@@ -555,7 +554,7 @@ def claim_decide(
                 "reason": claim.decision_reason,
             },
         )
-        enqueue_with_commit(send_claim_decision, claim.pk)
+        enqueue_with_commit("guichet.billing.tasks.send_claim_decision", claim.pk)
     return claim
 
 

@@ -32,6 +32,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.contracts.models import FeeChange, Subscription, SubscriptionStatus
 from guichet.customers.models import User
@@ -269,7 +270,7 @@ def _issue(
         Credit.objects.bulk_update(used, ["applied"])
     record(
         actor=None,
-        door="system",
+        door=Door.SYSTEM,
         action="invoice.issued",
         target=invoice,
         organisation_id=org_id,
@@ -279,9 +280,7 @@ def _issue(
             "total": f"{invoice.total} {currency}",
         },
     )
-    from .tasks import send_invoice
-
-    enqueue_with_commit(send_invoice, invoice.pk)
+    enqueue_with_commit("guichet.billing.tasks.send_invoice", invoice.pk)
     return invoice
 
 
@@ -344,7 +343,5 @@ def credit_note_issue(
         organisation_id=invoice.organisation_id,
         changes={"number": note.number, "corrects": invoice.number, "amount": f"{amount} {invoice.currency}"},
     )
-    from .tasks import send_invoice
-
-    enqueue_with_commit(send_invoice, note.pk)
+    enqueue_with_commit("guichet.billing.tasks.send_invoice", note.pk)
     return note

@@ -8,7 +8,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from guichet.customers.models import User
-from guichet.customers.selectors import MONEY_ROLES, acting_contact, contact_holds, may_act
+from guichet.customers.permissions import MONEY_ROLES, is_customer, is_provider_staff
+from guichet.customers.selectors import acting_contact, contact_holds, may_act
 from guichet.errors import NotFound, PermissionDenied
 
 from .models import Claim, Credit, Invoice
@@ -17,7 +18,7 @@ from .models import Claim, Credit, Invoice
 def _scoped(qs: QuerySet, user: User) -> QuerySet:
     if not may_act(user):
         return qs.none()
-    if user.kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         contact = acting_contact(user)
         return qs.filter(organisation_id=contact.organisation_id) if contact else qs.none()
     return qs
@@ -39,7 +40,7 @@ BILLING_REFUSED = "Only your organisation's admin or billing contacts may see it
 
 def may_see_invoices(user: User) -> bool:
     """Staff, and the admin or billing contacts of an organisation (its invoices, credit notes, credits)."""
-    return user.kind != User.Kind.CUSTOMER or contact_holds(user, MONEY_ROLES)
+    return is_provider_staff(user) or contact_holds(user, MONEY_ROLES)
 
 
 def _billing_reader(user: User) -> None:

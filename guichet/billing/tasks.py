@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_tasks import task
 
 from guichet import provider
-from guichet.customers.models import User
+from guichet.customers.models import ContactRole, User
 from guichet.i18n import reading
 from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
 from guichet.money.terms import previous_month
 
-from .models import Claim
+from . import documents
+from .invoicing import billing_run
+from .models import Claim, Invoice, InvoiceDelivery
 
 
 def _status(status: str) -> str:
@@ -94,7 +98,6 @@ def _invoice_mail(values: dict[str, str]) -> str:
 
 def invoice_recipients(invoice) -> list[tuple[str, str]]:
     """(address, language): the billing profile's address, else the billing contacts, else the admin ones."""
-    from guichet.customers.models import ContactRole
 
     organisation = invoice.organisation
     contacts = list(organisation.contacts.filter(is_active=True).select_related("user"))
@@ -113,11 +116,6 @@ def invoice_recipients(invoice) -> list[tuple[str, str]]:
 def send_invoice(invoice_pk: int) -> int:
     """Mail an issued invoice or credit note, with its PDF, once (``InvoiceDelivery``); returns how many
     recipients. A failure to send rolls the delivery back and raises: the task's result shows it."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from . import documents
-    from .models import Invoice, InvoiceDelivery
 
     invoice = Invoice.objects.select_related("organisation").get(pk=invoice_pk)
     recipients = invoice_recipients(invoice)
@@ -166,8 +164,6 @@ def send_invoice(invoice_pk: int) -> int:
 def monthly_billing() -> dict[str, int]:
     """The daily job: bill the month that ended, if not done yet (a run is idempotent). It runs on the 1st,
     well within the 4 business days after the billing date that policy 002 allows."""
-
-    from .invoicing import billing_run
 
     today = provider.today()
     return billing_run(*previous_month(today.year, today.month))

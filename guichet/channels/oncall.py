@@ -22,11 +22,12 @@ from django_tasks import task
 
 from guichet.audit.services import record
 from guichet.customers.models import Team, User
+from guichet.customers.permissions import is_admin, is_customer
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import message_id
 from guichet.plans.selectors import business_calendar
-from guichet.tickets import notifications
+from guichet.tickets import events, notifications
 from guichet.tickets.models import Category, Notification, Priority, Ticket
 
 from .http import post_json
@@ -130,9 +131,9 @@ def may_acknowledge(user: User, page: Page) -> bool:
     """Who may take an emergency: the rota's team (its members and its supervisor), whoever is on the rota's
     shifts or was paged for it (a backup from another team), and admins. Not the rest of the staff: billing
     staff or another team's agents would silence the paging of a ticket that is not theirs."""
-    if user.kind == User.Kind.ADMIN:
+    if is_admin(user):
         return True
-    if user.kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         return False
     team = page.rota.team
     return (
@@ -149,7 +150,7 @@ ONLY_THE_ROTA = "Only the on-call team's members, its supervisor, the engineers 
 def _judge(user: User, page: Page, act: str = "acknowledge its pages") -> None:
     """Raise unless ``user`` may acknowledge ``page`` (``may_acknowledge``): the same people judge whether it
     is an emergency at all, since a false alarm silences the paging as an acknowledgement does."""
-    if user.kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         raise PermissionDenied("Only provider staff acknowledge pages.")
     if not may_acknowledge(user, page):
         raise PermissionDenied(ONLY_THE_ROTA.format(act=act))
@@ -262,6 +263,5 @@ def tell_on_call(ticket: Ticket, now: datetime) -> None:
 
 
 def connect() -> None:
-    from guichet.tickets import events
 
     events.ticket_opened.connect(on_opened, dispatch_uid="channels.oncall.opened")

@@ -25,7 +25,7 @@ from guichet.availability.services import monthly
 from guichet.billing.models import Credit
 from guichet.contracts.models import Subscription
 from guichet.money.availability import month_bounds
-from guichet.tickets.models import OPEN_STATUSES, Ticket
+from guichet.tickets.models import OPEN_STATUSES, SlaMonthStat, Ticket
 
 AGE_BUCKETS = [("< 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("7-30 days", 30), ("30 days +", None)]
 
@@ -56,7 +56,6 @@ def _since(months: int) -> datetime:
 
 def compliance(months: int = 6) -> dict:
     """From the hourly ``SlaMonthStat`` rows (tickets/stats.py): per month, and per plan and priority."""
-    from guichet.tickets.models import SlaMonthStat
 
     rows = list(
         SlaMonthStat.objects.filter(month__gte=_since(months).astimezone(_tz()).date())

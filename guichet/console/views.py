@@ -3,20 +3,30 @@ ticket view, dashboards — is issue 6). Staff only."""
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
-from django.http import Http404
+from django.core.exceptions import PermissionDenied as Forbidden
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from guichet.audit.models import Door
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
 from guichet.billing.selectors import claims_visible_to
-from guichet.customers.access import error_lines, may_see_dashboard, staff_only
+from guichet.customers.access import error_lines, staff_only
+from guichet.customers.models import BackOfficeRequest
+from guichet.customers.permissions import may_see_dashboard
+from guichet.customers.services import backoffice_done as done
 from guichet.errors import PermissionDenied, ValidationError
+from guichet.formats import money_text
 from guichet.money.intervals import format_duration
-from guichet.portal.formats import money_text
+
+from . import reports
 
 
 @staff_only
@@ -70,7 +80,7 @@ def decide(request, pk: int):
     try:
         claim_services.claim_decide(
             actor=request.user,
-            door="web",
+            door=Door.WEB,
             claim=found,
             decision=request.POST.get("decision", ""),
             amount=request.POST.get("amount") or None,
@@ -88,12 +98,6 @@ def decide(request, pk: int):
 def dashboard(request):
     """Charts of SLA compliance, breaches, backlog, availability and credits; ``?format=csv`` gives the same
     figures as CSV."""
-    import csv
-
-    from django.core.exceptions import PermissionDenied as Forbidden
-    from django.http import HttpResponse
-
-    from . import reports
 
     if not may_see_dashboard(request.user):
         raise Forbidden("The dashboard is for supervisors, account managers and admins.")
@@ -128,9 +132,6 @@ def dashboard(request):
 @staff_only
 def backoffice(request):
     """Management acts waiting for the back office, the first due first."""
-    from django.utils import timezone
-
-    from guichet.customers.models import BackOfficeRequest
 
     pending = (
         BackOfficeRequest.objects.filter(done_at__isnull=True)
@@ -143,12 +144,10 @@ def backoffice(request):
 @staff_only
 @require_POST
 def backoffice_done(request, pk: int):
-    from guichet.customers.models import BackOfficeRequest
-    from guichet.customers.services import backoffice_done as done
 
     found = BackOfficeRequest.objects.filter(pk=pk).first()
     if found is None:
         raise Http404("No such request.")
-    done(actor=request.user, door="web", request=found)
+    done(actor=request.user, door=Door.WEB, request=found)
     messages.success(request, _("Marked as done."))
     return redirect("console-backoffice")

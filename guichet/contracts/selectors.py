@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.errors import NotFound
 
@@ -18,7 +19,7 @@ def subscriptions_visible_to(user: User) -> QuerySet[Subscription]:
     qs = Subscription.objects.select_related("service", "plan", "organisation")
     if not may_act(user):
         return qs.none()
-    if user.kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         contact = acting_contact(user)
         return qs.filter(organisation_id=contact.organisation_id) if contact else qs.none()
     return qs

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
 from guichet.customers.selectors import acting_contact
@@ -385,9 +386,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         requested_by=actor,
         door=door,
     )
-    from .tasks import send_termination_confirmation
-
-    enqueue_with_commit(send_termination_confirmation, request.pk)
+    enqueue_with_commit("guichet.contracts.tasks.send_termination_confirmation", request.pk)
     return request
 
 
@@ -405,7 +404,7 @@ def terminate_ended(today: date | None = None) -> int:
         subscription.save(update_fields=["status"])
         record(
             actor=None,
-            door="system",
+            door=Door.SYSTEM,
             action="subscription.terminated",
             target=subscription,
             organisation_id=subscription.organisation_id,

@@ -12,6 +12,7 @@ from guichet.i18n import reading
 from guichet.jobs.mail import send_once
 
 from .models import TerminationRequest
+from .services import terminate_ended
 
 
 def _confirmation(values: dict[str, str]) -> tuple[str, str]:
@@ -77,6 +78,5 @@ def send_termination_confirmation(request_pk: int) -> int:
 
 @task()
 def end_terminated_subscriptions() -> int:
-    from .services import terminate_ended
 
     return terminate_ended()

@@ -33,15 +33,6 @@ def staff_only(view):
     return wrapped
 
 
-# Who sees the supervisors' dashboard (/console/dashboard/): the view refuses the others, and the navigation
-# does not offer them the link.
-DASHBOARD_KINDS = ("supervisor", "admin", "account_manager")
-
-
-def may_see_dashboard(user) -> bool:
-    return bool(user.is_authenticated and user.is_provider_staff and user.kind in DASHBOARD_KINDS)
-
-
 def error_lines(exc) -> list[str]:
     """A service's refusal as the lines a page shows: "field: message" for each field of a ValidationError,
     its messages otherwise, else the exception's text (a Conflict, a PermissionDenied)."""

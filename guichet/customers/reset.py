@@ -74,9 +74,7 @@ def request_reset(request, email: str, *, domain: str, use_https: bool) -> Passw
         )
         PasswordResetRequest.objects.filter(at__lt=now - max(_window(), timedelta(days=1))).delete()
         if mailed:
-            from .tasks import send_password_reset
-
-            enqueue_with_commit(send_password_reset, row.pk, domain, use_https)
+            enqueue_with_commit("guichet.customers.tasks.send_password_reset", row.pk, domain, use_https)
     return row
 
 

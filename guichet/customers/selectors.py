@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from .models import Contact, ContactRole, User, phone_digits
+from .models import Contact, User, phone_digits
+from .permissions import MONEY_ROLES, is_admin, is_customer, is_provider_staff
 
-# The contact roles that commit the organisation to pay and read what it is billed: accepting or refusing a
-# quote; invoices, credit notes and credits (every role's rights: docs/architecture.md, "What a contact's
-# roles allow").
-MONEY_ROLES = (ContactRole.ADMIN, ContactRole.BILLING)
+__all__ = ["MONEY_ROLES"]  # read here by the services that check a contact's roles
 
 
 def may_act(user) -> bool:
@@ -19,7 +17,7 @@ def may_act(user) -> bool:
     reset links, and every scoped read (``acting_contact`` below, used by each app's selectors)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.kind != User.Kind.CUSTOMER:
+    if is_provider_staff(user):
         return True
     # A customer login without a Contact row belongs to no organisation: it may sign in, but every scoped
     # read gives it nothing (``acting_contact`` is None). An organisation the provider deactivated (a former
@@ -32,7 +30,7 @@ def acting_contact(user) -> Contact | None:
     """The contact a customer acts as, when it may act now (``may_act``); None for staff, anonymous users,
     logins without a contact and deactivated contacts. Selectors scope a customer's reads with it, so a
     deactivated contact sees nothing even through a door that forgot to ask."""
-    if not may_act(user) or user.kind != User.Kind.CUSTOMER:
+    if not may_act(user) or not is_customer(user):
         return None
     return getattr(user, "contact", None)
 
@@ -43,7 +41,7 @@ def may_date_events(user, *, can_import: bool = False) -> bool:
     token with the import permission (``can_import``: ``ApiToken.can_import``, ``guichet createtoken
     --import``). Everyone else's events happen now: a past instant would move a clock (a first response
     before the ticket opened, a breached clock turned met)."""
-    return may_act(user) and (can_import or user.kind == User.Kind.ADMIN)
+    return may_act(user) and (can_import or is_admin(user))
 
 
 def contact_holds(user: User, roles: tuple[str, ...], organisation_id: int | None = None) -> bool:

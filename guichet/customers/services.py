@@ -6,8 +6,11 @@ import hashlib
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
+from django.utils import timezone
 
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.businesstime import BusinessCalendar
 
@@ -60,7 +63,7 @@ def organisation_ensure(
     org = Organisation(slug=slug, name=name, account_manager=account_manager)
     org.full_clean()
     org.save()
-    record(actor=None, door="system", action="organisation.created", target=org, organisation_id=org.pk)
+    record(actor=None, door=Door.SYSTEM, action="organisation.created", target=org, organisation_id=org.pk)
     return org, True
 
 
@@ -78,7 +81,7 @@ def contact_ensure(
     contact.save()
     record(
         actor=None,
-        door="system",
+        door=Door.SYSTEM,
         action="contact.created",
         target=contact,
         organisation_id=organisation.pk,
@@ -108,7 +111,6 @@ STAFF_WHO_MANAGE_ORGANISATIONS = (User.Kind.SUPERVISOR, User.Kind.ADMIN, User.Ki
 
 
 def _deny(message: str):
-    from django.core.exceptions import PermissionDenied
 
     raise PermissionDenied(message)
 
@@ -117,7 +119,6 @@ def _deny(message: str):
 def organisation_create(
     *, actor: User, door: str, name: str, slug: str, account_manager: User | None = None
 ) -> Organisation:
-    from django.core.exceptions import ValidationError
 
     if actor.kind not in STAFF_WHO_MANAGE_ORGANISATIONS:
         _deny("Only supervisors, account managers and admins create organisations.")
@@ -155,7 +156,6 @@ def contact_create(
 ) -> Contact:
     """Add a contact to an organisation: by the organisation's admin contact, or by provider staff. The
     contact gets a login without a password (set through a reset link, or used for mail only)."""
-    from django.core.exceptions import ValidationError
 
     if actor.kind == User.Kind.CUSTOMER:
         own = acting_contact(actor)
@@ -298,7 +298,6 @@ def backoffice_open(
 ) -> BackOfficeRequest:
     """Record a management act for the back office, due the next business day at the same time
     (``GUICHET_BACKOFFICE_HOURS`` in the provider's zone). Call it inside the act's transaction."""
-    from django.utils import timezone
 
     now = timezone.now()
     request = BackOfficeRequest.objects.create(
@@ -323,7 +322,6 @@ def backoffice_open(
 
 @transaction.atomic
 def backoffice_done(*, actor: User, door: str, request: BackOfficeRequest) -> BackOfficeRequest:
-    from django.utils import timezone
 
     if not actor.is_provider_staff:
         _deny("Only the provider's staff process back-office requests.")
@@ -354,7 +352,6 @@ def contact_update(
 ) -> Contact:
     """Change a contact's roles, phone or whether it is active: by the organisation's admin contact, or staff.
     Contacts keep the NOC's lists current (000), so each change goes to the back office too."""
-    from django.core.exceptions import ValidationError
 
     if actor.kind == User.Kind.CUSTOMER:
         own = acting_contact(actor)

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 
 from . import reset, signin
 from .forms import SignInForm
+from .permissions import is_account_manager, is_provider_staff
 
 
 @login_required
@@ -13,11 +14,11 @@ def home(request):
     """Where a login lands: contacts on the extranet's home, account managers on the claims to decide,
     admins in the Django admin, other staff on their queue."""
     user = request.user
-    if not user.is_provider_staff:
+    if not is_provider_staff(user):
         return redirect("portal-home")
     if user.is_staff:
         return redirect("admin:index")
-    if user.kind == user.Kind.ACCOUNT_MANAGER:
+    if is_account_manager(user):
         return redirect("console-claims")
     return redirect("console-queue")
 

@@ -17,7 +17,14 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django_tasks_db import DatabaseBackend
 
+from guichet.billing.tasks import monthly_billing
+from guichet.channels.chat import chat_sweep
+from guichet.channels.mail.imap import poll_mailboxes
+from guichet.channels.mail.outbound import pending_reminders
+from guichet.channels.oncall import oncall_sweep
+from guichet.contracts.tasks import end_terminated_subscriptions
 from guichet.ops.errors import first_line
+from guichet.tickets.tasks import escalation_sweep, sla_stats
 
 from .models import ScheduledRun
 from .tasks import prune_finished_work
@@ -38,13 +45,6 @@ class Periodic:
 
 
 def _schedule() -> list[Periodic]:
-    from guichet.billing.tasks import monthly_billing
-    from guichet.channels.chat import chat_sweep
-    from guichet.channels.mail.imap import poll_mailboxes
-    from guichet.channels.mail.outbound import pending_reminders
-    from guichet.channels.oncall import oncall_sweep
-    from guichet.contracts.tasks import end_terminated_subscriptions
-    from guichet.tickets.tasks import escalation_sweep, sla_stats
 
     return [
         Periodic("prune-finished-work", prune_finished_work, timedelta(days=1)),

@@ -8,15 +8,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from .models import ScheduledRun, SentMail
 
 
 @task()
 def prune_finished_work() -> dict[str, int]:
     """Delete finished task results, scheduler records and the record of mail sent by tasks (no task that
     could send it again is left by then) older than the retention period. Idempotent."""
-    from django_tasks_db.models import DBTaskResult
-
-    from .models import ScheduledRun, SentMail
 
     cutoff = timezone.now() - timedelta(days=settings.GUICHET_TASK_RESULT_RETENTION_DAYS)
     with transaction.atomic():

@@ -8,6 +8,10 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.db import InterfaceError, OperationalError
+
+from .errors import first_line
+
 request_id: ContextVar[str | None] = ContextVar("guichet_request_id", default=None)
 task_id: ContextVar[str | None] = ContextVar("guichet_task_id", default=None)
 
@@ -38,12 +42,9 @@ class DatabaseOutageFilter(logging.Filter):
     not an error with the same traceback for every request of the outage; other errors keep theirs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from django.db import InterfaceError, OperationalError
 
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, OperationalError | InterfaceError):
-            from .errors import first_line
-
             record.msg = f"{record.getMessage()} (database unavailable: {first_line(exc)})"
             record.args = ()
             record.exc_info = None

@@ -14,11 +14,18 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from django.db.models import Case, Count, F, Min, When
+from django.conf import settings
+from django.db.models import Case, Count, F, Min, Q, When
 from django.utils import timezone
+from django_tasks.base import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from guichet.jobs.models import WorkerHeartbeat
+from guichet.tickets.escalation import backlog
+from guichet.tickets.models import SlaClock
 
 # Buckets for pages and API calls: the targets are 300 ms at p95, so most of the resolution is below 1 s.
 REQUEST_SECONDS = Histogram(
@@ -45,8 +52,6 @@ class DatabaseCollector(Collector):
 
 
 def _task_queue(now):
-    from django_tasks.base import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
-    from django_tasks_db.models import DBTaskResult, get_date_max
 
     depth = GaugeMetricFamily(
         "guichet_task_queue_depth",
@@ -91,9 +96,6 @@ def _task_queue(now):
 
 
 def _workers(now):
-    from django.conf import settings
-
-    from guichet.jobs.models import WorkerHeartbeat
 
     stale = now - timedelta(seconds=settings.GUICHET_WORKER_STALE_SECONDS)
     alive = GaugeMetricFamily(
@@ -105,13 +107,11 @@ def _workers(now):
 
 
 def _delayed(now, never):
-    from django.db.models import Q
 
     return Q(run_after__gt=now) & ~Q(run_after=never)
 
 
 def _escalations(now):
-    from guichet.tickets.escalation import backlog
 
     due = GaugeMetricFamily(
         "guichet_escalations_due",
@@ -130,7 +130,6 @@ def _escalations(now):
 
 
 def _breaches(now):
-    from guichet.tickets.models import SlaClock
 
     recent = GaugeMetricFamily(
         "guichet_sla_breaches_last_24h",

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from guichet.businesstime import BusinessCalendar
+from guichet.businesstime import BusinessCalendar, parse_week
 from guichet.customers.validators import validate_time_zone
 
 
@@ -60,7 +60,6 @@ def build_business_calendar(
     *, hours: str, time_zone: str, country: str, subdivision: str, closed_dates
 ) -> BusinessCalendar:
     """Build the engine's calendar, turning its ValueError into a ValidationError on the right field."""
-    from guichet.businesstime import parse_week
 
     errors: dict[str, str] = {}
     try:
@@ -98,17 +97,24 @@ class ClosedDate(models.Model):
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
+    """Every way a message reaches support: a ticket's channel, and what a plan includes. The one list of
+    channels (tickets.models reads it from here)."""
+
     PORTAL = "portal", "Portal"
-    PHONE = "phone", "Phone"
-    CHAT = "chat", "Live chat"
-    MATRIX = "matrix", "Matrix chat"
+    EMAIL = "email", "Email"
+    API = "api", "API"
     WHATSAPP = "whatsapp", "WhatsApp"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    # No door of Guichet's own: staff log what reached them there (POST /api/v1/tickets with this channel).
+    MATRIX = "matrix", "Matrix"
     SKYPE = "skype", "Skype"
 
 
 # Guichet's own doors: every plan includes them (the policies list the support channels a contract adds).
-ALWAYS_OPEN = ("portal", "api")
+ALWAYS_OPEN = (Channel.PORTAL, Channel.API)
+# How a plan's list of channels names them to customers: the words of the providers' offers.
+OFFERED_AS = {Channel.API: "the API", Channel.CHAT: "Live chat", Channel.MATRIX: "Matrix chat"}
 
 
 class PhoneQueuePriority(models.TextChoices):
@@ -249,7 +255,7 @@ class SlaPlan(models.Model):
 
     def channel_names(self) -> list[str]:
         """The channels this plan includes, as customers read them."""
-        labels = {**dict(Channel.choices), "api": "the API"}
+        labels = {**dict(Channel.choices), **OFFERED_AS}
         codes = list(dict.fromkeys([*ALWAYS_OPEN, *(self.channels or [])]))
         return [str(labels.get(c, c)) for c in codes]
 

@@ -7,7 +7,7 @@ import time
 
 from guichet.businesstime import BusinessCalendar
 
-from .models import Calendar, SlaPlan, build_business_calendar
+from .models import Calendar, OrganisationPlan, SlaPlan, build_business_calendar
 
 _cache: dict[int, tuple[object, BusinessCalendar]] = {}
 _cache_lock = threading.Lock()
@@ -73,7 +73,6 @@ def plan_list():
 
 def plan_for_organisation(organisation) -> SlaPlan | None:
     """The plan an organisation's tickets run on (its default plan, until subscriptions exist)."""
-    from .models import OrganisationPlan
 
     assignment = (
         OrganisationPlan.objects.select_related(

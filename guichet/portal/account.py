@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from guichet.audit.models import AuditEvent
+from guichet.audit.models import AuditEvent, Door
 from guichet.customers import services
 from guichet.customers.access import customer_only, error_lines
 from guichet.customers.models import BackOfficeRequest, Contact, ContactRole, User
 
-DOOR = "web"
+DOOR = Door.WEB
 
 
 @customer_only

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from guichet.audit.models import Door
 from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines, form_id
@@ -25,7 +26,7 @@ from guichet.tickets.selectors import (
     tickets_visible_to,
 )
 
-DOOR = "web"
+DOOR = Door.WEB
 CUSTOMER_CATEGORIES = Category.choices
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.availability.services import monthly
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, CreditKind
@@ -26,13 +27,12 @@ from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines
 from guichet.errors import NotFound, PermissionDenied, ValidationError
+from guichet.formats import money_text
 from guichet.money.terms import previous_month
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
 
-from .formats import money_text
-
-DOOR = "web"
+DOOR = Door.WEB
 
 
 def _months_back(today, n: int) -> list[tuple[int, int]]:

@@ -16,12 +16,14 @@ from django.db import transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import User
 
 from . import sla
 from .models import ClockState, Notification, SlaClock, Ticket
 from .notifications import CLOCK_NAMES, notify
+from .services import raise_priority
 
 BATCH = 500
 # Clocks still counting: "breached" ones too, when the breach was seen by a change before the sweep came by.
@@ -144,7 +146,7 @@ def breach(now: datetime) -> int:
             )
             record(
                 actor=None,
-                door="system",
+                door=Door.SYSTEM,
                 action="sla.breached",
                 target=t,
                 organisation_id=t.organisation_id,
@@ -157,7 +159,6 @@ def breach(now: datetime) -> int:
 
 
 def raise_priorities(now: datetime) -> int:
-    from .services import raise_priority
 
     def handle(rows: list[SlaClock]) -> None:
         for row in rows:
@@ -175,7 +176,7 @@ def raise_priorities(now: datetime) -> int:
             after = ticket.plan.raise_priority_after
             record(
                 actor=None,
-                door="system",
+                door=Door.SYSTEM,
                 action="ticket.priority_raised",
                 target=ticket,
                 organisation_id=ticket.organisation_id,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from guichet.plans.models import Clock, Priority
+from guichet.plans.models import Channel, Clock, Priority
 
 PRIORITY_ORDER = [Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT]
 
@@ -30,18 +30,6 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.ON_HOLD]
-
-
-class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    EMAIL = "email", "Email"
-    API = "api", "API"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    CHAT = "chat", "Chat"
-    PHONE = "phone", "Phone"
-    # No door of Guichet's own: staff log what reached them there (POST /api/v1/tickets with this channel).
-    MATRIX = "matrix", "Matrix"
-    SKYPE = "skype", "Skype"
 
 
 class TicketCounter(models.Model):

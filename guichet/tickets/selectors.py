@@ -5,17 +5,22 @@ from __future__ import annotations
 import functools
 import operator
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
+from guichet.businesstime.clocks import Segment, explain
 from guichet.customers.models import User
+from guichet.customers.permissions import is_account_manager, is_customer, may_see_internal, sees_everything
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.errors import NotFound
+from guichet.plans.selectors import business_calendar
 from guichet.text.similarity import Fingerprint, fingerprint, score
 
-from .models import ClockState, SlaClock, Status, Ticket
+from . import sla
+from .models import OPEN_STATUSES, ClockState, MessageKind, SlaClock, Status, Ticket, TicketMessage
 
 
 def _scopes(user: User) -> list[Q]:
@@ -24,15 +29,14 @@ def _scopes(user: User) -> list[Q]:
     manager's organisations). No alternative at all: nothing visible."""
     if not may_act(user):
         return []
-    kind = user.kind
-    if kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         contact = acting_contact(user)
         return [Q(organisation_id=contact.organisation_id)] if contact is not None else []
-    if kind in (User.Kind.SUPERVISOR, User.Kind.ADMIN):
+    if sees_everything(user):
         return [Q()]
     # The teams as a subquery rather than read first: one round trip less per page.
     scopes = [Q(assignee=user), Q(team_id__in=user.teams.order_by().values("pk"))]
-    if kind == User.Kind.ACCOUNT_MANAGER:
+    if is_account_manager(user):
         org_ids = list(user.managed_organisations.values_list("pk", flat=True))
         if org_ids:
             scopes.append(Q(organisation_id__in=org_ids))
@@ -215,12 +219,6 @@ def similar_open_tickets(
     Only tickets ``user`` may see are offered (``_scopes``: for an agent, its teams' tickets, its own and its
     accounts'), as in any other read: naming an organisation does not open its tickets to a member of staff.
     """
-    from datetime import timedelta
-
-    from django.db.models import OuterRef, Subquery
-    from django.utils import timezone
-
-    from .models import OPEN_STATUSES, TicketMessage
 
     scopes = _scopes(user)
     if not scopes:
@@ -288,10 +286,8 @@ def merge_target(user: User, ticket: Ticket) -> MergeTarget | None:
 
 def conversation(ticket: Ticket, user: User):
     """The ticket's messages in order, with their authors; customers see the public ones only."""
-    from .models import MessageKind
-
     qs = ticket.messages.select_related("author").order_by("created_at", "pk")
-    if user.kind == User.Kind.CUSTOMER:
+    if not may_see_internal(user):
         qs = qs.filter(kind=MessageKind.PUBLIC)
     return qs
 
@@ -299,10 +295,6 @@ def conversation(ticket: Ticket, user: User):
 def sla_explained(ticket: Ticket, now: datetime) -> list[dict]:
     """Each clock of the ticket with how its due instant came to be: the calendar, the counted segments and
     the open periods inside them, the pauses."""
-    from guichet.businesstime.clocks import Segment, explain
-    from guichet.plans.selectors import business_calendar
-
-    from . import sla
 
     out = []
     for row in ticket.clocks.select_related("calendar"):

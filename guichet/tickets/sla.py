@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import prefetch_related_objects
+from django.utils import timezone
 
 from guichet.businesstime.clocks import Segment, evaluate, instant_of, target_duration, used_time
 from guichet.plans.models import Calendar, Clock, SlaPlan, TimeUnit
@@ -281,8 +283,6 @@ def recompute_calendar(calendar_id: int, now: datetime | None = None, batch: int
     """After a calendar's hours or closed dates changed: every clock still counting on it gets its due,
     warning and raise instants again, and its ticket its next due instant (queues and sweeps read those).
     In batches, each in its transaction; returns how many clocks."""
-    from django.db import transaction
-    from django.utils import timezone
 
     now = now or timezone.now()
     done, last = 0, 0

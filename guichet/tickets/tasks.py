@@ -1,6 +1,8 @@
 from django_tasks import task
 
+from . import sla
 from .escalation import sweep
+from .stats import recompute
 
 
 @task()
@@ -12,7 +14,6 @@ def escalation_sweep() -> dict[str, int]:
 @task()
 def recompute_calendar(calendar_id: int) -> int:
     """Enqueued when a calendar or one of its closed dates changes (tickets/apps.py)."""
-    from . import sla
 
     return sla.recompute_calendar(calendar_id)
 
@@ -20,6 +21,5 @@ def recompute_calendar(calendar_id: int) -> int:
 @task()
 def sla_stats() -> int:
     """Hourly: the supervisors' compliance figures (tickets/stats.py)."""
-    from .stats import recompute
 
     return recompute()

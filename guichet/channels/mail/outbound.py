@@ -16,17 +16,29 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django_tasks import task
 
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import may_act
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import Money
-from guichet.tickets.models import Channel, Quote, QuoteStatus, SlaClock, Ticket, TicketMessage
+from guichet.tickets import events
+from guichet.tickets.models import (
+    Channel,
+    MessageKind,
+    Quote,
+    QuoteStatus,
+    SlaClock,
+    Status,
+    Ticket,
+    TicketMessage,
+)
 from guichet.tickets.services import may_decide_quote
 
-from ..models import Mailbox, MailThread
+from ..models import Mailbox, MailThread, Reminder
 from .parsing import safe_header_value
 
 ATTEMPTS = 5
@@ -122,7 +134,7 @@ def recipients(ticket: Ticket, kind: str = "") -> list[User]:
         people += [u for u in contacts.order_by("pk") if may_decide_quote(u, ticket)]
     seen: dict[int, User] = {}
     for user in people:
-        if user is not None and may_act(user) and user.email and user.kind == User.Kind.CUSTOMER:
+        if user is not None and may_act(user) and user.email and is_customer(user):
             seen.setdefault(user.pk, user)
     return list(seen.values())
 
@@ -258,7 +270,6 @@ def on_quote_sent(sender, quote: Quote, **kwargs) -> None:
 
 
 def connect() -> None:
-    from guichet.tickets import events
 
     events.ticket_opened.connect(on_opened, dispatch_uid="channels.mail.opened")
     events.staff_replied.connect(on_staff_reply, dispatch_uid="channels.mail.reply")
@@ -269,11 +280,6 @@ def connect() -> None:
 def remind_waiting(now=None) -> int:
     """Queue a reminder for each ticket that has waited for its customer more than
     ``GUICHET_PENDING_REMINDER_DAYS`` days since its last public message, once per such silence."""
-    from django.db.models import Exists, OuterRef, Subquery
-
-    from guichet.tickets.models import MessageKind, Status
-
-    from ..models import Reminder
 
     now = now or timezone.now()
     last = TicketMessage.objects.filter(ticket=OuterRef("pk"), kind=MessageKind.PUBLIC).order_by(

@@ -3,7 +3,7 @@
 from django import template
 
 from guichet.billing.selectors import may_see_invoices
-from guichet.customers.access import may_see_dashboard
+from guichet.customers.permissions import may_see_dashboard
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 from django import template
 
-from ..formats import money_text
+from guichet.formats import money_text
 
 register = template.Library()
 
