@@ -24,7 +24,7 @@ from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.availability import monthly_availability
 from guichet.money.credits import Credit, DiscountTier, quality_discount
-from guichet.money.intervals import Interval, clip, subtract
+from guichet.money.intervals import Interval
 from guichet.plans.models import QualityObjective
 
 from .explain import Measured
@@ -177,14 +177,6 @@ def downtime_windows(
         window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
         (holes if excluded(outage) else down).append(window)
     return down, holes
-
-
-def verified_downtime(
-    subscription: Subscription, start: datetime, end: datetime, now: datetime | None = None
-) -> list[Interval]:
-    """The subscription's recorded downtime within ``[start, end)``, maintenance and force majeure out."""
-    down, holes = downtime_windows(subscription, start, end, now)
-    return clip(subtract(down, holes), start=start, end=end)
 
 
 def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Measured:

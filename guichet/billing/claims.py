@@ -24,7 +24,7 @@ from django.utils.translation import get_language, gettext
 
 from guichet import provider
 from guichet.audit.services import record
-from guichet.availability.services import monthly, quality, verified_downtime
+from guichet.availability.services import downtime_windows, monthly, quality
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
@@ -67,7 +67,7 @@ def _verified_lateness(ticket: Ticket, start: datetime, end: datetime) -> int:
     return total_seconds(clip([(clock.breached_at, late_until)], start=start, end=end))
 
 
-def _input_errors(
+def _parse_errors(
     *,
     customer_name: str | None,
     customer_contact: str | None,
@@ -185,7 +185,7 @@ def check_claim(
     now: datetime,
 ) -> _Checked:
     """Every part of a claim checked at once: a ``ValidationError`` names each field that is wrong."""
-    errors = _input_errors(
+    errors = _parse_errors(
         customer_name=customer_name,
         customer_contact=customer_contact,
         outage_start=outage_start,
@@ -372,7 +372,8 @@ def _assess(
     if kind == CreditKind.RESOLUTION:
         confirmed = _verified_lateness(ticket, start, end)
         return _proposal(subscription, year, month, explain.confirmed(confirmed), confirmed, start)
-    windows = verified_downtime(subscription, start, end, now)
+    down, holes = downtime_windows(subscription, start, end, now)
+    windows = clip(subtract(down, holes), start=start, end=end)  # maintenance and force majeure out
     confirmed = total_seconds(windows)
     # Two claims of the same outage (say, with two tickets) count its time once: what another claim of the
     # service's month already covers is taken out.
