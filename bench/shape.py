@@ -24,11 +24,9 @@ def functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
 
 
 def inner_imports(func: ast.AST) -> list[ast.stmt]:
-    found = []
-    for node in ast.walk(func):
-        if isinstance(node, ast.Import | ast.ImportFrom) and node is not func:
-            found.append(node)
-    return found
+    return [
+        node for node in ast.walk(func) if isinstance(node, ast.Import | ast.ImportFrom) and node is not func
+    ]
 
 
 def main() -> int:

@@ -692,22 +692,24 @@ class Loader:
             warned_at = min(st.warn_at + dt.timedelta(seconds=30), self.now)
         if st.state.value == "breached":
             breach_notified_at = min(st.due_at + dt.timedelta(seconds=30), self.now)
-        return dict(
-            ticket_id=ticket_id,
-            clock=clock,
-            calendar_id=cal_row.pk,
-            target_seconds=T,
-            segments=[[s.start.isoformat(), None if s.end is None else s.end.isoformat()] for s in segments],
-            stopped=stopped,
-            state=st.state.value,
-            used_seconds=int(st.used.total_seconds()),
-            evaluated_at=self.now if not stopped else max(s.end for s in segments if s.end),
-            due_at=st.due_at,
-            warn_at=st.warn_at,
-            breached_at=st.breached_at,
-            warned_at=warned_at,
-            breach_notified_at=breach_notified_at,
-        )
+        return {
+            "ticket_id": ticket_id,
+            "clock": clock,
+            "calendar_id": cal_row.pk,
+            "target_seconds": T,
+            "segments": [
+                [s.start.isoformat(), None if s.end is None else s.end.isoformat()] for s in segments
+            ],
+            "stopped": stopped,
+            "state": st.state.value,
+            "used_seconds": int(st.used.total_seconds()),
+            "evaluated_at": self.now if not stopped else max(s.end for s in segments if s.end),
+            "due_at": st.due_at,
+            "warn_at": st.warn_at,
+            "breached_at": st.breached_at,
+            "warned_at": warned_at,
+            "breach_notified_at": breach_notified_at,
+        }
 
     def _closed_clocks(self, spec, opened: dt.datetime):
         """(ticket fields, clock statuses) of a closed ticket: the closed form of evaluate for one stopped

@@ -12,17 +12,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "guichet"
 
 def enqueued_paths() -> list[tuple[str, str]]:
     """Every task a module of the package enqueues by dotted path: (module, path)."""
-    found = []
-    for module in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(module.read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "enqueue_with_commit"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            ):
-                found.append((module.name, node.args[0].value))
-    return found
+    return [
+        (module.name, node.args[0].value)
+        for module in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(module.read_text()))
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) == "enqueue_with_commit"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        )
+    ]
 
 
 def test_every_task_a_service_enqueues_by_name_is_a_task():

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_tasks import task
 
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import Team, User
 from guichet.customers.permissions import is_admin, is_customer
@@ -71,11 +72,11 @@ def open_page(ticket: Ticket, reason: str, now: datetime) -> Page | None:
         return None
     page = Page.objects.create(ticket=ticket, rota=rota, reason=reason, created_at=now)
     _page_next(page, now)
-    _audit(page, None, "system", "ticket.emergency_paged", reason=reason)
+    _audit(page, None, Door.SYSTEM, "ticket.emergency_paged", reason=reason)
     return page
 
 
-def _audit(page: Page, actor: User | None, door: str, action: str, **changes) -> None:
+def _audit(page: Page, actor: User | None, door: Door, action: str, **changes) -> None:
     """An internal event of the paged ticket's history (customers do not see their pages)."""
     record(
         actor=actor,
@@ -167,7 +168,7 @@ def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
     page.acknowledged_by = user
     page.next_page_at = None
     page.save(update_fields=["acknowledged_at", "acknowledged_by", "next_page_at"])
-    _audit(page, user, "api", "ticket.emergency_acknowledged")
+    _audit(page, user, Door.API, "ticket.emergency_acknowledged")
     return page
 
 
@@ -180,7 +181,7 @@ def mark_false_alarm(*, page: Page, user: User) -> Page:
     page.false_alarm = True
     page.next_page_at = None
     page.save(update_fields=["false_alarm", "next_page_at"])
-    _audit(page, user, "api", "ticket.emergency_false_alarm")
+    _audit(page, user, Door.API, "ticket.emergency_false_alarm")
     return page
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -18,7 +20,8 @@ def _limited_admin_login(request, extra_context=None):
     return signin.answer(request, response, (getattr(response, "context_data", None) or {}).get("form"))
 
 
-admin.site.login = _limited_admin_login
+# The default site's view is wrapped in place (a site of our own would move every registration).
+admin.site.login = _limited_admin_login  # type: ignore[method-assign]
 
 
 def _refuse_taken(form: forms.ModelForm, **identifiers) -> None:
@@ -30,16 +33,18 @@ def _refuse_taken(form: forms.ModelForm, **identifiers) -> None:
 
 
 class UserForm(UserChangeForm):
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         contact = getattr(self.instance, "contact", None) if self.instance.pk else None
         _refuse_taken(self, email=data.get("email"), contact=contact, user=self.instance)
         return data
 
 
 class ContactForm(forms.ModelForm):
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("is_active", True):
             _refuse_taken(self, phone=data.get("phone"), contact=self.instance if self.instance.pk else None)
         return data
@@ -50,7 +55,10 @@ class UserAdmin(DjangoUserAdmin):
     form = UserForm
     list_display = ("username", "email", "first_name", "last_name", "kind", "is_active")
     list_filter = ("kind", "is_active", "is_staff")
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Guichet", {"fields": ("kind", "language", "time_zone")}))
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Guichet", {"fields": ("kind", "language", "time_zone")}),
+    )
 
 
 class ContactInline(admin.TabularInline):

@@ -40,7 +40,7 @@ class User(AbstractUser):
         help_text="IANA zone used to show dates",
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # the stubs leave out AbstractUser.Meta
         swappable = "AUTH_USER_MODEL"
 
     @property

@@ -16,6 +16,7 @@ second, the page answers 429 with Retry-After.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
@@ -93,7 +94,15 @@ class _LinkMail(PasswordResetForm):
         )
         return [u for u in users if u.email and may_act(u)]
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
         user = context["user"]
         with translation.override(user.language):
             subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())

@@ -139,12 +139,12 @@ def refusal(request, username: str, now: datetime | None = None) -> Refusal | No
     if known is not None:  # this browser signed in as this user before: only its own failures count
         wait = retry_after(list(recent.filter(device=known)[:limit]), limit, now)
         return Refusal(retry_after=wait) if wait is not None else None
-    waits = [retry_after(list(recent.filter(username=normalise(username), device="")[:limit]), limit, now)]
+    found = [retry_after(list(recent.filter(username=normalise(username), device="")[:limit]), limit, now)]
     ip = client_ip(request)
     if ip is not None:
         limit = settings.GUICHET_LOGIN_MAX_FAILURES_PER_IP
-        waits.append(retry_after(list(recent.filter(ip_address=ip, device="")[:limit]), limit, now))
-    waits = [w for w in waits if w is not None]
+        found.append(retry_after(list(recent.filter(ip_address=ip, device="")[:limit]), limit, now))
+    waits = [w for w in found if w is not None]
     return Refusal(retry_after=max(waits)) if waits else None
 
 

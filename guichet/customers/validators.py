@@ -15,7 +15,7 @@ def validate_time_zone(value: str) -> None:
         ) from None
 
 
-def validate_contact_roles(value) -> None:
+def validate_contact_roles(value: object) -> None:
     allowed = {"admin", "technical", "billing"}
     if not isinstance(value, list) or any(r not in allowed for r in value):
         raise ValidationError(f"Roles must be a list of: {', '.join(sorted(allowed))}.", code="bad_roles")

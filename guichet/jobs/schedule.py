@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
@@ -30,6 +31,9 @@ from .models import ScheduledRun
 from .tasks import prune_finished_work
 from .worker import DB_ERRORS, HeartbeatThread, close_connections, recover_orphans
 
+if TYPE_CHECKING:
+    from django_tasks.base import Task
+
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -37,7 +41,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    task: object  # a django_tasks Task
+    task: Task[..., Any]
     every: timedelta
 
     def period_start(self, now: datetime) -> datetime:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
 
 UNSET_MESSAGE = (
     "environment variable SECRET_KEY must be set with DEBUG off (50+ random characters); "
@@ -22,7 +28,7 @@ def secret_key_missing() -> bool:
 
 
 @register()
-def secret_key_check(app_configs, **kwargs) -> list[Error]:
+def secret_key_check(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[Error]:
     """Every command that runs the system checks (check, migrate, runserver, serve, worker, mailserver, ...)
     refuses to start in production without a signing key; createtoken and revoketoken skip the checks."""
     return [Error(UNSET_MESSAGE, id="guichet.E001")] if secret_key_missing() else []

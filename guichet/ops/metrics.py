@@ -79,9 +79,9 @@ def _task_queue(now):
             oldest=Min("since", filter=~_delayed(now, never)),
         )
     )
-    rows = {row["queue_name"]: row for row in rows}
-    for queue in {DEFAULT_TASK_QUEUE_NAME, *rows}:  # the default queue always, so that a rule sees 0
-        row = rows.get(queue, {"queue_name": queue, "ready": 0, "delayed": 0, "oldest": None})
+    by_queue = {row["queue_name"]: row for row in rows}
+    for queue in {DEFAULT_TASK_QUEUE_NAME, *by_queue}:  # the default queue always, so that a rule sees 0
+        row = by_queue.get(queue, {"queue_name": queue, "ready": 0, "delayed": 0, "oldest": None})
         depth.add_metric([row["queue_name"], "ready"], row["ready"])
         depth.add_metric([row["queue_name"], "delayed"], row["delayed"])
         oldest = row["oldest"]

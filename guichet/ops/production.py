@@ -101,8 +101,9 @@ def children(args) -> list[Child]:
     gunicorn = [sys.executable, "-m", "gunicorn", "guichet.wsgi:application"]
     web = Child("web", [*gunicorn, "-c", str(BASE_DIR / "gunicorn.conf.py")], restart=False)
     result = [web]
-    for n in range(1, args.task_workers + 1):
-        result.append(Child(f"task-worker-{n}", _guichet("worker"), restart=True))
+    result.extend(
+        Child(f"task-worker-{n}", _guichet("worker"), restart=True) for n in range(1, args.task_workers + 1)
+    )
     if args.mail_port:
         receiver = _guichet("mailserver", "--host", "127.0.0.1", "--port", str(args.mail_port))
         result.append(Child("mail-receiver", receiver, restart=True))

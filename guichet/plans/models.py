@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 from guichet.businesstime import BusinessCalendar, parse_week
 from guichet.customers.validators import validate_time_zone
@@ -114,7 +116,11 @@ class Channel(models.TextChoices):
 # Guichet's own doors: every plan includes them (the policies list the support channels a contract adds).
 ALWAYS_OPEN = (Channel.PORTAL, Channel.API)
 # How a plan's list of channels names them to customers: the words of the providers' offers.
-OFFERED_AS = {Channel.API: "the API", Channel.CHAT: "Live chat", Channel.MATRIX: "Matrix chat"}
+OFFERED_AS: dict[str, str] = {
+    Channel.API: "the API",
+    Channel.CHAT: "Live chat",
+    Channel.MATRIX: "Matrix chat",
+}
 
 
 class PhoneQueuePriority(models.TextChoices):
@@ -141,6 +147,18 @@ class Clock(models.TextChoices):
     FIRST_RESPONSE = "first_response", "First response (MRT)"
     INTERVENTION = "intervention", "Intervention (TTI)"
     RESOLUTION = "resolution", "Resolution (TTR)"
+
+
+# A clock named inside a sentence ("75 % of the first response time used"), in the reader's language.
+CLOCK_IN_SENTENCE: dict[str, Promise] = {
+    Clock.FIRST_RESPONSE: pgettext_lazy("clock in a sentence", "first response"),
+    Clock.INTERVENTION: pgettext_lazy("clock in a sentence", "intervention"),
+    Clock.RESOLUTION: pgettext_lazy("clock in a sentence", "resolution"),
+}
+
+
+def clock_in_sentence(code: str) -> str:
+    return str(CLOCK_IN_SENTENCE.get(code, code))
 
 
 class TimeUnit(models.TextChoices):
@@ -255,7 +273,7 @@ class SlaPlan(models.Model):
 
     def channel_names(self) -> list[str]:
         """The channels this plan includes, as customers read them."""
-        labels = {**dict(Channel.choices), **OFFERED_AS}
+        labels: dict[str, str] = {**dict(Channel.choices), **OFFERED_AS}
         codes = list(dict.fromkeys([*ALWAYS_OPEN, *(self.channels or [])]))
         return [str(labels.get(c, c)) for c in codes]
 

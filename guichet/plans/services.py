@@ -71,6 +71,32 @@ def calendar_upsert(
 
 
 @transaction.atomic
+def check_targets(plan: SlaPlan, targets: Sequence[TargetSpec]) -> list[PlanTarget]:
+    """The plan's target rows, each validated; a ValidationError names every bad one (``targets[i].field``)
+    and every clock and priority given twice."""
+    rows = []
+    errors: dict[str, list[str]] = {}
+    seen = set()
+    for i, spec in enumerate(targets):
+        row = PlanTarget(
+            plan=plan, clock=spec.clock, priority=spec.priority, amount=Decimal(spec.amount), unit=spec.unit
+        )
+        try:
+            row.full_clean(exclude=["plan"], validate_unique=False)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"targets[{i}].{field}"] = messages
+        if (spec.clock, spec.priority) in seen:
+            errors[f"targets[{i}]"] = [
+                f"Duplicate target for {spec.clock} / {spec.priority or 'all priorities'}."
+            ]
+        seen.add((spec.clock, spec.priority))
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
 def plan_upsert(
     *,
     code: str,
@@ -118,27 +144,7 @@ def plan_upsert(
     )
     plan.full_clean()
 
-    rows = []
-    errors: dict[str, list[str]] = {}
-    seen = set()
-    for i, spec in enumerate(targets):
-        row = PlanTarget(
-            plan=plan, clock=spec.clock, priority=spec.priority, amount=Decimal(spec.amount), unit=spec.unit
-        )
-        try:
-            row.full_clean(exclude=["plan"], validate_unique=False)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors[f"targets[{i}].{field}"] = messages
-        if (spec.clock, spec.priority) in seen:
-            errors[f"targets[{i}]"] = [
-                f"Duplicate target for {spec.clock} / {spec.priority or 'all priorities'}."
-            ]
-        seen.add((spec.clock, spec.priority))
-        rows.append(row)
-    if errors:
-        raise ValidationError(errors)
-
+    rows = check_targets(plan, targets)
     if changed:
         plan.save()
     stored = {(t.clock, t.priority, t.amount, t.unit) for t in plan.targets.all()}

@@ -19,10 +19,11 @@ from django.utils import timezone
 from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import User
+from guichet.plans.models import clock_in_sentence
 
 from . import sla
 from .models import ClockState, Notification, SlaClock, Ticket
-from .notifications import CLOCK_NAMES, notify
+from .notifications import notify
 from .services import raise_priority
 
 BATCH = 500
@@ -120,7 +121,7 @@ def warn(now: datetime) -> int:
                 kind=Notification.Kind.SLA_WARNING,
                 clock=row.clock,
                 message=f"{t.reference} ({t.subject}): 75 % of its "
-                f"{CLOCK_NAMES['en'][row.clock]} time is used; due {due}.",
+                f"{clock_in_sentence(row.clock)} time is used; due {due}.",
                 at=now,
             )
         SlaClock.objects.bulk_update(rows, ["warned_at"])
@@ -140,7 +141,7 @@ def breach(now: datetime) -> int:
                 ticket=t,
                 kind=Notification.Kind.SLA_BREACH,
                 clock=row.clock,
-                message=f"{t.reference} ({t.subject}) breached its {CLOCK_NAMES['en'][row.clock]} target "
+                message=f"{t.reference} ({t.subject}) breached its {clock_in_sentence(row.clock)} target "
                 f"at {row.due_at.isoformat() if row.due_at else '?'}.",
                 at=now,
             )

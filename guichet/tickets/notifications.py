@@ -10,34 +10,26 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import task
 
 from guichet.customers.models import User
+from guichet.formats import reader_language
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import message_id, reply_address
+from guichet.plans.models import clock_in_sentence
 
 from .models import Notification, Ticket
 
-SUBJECTS = {
-    "en": {
-        Notification.Kind.SLA_WARNING: "[{ref}] 75 % of the {clock} time used",
-        Notification.Kind.SLA_BREACH: "[{ref}] {clock} target breached",
-        Notification.Kind.PRIORITY_RAISED: "[{ref}] priority raised to {priority}",
-        Notification.Kind.URGENT_INCIDENT: "[{ref}] new urgent incident",
-        Notification.Kind.CLAIM_FILED: "[{ref}] SLA claim filed",
-    },
-    "fr": {
-        Notification.Kind.SLA_WARNING: "[{ref}] 75 % du délai de {clock} consommé",
-        Notification.Kind.SLA_BREACH: "[{ref}] délai de {clock} dépassé",
-        Notification.Kind.PRIORITY_RAISED: "[{ref}] priorité relevée à {priority}",
-        Notification.Kind.URGENT_INCIDENT: "[{ref}] nouvel incident urgent",
-        Notification.Kind.CLAIM_FILED: "[{ref}] réclamation SLA déposée",
-    },
-}
-CLOCK_NAMES = {
-    "en": {"first_response": "first response", "intervention": "intervention", "resolution": "resolution"},
-    "fr": {"first_response": "première réponse", "intervention": "intervention", "resolution": "résolution"},
+# Subjects of the mails to staff, in English; gettext gives the recipient's language (send_notification).
+SUBJECTS: dict[str, Promise] = {
+    Notification.Kind.SLA_WARNING: _lazy("[{ref}] 75 % of the {clock} time used"),
+    Notification.Kind.SLA_BREACH: _lazy("[{ref}] {clock} target breached"),
+    Notification.Kind.PRIORITY_RAISED: _lazy("[{ref}] priority raised to {priority}"),
+    Notification.Kind.URGENT_INCIDENT: _lazy("[{ref}] new urgent incident"),
+    Notification.Kind.CLAIM_FILED: _lazy("[{ref}] SLA claim filed"),
 }
 
 
@@ -62,7 +54,7 @@ def notify_each(
     under it (its strings are gettext's)."""
     rows: list[Notification] = []
     for user in {r.pk: r for r in recipients if r.is_active}.values():
-        with translation.override(user.language if user.language in SUBJECTS else "en"):
+        with translation.override(reader_language(user)):
             text = message()
         rows += notify(recipients=[user], ticket=ticket, kind=kind, clock="", message=text, at=at)
     return rows
@@ -118,12 +110,10 @@ def send_notification(notification_id: int) -> bool:
         )
         if row is None or not row.recipient.email:
             return False
-        lang = row.recipient.language if row.recipient.language in SUBJECTS else "en"
-        subject = SUBJECTS[lang][row.kind].format(
-            ref=row.ticket.reference,
-            clock=CLOCK_NAMES[lang].get(row.clock, row.clock),
-            priority=row.ticket.priority,
-        )
+        with translation.override(reader_language(row.recipient)):
+            subject = str(SUBJECTS[row.kind]).format(
+                ref=row.ticket.reference, clock=clock_in_sentence(row.clock), priority=row.ticket.priority
+            )
         # The same Message-ID every time: a run repeated after a crash between the send and the commit
         # sends a duplicate that mail clients recognise (guichet/jobs/mail.py).
         # Replies come back to an address signed for this person and ticket: the one proof a mail from a

@@ -100,7 +100,7 @@ def _queue_filters(
         q &= Q(assignee=user)
     if breached is not None:
         any_breached = Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.BREACHED))
-        q &= any_breached if breached else ~any_breached
+        q &= Q(any_breached if breached else ~any_breached)  # the same tree: Q(x) is squashed into q
     return q
 
 
@@ -197,6 +197,25 @@ class Candidate(NamedTuple):
     opened_at: datetime
 
 
+def _remember_fingerprints(candidates: list[Candidate]) -> None:
+    """Fingerprint the candidates this worker has not seen yet, from their subject and first message (one
+    query for all of them)."""
+    missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
+    if not missing:
+        return
+    first_body = (
+        TicketMessage.objects.filter(ticket=OuterRef("pk")).order_by("created_at", "pk").values("body")[:1]
+    )
+    bodies = dict(
+        Ticket.objects.filter(pk__in=missing)
+        .annotate(first_body=Subquery(first_body))
+        .values_list("pk", "first_body")
+    )
+    for t in candidates:
+        if t.pk in bodies:
+            fingerprints.put((t.pk, t.subject), fingerprint(t.subject, bodies[t.pk] or ""))
+
+
 def similar_open_tickets(
     organisation_id: int,
     subject: str,
@@ -232,27 +251,15 @@ def similar_open_tickets(
     )
     if subscription_id is not None:
         recent = recent.filter(Q(subscription_id=subscription_id) | Q(subscription__isnull=True))
+    if exclude_id is not None:
+        recent = recent.exclude(pk=exclude_id)
     candidates = [
         Candidate(*row)
-        for row in recent.exclude(pk=exclude_id)
-        .order_by("-opened_at", "-pk")
-        .values_list("id", "reference", "subject", "status", "opened_at")[:DUPLICATE_CANDIDATES]
+        for row in recent.order_by("-opened_at", "-pk").values_list(
+            "id", "reference", "subject", "status", "opened_at"
+        )[:DUPLICATE_CANDIDATES]
     ]
-    missing = [t.pk for t in candidates if fingerprints.get((t.pk, t.subject)) is None]
-    if missing:
-        first_body = (
-            TicketMessage.objects.filter(ticket=OuterRef("pk"))
-            .order_by("created_at", "pk")
-            .values("body")[:1]
-        )
-        bodies = dict(
-            Ticket.objects.filter(pk__in=missing)
-            .annotate(first_body=Subquery(first_body))
-            .values_list("pk", "first_body")
-        )
-        for t in candidates:
-            if t.pk in bodies:
-                fingerprints.put((t.pk, t.subject), fingerprint(t.subject, bodies[t.pk] or ""))
+    _remember_fingerprints(candidates)
     mine = fingerprint(subject, description)
     if exclude_id is not None:
         # The words are the excluded ticket's own (the one just opened): the next creations compare with it.

@@ -15,7 +15,7 @@ from .models import SlaClock
 
 def calendar_changed(sender: type[Model], instance: Calendar | ClosedDate, **kwargs: Any) -> None:
     """A calendar or one of its closed dates changed: the clocks still counting on it get new instants."""
-    calendar_id = instance.pk if sender is Calendar else instance.calendar_id
+    calendar_id = instance.pk if isinstance(instance, Calendar) else instance.calendar_id
     if SlaClock.objects.filter(calendar_id=calendar_id, stopped=False).exists():
         enqueue_with_commit("guichet.tickets.tasks.recompute_calendar", calendar_id)
 

@@ -229,7 +229,7 @@ def enter_sla(ticket: Ticket, at: datetime, now: datetime) -> None:
     has them paused from ``at``; a merged one has them ended by its merge."""
     have = {r.clock for r in ticket.clocks.all()}
     rows = [r for r in new_clocks(ticket, now) if r.clock not in have]
-    ends = {
+    ends: dict[str, datetime | None] = {
         Clock.FIRST_RESPONSE: ticket.first_response_at,
         Clock.INTERVENTION: ticket.intervention_started_at,
     }

@@ -24,7 +24,7 @@ def late_ticket(world):
     contact.phone = "+352 621 123 456"
     contact.save()
     with time_machine.travel(OPENED, tick=False):
-        ticket = services.ticket_create(
+        return services.ticket_create(
             actor=world.customer,
             door="api",
             organisation=world.org,
@@ -33,7 +33,6 @@ def late_ticket(world):
             description="No calls",
             priority="urgent",
         )
-    return ticket
 
 
 def _call(ref, started_at):

@@ -90,7 +90,8 @@ class Load:
         return {kind for at, kind, status, _ in self.since(t) if status == 200} == set(self.calls)
 
 
-def test_a_postgresql_restart_under_load_fails_requests_cleanly_and_everything_recovers(cluster, smtp):
+# One scenario told in order (load, restart, every door's answer, recovery), over the statement limit.
+def test_a_postgresql_restart_under_load_fails_requests_cleanly_and_everything_recovers(cluster, smtp):  # noqa: PLR0915
     pg, workdir = cluster
     db = Database(pg.url, workdir)
     static = collectstatic(db)  # meanwhile

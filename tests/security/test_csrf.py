@@ -51,7 +51,7 @@ def clients(world):
 
 
 def test_every_post_without_a_token_is_refused(world, ticket, clients):
-    checked = {area: 0 for area in AREAS}
+    checked = dict.fromkeys(AREAS, 0)
     for route, pattern in routes():
         if getattr(pattern.callback, "csrf_exempt", False):
             # ninja exempts its views from Django's check and makes its own (the last test below).

@@ -56,7 +56,7 @@ def test_scores_from_cached_fingerprints_equal_scores_from_the_texts(world):
     other = _open(world, "Fibre link down", "Billing portal shows an error on login")
     query = ("fibre down", "fibre cut at the Esch warehouse")
     for _ in range(2):  # cold, then from the cache
-        scores = dict((t.pk, s) for t, s in similar_open_tickets(world.org.pk, *query, user=world.customer))
+        scores = {t.pk: s for t, s in similar_open_tickets(world.org.pk, *query, user=world.customer)}
         assert scores[same.pk] == similarity(*query, same.subject, same.messages.first().body)
         assert scores[same.pk] > scores.get(other.pk, 0.0)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import imaplib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -38,7 +39,7 @@ TIMEOUT_SECONDS = 30
 class _RawMessage(MailMessage):
     """imap-tools' message, keeping the bytes as the server sent them: those are what Guichet stores."""
 
-    def __init__(self, fetch_data: list) -> None:
+    def __init__(self, fetch_data: list[Any]) -> None:
         super().__init__(fetch_data)
         self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
 
@@ -72,6 +73,8 @@ def poll(mailbox: Mailbox, *, batch: int | None = None) -> PollResult:
             uids = imap.uids("UNSEEN")[:batch]  # ascending: oldest first
             if uids:  # an empty uid_list would make fetch() read the whole folder
                 for message in imap.fetch(uid_list=uids, mark_seen=False, bulk=20):
+                    # The class set above; fetched by UID, so each message has one.
+                    assert isinstance(message, _RawMessage) and message.uid is not None
                     result.fetched += 1
                     stored = receive(message.raw, mailbox=mailbox)  # committed when it returns
                     imap.flag(message.uid, MailMessageFlags.SEEN, True)

@@ -17,14 +17,18 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import task
 
 from guichet.customers.models import User
 from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import may_act
+from guichet.formats import reader_language
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import Money
+from guichet.plans.models import clock_in_sentence
 from guichet.tickets import events
 from guichet.tickets.models import (
     Channel,
@@ -44,70 +48,45 @@ from .parsing import safe_header_value
 ATTEMPTS = 5
 RETRY_AFTER = (60, 300, 900, 3600)  # seconds before attempts 2, 3, 4, 5
 
-CLOCKS = {
-    "en": {"first_response": "first response", "intervention": "intervention", "resolution": "resolution"},
-    "fr": {"first_response": "première réponse", "intervention": "intervention", "resolution": "résolution"},
-}
-TEXTS = {
-    "en": {
-        "received": (
-            "[{ref}] {subject}",
+# The mails to customers, in English; gettext gives the reader's language (build() renders under it).
+MAILS: dict[str, tuple[Promise, Promise]] = {  # a mail's (subject, body)
+    "received": (
+        _lazy("[{ref}] {subject}"),
+        _lazy(
             'Hello {name},\n\nWe have received your request "{subject}". Its reference is {ref}.\n\n'
-            "{dues}\nReply to this mail to add to your request.\n\n-- \n{team}",
+            "{dues}\nReply to this mail to add to your request.\n\n-- \n{team}"
         ),
-        "reply": ("Re: [{ref}] {subject}", "{body}\n\n-- \n{author}, {team}\nReply to this mail to answer."),
-        "resolved": (
-            "[{ref}] resolved: {subject}",
+    ),
+    "reply": (
+        _lazy("Re: [{ref}] {subject}"),
+        _lazy("{body}\n\n-- \n{author}, {team}\nReply to this mail to answer."),
+    ),
+    "resolved": (
+        _lazy("[{ref}] resolved: {subject}"),
+        _lazy(
             'Hello {name},\n\nYour request {ref} "{subject}" is resolved.\n\nIf the problem is still there, '
-            "reply to this mail: the request will be reopened.\n\n-- \n{team}",
+            "reply to this mail: the request will be reopened.\n\n-- \n{team}"
         ),
-        "reminder": (
-            "[{ref}] waiting for your answer: {subject}",
+    ),
+    "reminder": (
+        _lazy("[{ref}] waiting for your answer: {subject}"),
+        _lazy(
             'Hello {name},\n\nYour request {ref} "{subject}" is waiting for your answer since {since}.\n\n'
             "{body}\n\nReply to this mail to go on; without an answer the request may be closed.\n\n"
-            "-- \n{team}",
+            "-- \n{team}"
         ),
-        "quote": (
-            "[{ref}] quote waiting for your decision: {subject}",
+    ),
+    "quote": (
+        _lazy("[{ref}] quote waiting for your decision: {subject}"),
+        _lazy(
             'Hello {name},\n\nFor your request {ref} "{subject}" we propose: {amount}.\n\n{description}'
             "The work starts once it is accepted. Accept or refuse it in the extranet (Tickets, {ref}); "
-            "your organisation's admin and billing contacts decide.\n\n-- \n{team}",
+            "your organisation's admin and billing contacts decide.\n\n-- \n{team}"
         ),
-        "due": "Our commitments for it:",
-        "due_line": "- {clock} by {due}",
-    },
-    "fr": {
-        "received": (
-            "[{ref}] {subject}",
-            "Bonjour {name},\n\nNous avons bien reçu votre demande « {subject} ». Sa référence est {ref}.\n\n"
-            "{dues}\nRépondez à ce message pour compléter votre demande.\n\n-- \n{team}",
-        ),
-        "reply": (
-            "Re: [{ref}] {subject}",
-            "{body}\n\n-- \n{author}, {team}\nRépondez à ce message pour répondre.",
-        ),
-        "resolved": (
-            "[{ref}] résolue : {subject}",
-            "Bonjour {name},\n\nVotre demande {ref} « {subject} » est résolue.\n\nSi le problème persiste, "
-            "répondez à ce message : la demande sera rouverte.\n\n-- \n{team}",
-        ),
-        "reminder": (
-            "[{ref}] en attente de votre réponse : {subject}",
-            "Bonjour {name},\n\nVotre demande {ref} « {subject} » attend votre réponse depuis le {since}.\n\n"
-            "{body}\n\nRépondez à ce message pour la poursuivre ; sans réponse, elle pourra être close.\n\n"
-            "-- \n{team}",
-        ),
-        "quote": (
-            "[{ref}] devis en attente de votre décision : {subject}",
-            "Bonjour {name},\n\nPour votre demande {ref} « {subject} », nous proposons : {amount}.\n\n"
-            "{description}Les travaux commencent dès son acceptation. Acceptez-le ou refusez-le dans "
-            "l'extranet (Tickets, {ref}) ; les contacts administrateurs et facturation de votre organisation "
-            "décident.\n\n-- \n{team}",
-        ),
-        "due": "Nos engagements :",
-        "due_line": "- {clock} avant le {due}",
-    },
+    ),
 }
+DUES = _lazy("Our commitments for it:")
+DUE_LINE = _lazy("- {clock} by {due}")
 
 
 def domain() -> str:
@@ -139,18 +118,18 @@ def recipients(ticket: Ticket, kind: str = "") -> list[User]:
     return list(seen.values())
 
 
-def _dues(ticket: Ticket, user: User, lang: str) -> str:
+def _dues(ticket: Ticket, user: User) -> str:
     zone = ZoneInfo(user.time_zone or settings.GUICHET_PROVIDER_TIME_ZONE)
     lines = [
-        TEXTS[lang]["due_line"].format(
-            clock=CLOCKS[lang].get(c.clock, c.clock),
-            due=c.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+        str(DUE_LINE).format(
+            clock=clock_in_sentence(c.clock), due=due.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
         )
         for c in SlaClock.objects.filter(ticket=ticket, stopped=False, due_at__isnull=False).order_by(
             "due_at"
         )
+        if (due := c.due_at) is not None
     ]
-    return (TEXTS[lang]["due"] + "\n" + "\n".join(lines) + "\n") if lines else ""
+    return (str(DUES) + "\n" + "\n".join(lines) + "\n") if lines else ""
 
 
 def _thread(ticket: Ticket) -> tuple[str | None, list[str]]:
@@ -170,14 +149,25 @@ def build(
     message_id: str,
     quote: Quote | None = None,
 ) -> EmailMessage:
-    lang = user.language if user.language in TEXTS else "en"
-    subject_t, body_t = TEXTS[lang][kind]
+    with translation.override(reader_language(user)):
+        return _build(ticket, kind, user, message, message_id, quote)
+
+
+def _build(
+    ticket: Ticket,
+    kind: str,
+    user: User,
+    message: TicketMessage | None,
+    message_id: str,
+    quote: Quote | None,
+) -> EmailMessage:
+    subject_t, body_t = (str(text) for text in MAILS[kind])
     values = {
         "ref": ticket.reference,
         "subject": ticket.subject,
         "name": user.display_name,
         "team": settings.GUICHET_MAIL_SIGNATURE,
-        "dues": _dues(ticket, user, lang) if kind == "received" else "",
+        "dues": _dues(ticket, user) if kind == "received" else "",
         "body": message.body if message else "",
         "amount": str(Money.of(quote.amount, quote.currency)) if quote else "",
         "description": f"{quote.description.strip()}\n\n" if quote and quote.description.strip() else "",

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.generator import BytesGenerator
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -201,13 +200,13 @@ def _payload(part: Message, name: str, damaged: list[str] | None) -> bytes:
     return payload
 
 
-def _leaves(msg: Message):
+def _leaves(msg: Message) -> Iterator[Message]:
     """The parts of a mail that hold content, in order; a forwarded message (message/rfc822) is one part,
     not entered: its own parts belong to it."""
     if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
         yield msg
         return
-    for sub in msg.get_payload():  # type: ignore[union-attr]
+    for sub in msg.get_payload():
         if isinstance(sub, Message):
             yield from _leaves(sub)
 
@@ -218,12 +217,11 @@ def _forwarded(part: Message) -> Attachment:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
     if isinstance(inner, Message):
-        buffer = io.BytesIO()
-        BytesGenerator(buffer, policy=policy.default.clone(cte_type="7bit")).flatten(inner)
-        data = buffer.getvalue()
+        data = inner.as_bytes(policy=policy.default.clone(cte_type="7bit"))
         subject = _header(inner, "Subject")
     else:
-        data, subject = (part.get_payload(decode=True) or b""), ""
+        raw = part.get_payload(decode=True)  # bytes, or None for a multipart
+        data, subject = (raw if isinstance(raw, bytes) else b""), ""
     name = neutralised(str(part.get_filename() or "") or subject or "forwarded message")[:150]
     if not name.lower().endswith(".eml"):
         name += ".eml"

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--queue-name", default="*", help="Queues to work on, comma-separated (* = all).")
 
     def handle(self, *args, no_scheduler=False, interval=1.0, batch=False, queue_name="*", **options):
-        DbWorkerCommand(stdout=self.stdout, stderr=self.stderr).configure_logging(options["verbosity"])
+        # The stubs want a TextIO; a command takes any stream, an OutputWrapper too (call_command's own).
+        command = DbWorkerCommand(stdout=self.stdout, stderr=self.stderr)  # type: ignore[arg-type]
+        command.configure_logging(options["verbosity"])
         worker_id = new_worker_id()
         worker = GuichetWorker(
             queue_names=queue_name.split(","),
@@ -49,7 +51,8 @@ class Command(BaseCommand):
         try:
             # An in-memory database (the test suite's) is seen by this process only: nobody to tell we
             # live, and a second thread writing to it would collide with the tasks' writes.
-            if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            # SQLite's wrapper has is_in_memory_db; the stubs type the proxy as the base wrapper.
+            if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
                 beat(worker_id, heartbeat.started_at)
             else:
                 heartbeat.start()
