@@ -25,15 +25,16 @@ from django.utils import translation
 T = TypeVar("T")
 
 
-def reader_language(code: str | None) -> str:
-    """``code`` when the site has that language (exactly: "fr", not "FR" or "fr-be"), else the default."""
+def site_language(code: str | None) -> str:
+    """``code`` when the site has that language (exactly: "fr", not "FR" or "fr-be"), else the default. For a
+    person, ``guichet.formats.reader_language(person)`` reads their profile's."""
     return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 @contextmanager
 def reading(language: str | None) -> Iterator[str]:
     """Word what follows in ``language`` (the reader's), falling back to the default language."""
-    chosen = reader_language(language)
+    chosen = site_language(language)
     with translation.override(chosen):
         yield chosen
 

@@ -10,7 +10,7 @@ import time_machine
 
 from guichet.billing import explain
 from guichet.billing.models import Claim
-from guichet.i18n import reader_language, reading
+from guichet.i18n import reading, site_language
 from tests.contracts.factories import SubscriptionFactory
 from tests.helpers import declare_outage, open_incident
 
@@ -73,7 +73,7 @@ def test_the_computation_is_stored_as_terms_not_sentences(filed):
 
 def test_a_language_the_site_lacks_reads_in_english(filed):
     claim = Claim.objects.get(pk=filed[1])
-    assert reader_language("de") == reader_language("FR") == reader_language(None) == "en"
+    assert site_language("de") == site_language("FR") == site_language(None) == "en"
     assert claim.computation_in("de") == claim.computation_in("en") == claim.computation
 
 
