@@ -70,7 +70,6 @@ def calendar_upsert(
     return calendar, changed
 
 
-@transaction.atomic
 def check_targets(plan: SlaPlan, targets: Sequence[TargetSpec]) -> list[PlanTarget]:
     """The plan's target rows, each validated; a ValidationError names every bad one (``targets[i].field``)
     and every clock and priority given twice."""
@@ -97,6 +96,7 @@ def check_targets(plan: SlaPlan, targets: Sequence[TargetSpec]) -> list[PlanTarg
     return rows
 
 
+@transaction.atomic
 def plan_upsert(
     *,
     code: str,
