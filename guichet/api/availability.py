@@ -7,12 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field
 
 from guichet import provider
 from guichet.audit.models import Door
-from guichet.availability import services
+from guichet.availability import explain, services
 from guichet.availability.models import Outage
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
 from guichet.errors import NotFound, ValidationError
@@ -198,7 +199,7 @@ def availability(
         "percent": str(result.percent),
         "guarantee": str(result.guarantee) if result.guarantee is not None else None,
         "met": result.met,
-        "explanation": result.explain(),
+        "explanation": explain.availability(result),
     }
 
 
@@ -233,9 +234,10 @@ def _quality(subscription, metric: str, year: int, month: int) -> dict[str, Any]
         "measured": f"{measure.value.normalize():f}" if measure else None,
         "discount": str(discount.amount) if discount else None,
         "currency": subscription.currency,
-        "explanation": discount.explanation
+        "explanation": explain.credit(discount)
         if discount
-        else f"No measure of {metric} for {year}-{month:02d} yet.",
+        else gettext("No measure of %(metric)s for %(month)s yet.")
+        % {"metric": metric, "month": f"{year}-{month:02d}"},
     }
 
 

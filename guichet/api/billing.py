@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -75,7 +76,7 @@ def _claim(c: Claim) -> dict:
         "proposed_amount": money_text(c.proposed_amount, c.currency),
         "approved_amount": money_text(c.approved_amount, c.currency),
         "currency": c.currency,
-        "computation": c.computation,
+        "computation": c.computation_in(get_language()),
         "decision_reason": c.decision_reason,
         "decided_at": c.decided_at,
     }
@@ -156,7 +157,7 @@ def _credit(c: Credit) -> dict:
         "amount": money_text(c.amount, c.currency),
         "remaining": money_text(c.remaining, c.currency),
         "currency": c.currency,
-        "explanation": c.explanation,
+        "explanation": c.explanation_in(get_language()),
         "claim_id": c.claim_id,
     }
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from guichet.audit.models import Door
-from guichet.contracts import services
+from guichet.contracts import explain, services
 from guichet.contracts.models import Service, Subscription
 from guichet.contracts.selectors import subscription_get, subscriptions_visible_to
 from guichet.customers.models import Organisation
@@ -117,7 +118,11 @@ def _detail(user, pk: int) -> dict:
         ],
         "suspended_since": open_suspension.suspended_at if open_suspension else None,
         "termination": (
-            {"requested_on": live.requested_on, "last_day": live.last_day, "explanation": live.explanation}
+            {
+                "requested_on": live.requested_on,
+                "last_day": live.last_day,
+                "explanation": live.explanation_in(get_language()),
+            }
             if live
             else None
         ),
@@ -274,7 +279,7 @@ def termination_preview(request, subscription_id: Id, on: date | None = None):
         "requested_on": termination.requested_on,
         "notice_deadline": termination.notice_deadline,
         "last_day": termination.last_day,
-        "explanation": termination.explanation,
+        "explanation": explain.termination(termination),
     }
 
 

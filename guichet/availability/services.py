@@ -22,10 +22,12 @@ from guichet.customers.models import User
 from guichet.customers.selectors import may_act
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
-from guichet.money.availability import Availability, monthly_availability
+from guichet.money.availability import monthly_availability
 from guichet.money.credits import Credit, DiscountTier, quality_discount
+from guichet.money.intervals import Interval
 from guichet.plans.models import QualityObjective
 
+from .explain import Measured
 from .models import Cause, Outage, QualityMeasurement, Source
 
 
@@ -159,7 +161,25 @@ def excluded(outage: Outage) -> bool:
     return False
 
 
-def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Availability:
+def downtime_windows(
+    subscription: Subscription, start: datetime, end: datetime, now: datetime | None = None
+) -> tuple[list[Interval], list[Interval]]:
+    """The windows of the subscription's outages that touch ``[start, end)``, as ``(down, excluded)``:
+    downtime, and the planned maintenance and force majeure that are not (``excluded``). An outage still
+    going runs until ``now``. Availability and claims both read the records through here."""
+    now = now or timezone.now()
+    rows = subscription.outages.filter(started_at__lt=end).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+    )
+    down: list[Interval] = []
+    holes: list[Interval] = []
+    for outage in rows:
+        window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
+        (holes if excluded(outage) else down).append(window)
+    return down, holes
+
+
+def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Measured:
     """The subscription's availability over a calendar month of the provider's time zone, on the days it was
     subscribed; an outage still going counts until now."""
     tz = provider.zone()
@@ -173,14 +193,8 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
         until = datetime(last.year, last.month, last.day, tzinfo=tz)
     month_start = datetime(year, month, 1, tzinfo=tz)
     next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    rows = subscription.outages.filter(started_at__lt=next_month).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=month_start)
-    )
-    down, holes = [], []
-    for outage in rows:
-        window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
-        (holes if excluded(outage) else down).append(window)
-    return monthly_availability(
+    down, holes = downtime_windows(subscription, month_start, next_month, now)
+    result = monthly_availability(
         year=year,
         month=month,
         tz=tz,
@@ -190,6 +204,7 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
         active_until=min(until, now) if until else now,
         guarantee=subscription.plan.availability_guarantee,
     )
+    return Measured.of(result)
 
 
 # ------------------------------------------------------------------------------------ monitoring
@@ -315,7 +330,7 @@ def measurement_record(
 
 
 def quality(
-    subscription: Subscription, metric: str, year: int, month: int, language: str = "en"
+    subscription: Subscription, metric: str, year: int, month: int
 ) -> tuple[QualityObjective, QualityMeasurement | None, Credit | None]:
     """The plan's objective for ``metric``, the month's measure (if any) and the discount it gives."""
     objective = subscription.plan.quality_objectives.filter(metric=metric).first()
@@ -332,6 +347,5 @@ def quality(
         tiers=[DiscountTier(Decimal(str(a)), Decimal(str(b))) for a, b in objective.tiers],
         higher_is_worse=objective.higher_is_worse,
         unit=objective.unit,
-        language=language,
     )
     return objective, measure, discount

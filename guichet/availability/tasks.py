@@ -6,25 +6,27 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guichet.customers.models import Contact, ContactRole
+from guichet.i18n import reading
 from guichet.jobs.mail import send_once
 
 from .models import Outage
 
-NOTICE = {
-    "en": (
-        "Planned maintenance: {title}",
-        "Hello {name},\n\nPlanned maintenance will affect {services} from {start} to {end} ({tz}).\n\n"
-        "{description}\n",
-    ),
-    "fr": (
-        "Maintenance planifiée : {title}",
-        "Bonjour {name},\n\nUne maintenance planifiée affectera {services} du {start} au {end} ({tz}).\n\n"
-        "{description}\n",
-    ),
-}
+
+def _notice(values: dict[str, str]) -> tuple[str, str]:
+    """The notice's subject and body in the active language."""
+    subject = _("Planned maintenance: %(title)s") % values
+    body = (
+        _(
+            "Hello %(name)s,\n\nPlanned maintenance will affect %(services)s from %(start)s to %(end)s "
+            "(%(tz)s).\n\n%(description)s\n"
+        )
+        % values
+    )
+    return subject, body
 
 
 @task()
@@ -42,7 +44,6 @@ def send_maintenance_notice(outage_pk: int) -> int:
             continue
         user = contact.user
         tz = ZoneInfo(user.time_zone or settings.GUICHET_PROVIDER_TIME_ZONE)
-        subject, body = NOTICE.get(user.language, NOTICE["en"])
         values = {
             "name": user.display_name,
             "title": outage.title,
@@ -52,9 +53,11 @@ def send_maintenance_notice(outage_pk: int) -> int:
             "tz": tz.key,
             "description": outage.description,
         }
+        with reading(user.language):
+            subject, body = _notice(values)
         message = EmailMessage(
-            subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
-            body=body.format(**values),
+            subject=subject.replace("\r", " ").replace("\n", " "),
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[user.email],
             headers={"Auto-Submitted": "auto-generated"},

@@ -24,7 +24,7 @@ from django.utils.translation import get_language, gettext
 
 from guichet import provider
 from guichet.audit.services import record
-from guichet.availability.services import excluded, monthly, quality
+from guichet.availability.services import downtime_windows, monthly, quality
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
@@ -32,11 +32,11 @@ from guichet.customers.selectors import acting_contact
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import minor_unit, quantize
-from guichet.money.credits import downtime_credit
-from guichet.money.intervals import Interval, clip, format_duration, subtract, total_seconds
+from guichet.money.credits import DowntimeTerms, QualityTerms, downtime_credit
+from guichet.money.intervals import clip, subtract, total_seconds
 from guichet.tickets.models import Category, Clock, Ticket
 
-from . import notices
+from . import explain, notices
 from .models import Claim, Credit, CreditKind
 
 Status = Claim.Status
@@ -57,17 +57,6 @@ def credited(subscription: Subscription, year: int, month: int) -> Decimal:
         s=Sum("amount")
     )
     return total["s"] or Decimal(0)
-
-
-def _verified_downtime(subscription: Subscription, start: datetime, end: datetime) -> list[Interval]:
-    """The subscription's recorded downtime within ``[start, end)``, maintenance and force majeure out."""
-    rows = subscription.outages.filter(started_at__lt=end).exclude(ended_at__lte=start)
-    down, holes = [], []
-    now = timezone.now()
-    for outage in rows:
-        window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
-        (holes if excluded(outage) else down).append(window)
-    return clip(subtract(down, holes), start=start, end=end)
 
 
 def _verified_lateness(ticket: Ticket, start: datetime, end: datetime) -> int:
@@ -112,7 +101,131 @@ def _parse_errors(
     return errors
 
 
-def claim_file(  # noqa: C901, PLR0912  # split by issue 14 step 2/4
+@dataclass(frozen=True)
+class _Checked:
+    """A valid claim: the claimed month, the ticket found, the quality metric (if any) and what the customer
+    wrote, trimmed."""
+
+    year: int
+    month: int
+    ticket: Ticket
+    metric: str
+    customer_name: str
+    customer_contact: str
+    outage_start: datetime
+    outage_end: datetime
+    description: str
+
+
+def check_claimant(actor: User, subscription: Subscription) -> None:
+    """A customer claims for its own organisation's subscriptions only (staff for any)."""
+    contact = acting_contact(actor)
+    if actor.kind == User.Kind.CUSTOMER and (
+        contact is None or contact.organisation_id != subscription.organisation_id
+    ):
+        raise PermissionDenied("You can only claim for your organisation's subscriptions.")
+
+
+def check_kind(subscription: Subscription, kind: str, metric: str | None) -> tuple[dict[str, str], str]:
+    """The errors of ``kind`` and ``metric``, and the metric meant (the plan's only one when none is said)."""
+    errors = {}
+    if kind not in CreditKind.values:
+        errors["kind"] = f"Unknown kind {kind!r}: use {', '.join(CreditKind.values)}."
+    metric = (metric or "").strip()
+    if kind == CreditKind.QUALITY:
+        metrics = list(subscription.plan.quality_objectives.values_list("metric", flat=True))
+        if not metrics:
+            errors["kind"] = f"The {subscription.plan.name} plan has no quality objective."
+        elif not metric and len(metrics) == 1:
+            metric = metrics[0]
+        elif metric not in metrics:
+            errors["metric"] = f"Say which objective was missed: {', '.join(metrics)}."
+    return errors, metric
+
+
+def check_ticket(
+    subscription: Subscription, kind: str, ticket: str | None
+) -> tuple[dict[str, str], Ticket | None]:
+    """The ticket named, of the subscription's organisation (an incident for a late resolution)."""
+    found = Ticket.objects.filter(
+        reference=(ticket or "").strip(), organisation=subscription.organisation
+    ).first()
+    if found is None:
+        return {"ticket": f"{ticket} is not a ticket of {subscription.organisation.name}."}, None
+    if kind == CreditKind.RESOLUTION and found.category != Category.INCIDENT:
+        return {
+            "ticket": f"{found.reference} is not an incident: only incidents' resolution times are credited."
+        }, found
+    return {}, found
+
+
+def check_period(claimed: tuple[int, int], outage_start: datetime, outage_end: datetime) -> dict[str, str]:
+    """The outage ends after it starts and touches the claimed month."""
+    month_start, month_end = provider.month(claimed[0], claimed[1])
+    if outage_end <= outage_start:
+        return {"outage_end": "The outage ends after it starts."}
+    if outage_end <= month_start or outage_start >= month_end:
+        return {
+            "outage_start": f"The claim is for {claimed[0]}-{claimed[1]:02d}: the outage must fall in it."
+        }
+    return {}
+
+
+def check_claim(
+    *,
+    subscription: Subscription,
+    kind: str,
+    metric: str | None,
+    customer_name: str | None,
+    customer_contact: str | None,
+    outage_start: datetime | None,
+    outage_end: datetime | None,
+    ticket: str | None,
+    description: str | None,
+    now: datetime,
+) -> _Checked:
+    """Every part of a claim checked at once: a ``ValidationError`` names each field that is wrong."""
+    errors = _parse_errors(
+        customer_name=customer_name,
+        customer_contact=customer_contact,
+        outage_start=outage_start,
+        outage_end=outage_end,
+        ticket=ticket,
+        description=description,
+    )
+    kind_errors, metric = check_kind(subscription, kind, metric)
+    errors |= kind_errors
+    claimed = provider.claimable_month(now)
+    if claimed is None:
+        errors["filed_at"] = provider.claim_window_message()
+    found = None
+    if "ticket" not in errors:
+        ticket_errors, found = check_ticket(subscription, kind, ticket)
+        errors |= ticket_errors
+    if (
+        claimed is not None
+        and outage_start
+        and outage_end
+        and not {"outage_start", "outage_end"} & errors.keys()
+    ):
+        errors |= check_period(claimed, outage_start, outage_end)
+    if errors:
+        raise ValidationError(errors)
+    assert claimed is not None and found is not None and outage_start and outage_end
+    return _Checked(
+        year=claimed[0],
+        month=claimed[1],
+        ticket=found,
+        metric=metric,
+        customer_name=(customer_name or "").strip(),
+        customer_contact=(customer_contact or "").strip(),
+        outage_start=outage_start,
+        outage_end=outage_end,
+        description=(description or "").strip(),
+    )
+
+
+def claim_file(
     *,
     actor: User,
     door: str,
@@ -128,137 +241,112 @@ def claim_file(  # noqa: C901, PLR0912  # split by issue 14 step 2/4
 ) -> Claim:
     """File a claim for ``subscription`` (see the module's docstring). Staff may file one on a customer's
     behalf (a claim received by mail); the window applies to them too."""
-    contact = acting_contact(actor)
-    if actor.kind == User.Kind.CUSTOMER and (
-        contact is None or contact.organisation_id != subscription.organisation_id
-    ):
-        raise PermissionDenied("You can only claim for your organisation's subscriptions.")
+    check_claimant(actor, subscription)
     now = timezone.now()
-    errors = _parse_errors(
+    checked = check_claim(
+        subscription=subscription,
+        kind=kind,
+        metric=metric,
         customer_name=customer_name,
         customer_contact=customer_contact,
         outage_start=outage_start,
         outage_end=outage_end,
         ticket=ticket,
         description=description,
+        now=now,
     )
-    if kind not in CreditKind.values:
-        errors["kind"] = f"Unknown kind {kind!r}: use {', '.join(CreditKind.values)}."
-    metric = (metric or "").strip()
-    if kind == CreditKind.QUALITY:
-        metrics = list(subscription.plan.quality_objectives.values_list("metric", flat=True))
-        if not metrics:
-            errors["kind"] = f"The {subscription.plan.name} plan has no quality objective."
-        elif not metric and len(metrics) == 1:
-            metric = metrics[0]
-        elif metric not in metrics:
-            errors["metric"] = f"Say which objective was missed: {', '.join(metrics)}."
-    claimed = provider.claimable_month(now)
-    if claimed is None:
-        errors["filed_at"] = provider.claim_window_message()
-    found = None
-    if "ticket" not in errors:
-        found = Ticket.objects.filter(
-            reference=(ticket or "").strip(), organisation=subscription.organisation
-        ).first()
-        if found is None:
-            errors["ticket"] = f"{ticket} is not a ticket of {subscription.organisation.name}."
-        elif kind == CreditKind.RESOLUTION and found.category != Category.INCIDENT:
-            errors["ticket"] = (
-                f"{found.reference} is not an incident: only incidents' resolution times are credited."
-            )
-    if (
-        claimed is not None
-        and outage_start
-        and outage_end
-        and "outage_start" not in errors
-        and "outage_end" not in errors
-    ):
-        month_start, month_end = provider.month(claimed[0], claimed[1])
-        if outage_end <= outage_start:
-            errors["outage_end"] = "The outage ends after it starts."
-        elif outage_end <= month_start or outage_start >= month_end:
-            errors["outage_start"] = (
-                f"The claim is for {claimed[0]}-{claimed[1]:02d}: the outage must fall in it."
-            )
-    if errors:
-        raise ValidationError(errors)
-    assert claimed is not None and found is not None and outage_start and outage_end
-    year, month = claimed
-    with transaction.atomic():
-        # The subscription's row serialises the claims and decisions of the service: the cap is per service
-        # and month, and an overlap is judged against the claims already there.
-        subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=subscription.pk)
-        assessment = _assess(
+    return _file(actor=actor, door=door, subscription=subscription, kind=kind, checked=checked, now=now)
+
+
+@transaction.atomic
+def _file(
+    *, actor: User, door: str, subscription: Subscription, kind: str, checked: _Checked, now: datetime
+) -> Claim:
+    """Assess and keep a checked claim, trace it and tell the account manager, in one transaction."""
+    # The subscription's row serialises the claims and decisions of the service: the cap is per service and
+    # month, and an overlap is judged against the claims already there.
+    subscription = Subscription.objects.select_for_update().select_related("plan").get(pk=subscription.pk)
+    assessment = _assess(
+        subscription=subscription,
+        kind=kind,
+        metric=checked.metric,
+        ticket=checked.ticket,
+        year=checked.year,
+        month=checked.month,
+        outage_start=checked.outage_start,
+        outage_end=checked.outage_end,
+        others=Claim.objects.filter(status__in=LIVE),
+        now=now,
+    )
+    claim = _create(
+        Claim(
+            organisation=subscription.organisation,
             subscription=subscription,
+            ticket=checked.ticket,
             kind=kind,
-            metric=metric,
-            ticket=found,
-            year=year,
-            month=month,
-            outage_start=outage_start,
-            outage_end=outage_end,
-            others=Claim.objects.filter(status__in=LIVE),
-            now=now,
-        )
-        try:
-            with transaction.atomic():
-                claim = Claim.objects.create(
-                    organisation=subscription.organisation,
-                    subscription=subscription,
-                    ticket=found,
-                    kind=kind,
-                    metric=metric,
-                    year=year,
-                    month=month,
-                    customer_name=(customer_name or "").strip(),
-                    customer_contact=(customer_contact or "").strip(),
-                    outage_start=outage_start,
-                    outage_end=outage_end,
-                    description=(description or "").strip(),
-                    filed_by=actor,
-                    filed_at=now,
-                    door=door,
-                    verified_seconds=assessment.verified,
-                    proposed_amount=assessment.amount,
-                    currency=subscription.currency,
-                    computation=assessment.explanation,
-                    computation_fr=assessment.explanation_fr,
-                )
-        except IntegrityError:
-            raise ValidationError(
-                {
-                    "ticket": f"A claim for {found.reference} on this subscription for {year}-{month:02d} "
-                    "exists already."
-                }
-            ) from None
-        record(
-            actor=actor,
+            metric=checked.metric,
+            year=checked.year,
+            month=checked.month,
+            customer_name=checked.customer_name,
+            customer_contact=checked.customer_contact,
+            outage_start=checked.outage_start,
+            outage_end=checked.outage_end,
+            description=checked.description,
+            filed_by=actor,
+            filed_at=now,
             door=door,
-            action="claim.filed",
-            target=claim,
-            organisation_id=claim.organisation_id,
-            changes={
-                "subscription": subscription.pk,
-                "ticket": found.reference,
-                "month": f"{year}-{month:02d}",
-                "verified_seconds": assessment.verified,
-                "proposed": f"{claim.proposed_amount} {claim.currency}",
-            },
+            verified_seconds=assessment.verified,
+            proposed_amount=assessment.amount,
+            currency=subscription.currency,
+            computation_terms=assessment.parts,
         )
-        notices.claim_filed(claim=claim, at=now)  # the account manager hears (mailed once this commits)
+    )
+    _record_filed(actor, door, claim)
+    notices.claim_filed(claim=claim, at=now)  # the account manager hears (mailed once this commits)
     return claim
+
+
+def _create(claim: Claim) -> Claim:
+    """Insert the claim; a live claim of the same ticket, service and month is named instead."""
+    try:
+        with transaction.atomic():
+            claim.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "ticket": f"A claim for {claim.ticket.reference} on this subscription for "
+                f"{claim.year}-{claim.month:02d} exists already."
+            }
+        ) from None
+    return claim
+
+
+def _record_filed(actor: User, door: str, claim: Claim) -> None:
+    record(
+        actor=actor,
+        door=door,
+        action="claim.filed",
+        target=claim,
+        organisation_id=claim.organisation_id,
+        changes={
+            "subscription": claim.subscription_id,
+            "ticket": claim.ticket.reference,
+            "month": f"{claim.year}-{claim.month:02d}",
+            "verified_seconds": claim.verified_seconds,
+            "proposed": f"{claim.proposed_amount} {claim.currency}",
+        },
+    )
 
 
 @dataclass(frozen=True)
 class _Assessment:
     """What a claim is worth now: the seconds the records confirm and no other claim covers, the amount
-    (after the guarantee, the overlap and the monthly cap) and how it was reached, in English and French."""
+    (after the guarantee, the overlap and the monthly cap) and how it was reached, as the parts of its
+    computation (``billing.explain`` words them)."""
 
     verified: int
     amount: Decimal
-    explanation: str
-    explanation_fr: str
+    parts: list[explain.Part]
 
 
 def _assess(
@@ -283,8 +371,9 @@ def _assess(
     start, end = max(outage_start, month_start), min(outage_end, month_end)
     if kind == CreditKind.RESOLUTION:
         confirmed = _verified_lateness(ticket, start, end)
-        return _proposal(subscription, year, month, _confirmed(confirmed), confirmed, start)
-    windows = _verified_downtime(subscription, start, end)
+        return _proposal(subscription, year, month, explain.confirmed(confirmed), confirmed, start)
+    down, holes = downtime_windows(subscription, start, end, now)
+    windows = clip(subtract(down, holes), start=start, end=end)  # maintenance and force majeure out
     confirmed = total_seconds(windows)
     # Two claims of the same outage (say, with two tickets) count its time once: what another claim of the
     # service's month already covers is taken out.
@@ -302,15 +391,9 @@ def _assess(
         .order_by("pk")
     ]
     counted = total_seconds(subtract(windows, [(c.outage_start, c.outage_end) for c in overlapping]))
-    texts = _confirmed(confirmed)
-    if counted < confirmed:
-        numbers = ", ".join(str(c.pk) for c in overlapping)
-        twice, left = format_duration(confirmed - counted), format_duration(counted)
-        texts = (
-            texts[0][:-1] + f"; {twice} of it is already claimed (claim {numbers}), so {left} counts.",
-            texts[1][:-1]
-            + f" ; {twice} en figurent déjà dans la réclamation {numbers}, il reste donc {left}.",
-        )
+    first = explain.confirmed(
+        confirmed, overlap=[c.pk for c in overlapping] if counted < confirmed else (), counted=counted
+    )
     measured = monthly(subscription, year, month, now=now)
     if measured.met:
         # Policy 004: credits are owed only "si la disponibilité de notre service tombe en dessous du niveau
@@ -318,57 +401,36 @@ def _assess(
         return _Assessment(
             verified=counted,
             amount=quantize(Decimal(0), subscription.currency),
-            explanation=f"{texts[0]} {measured.explain()} No downtime credit is owed: credits are granted "
-            "only when the month's availability falls below the guarantee.",
-            explanation_fr=f"{texts[1]} {measured.explain('fr')} Aucun crédit d'indisponibilité n'est dû : "
-            "les crédits ne sont accordés que si la disponibilité du mois tombe en dessous du niveau "
-            "garanti.",
+            parts=[first, explain.guarantee_met(measured)],
         )
-    return _proposal(subscription, year, month, texts, counted, start)
-
-
-def _confirmed(seconds: int) -> tuple[str, str]:
-    duration = format_duration(seconds)
-    return (
-        f"The records confirm {duration} of the claimed time.",
-        f"Les relevés confirment {duration} de la période réclamée.",
-    )
+    return _proposal(subscription, year, month, first, counted, start)
 
 
 def _proposal(
     subscription: Subscription,
     year: int,
     month: int,
-    texts: tuple[str, str],
+    first: explain.Part,
     verified: int,
     start: datetime,
 ) -> _Assessment:
     plan = subscription.plan
     rate, cap = plan.credit_rate_per_hour, plan.monthly_credit_cap
-    confirmed, confirmed_fr = texts
     if rate is None:
         return _Assessment(
-            verified=verified,
-            amount=Decimal(0),
-            explanation=f"{confirmed} The {plan.name} plan carries no service credit.",
-            explanation_fr=f"{confirmed_fr} Le plan {plan.name} ne prévoit pas de crédit.",
+            verified=verified, amount=Decimal(0), parts=[first, explain.no_plan_credit(plan.name)]
         )
-    texts_by_language = {}
-    for language in ("en", "fr"):
-        texts_by_language[language] = downtime_credit(
-            monthly_fee=_fee_on(subscription, start),
-            currency=subscription.currency,
-            rate_percent_per_hour=rate,
-            down_seconds=verified,
-            cap_percent=cap,
-            already_credited=credited(subscription, year, month),
-            language=language,
-        )
+    credit = downtime_credit(
+        monthly_fee=_fee_on(subscription, start),
+        currency=subscription.currency,
+        rate_percent_per_hour=rate,
+        down_seconds=verified,
+        cap_percent=cap,
+        already_credited=credited(subscription, year, month),
+    )
+    assert isinstance(credit.terms, DowntimeTerms)
     return _Assessment(
-        verified=verified,
-        amount=texts_by_language["en"].amount,
-        explanation=f"{confirmed} {texts_by_language['en'].explanation}",
-        explanation_fr=f"{confirmed_fr} {texts_by_language['fr'].explanation}",
+        verified=verified, amount=credit.amount, parts=[first, explain.downtime_credit(credit.terms)]
     )
 
 
@@ -382,15 +444,8 @@ def _quality_proposal(
 ) -> _Assessment:
     _, measure, discount = quality(subscription, metric, year, month)
     if measure is None or discount is None:
-        return _Assessment(
-            verified=0,
-            amount=Decimal(0),
-            explanation=f"No measure of {metric} is recorded for {year}-{month:02d}.",
-            explanation_fr=f"Aucune mesure de {metric} n'est enregistrée pour {year}-{month:02d}.",
-        )
-    _, _, french = quality(subscription, metric, year, month, language="fr")
-    explanation = f"{year}-{month:02d}: {discount.explanation}"
-    explanation_fr = f"{year}-{month:02d} : {french.explanation if french else ''}"
+        return _Assessment(verified=0, amount=Decimal(0), parts=[explain.no_measure(metric, year, month)])
+    assert isinstance(discount.terms, QualityTerms)
     # One discount per objective and month, whatever the number of claims (or tickets) that ask for it.
     earlier = [
         claim.pk
@@ -401,16 +456,59 @@ def _quality_proposal(
         .order_by("pk")
     ]
     if earlier and discount.amount:
-        numbers = ", ".join(str(pk) for pk in earlier)
         return _Assessment(
             verified=0,
             amount=quantize(Decimal(0), subscription.currency),
-            explanation=f"{explanation}; already claimed (claim {numbers}): counted once.",
-            explanation_fr=f"{explanation_fr} ; déjà réclamé (réclamation {numbers}) : compté une fois.",
+            parts=[explain.quality(year, month, discount.terms, earlier=earlier)],
         )
     return _Assessment(
-        verified=0, amount=discount.amount, explanation=explanation, explanation_fr=explanation_fr
+        verified=0, amount=discount.amount, parts=[explain.quality(year, month, discount.terms)]
     )
+
+
+def check_decider(actor: User) -> None:
+    if actor.kind not in DECIDERS:
+        raise PermissionDenied("Only account managers, supervisors and admins decide claims.")
+
+
+def check_decision(decision: str, reason: str) -> dict[str, str]:
+    """The errors of the decision itself, before anything is read: its name, and a reason when one is owed."""
+    errors = {}
+    if decision not in ("approve", "partial", "reject"):
+        errors["decision"] = "Use approve, partial or reject."
+    if decision in ("partial", "reject") and not reason.strip():
+        errors["reason"] = "Say why: the customer reads it."
+    return errors
+
+
+def check_undecided(claim: Claim) -> None:
+    if claim.status != Status.FILED:
+        raise ValidationError(
+            {"claim": f"This claim was already decided ({claim.get_status_display().lower()})."}
+        )
+
+
+def check_grant(claim: Claim, decision: str, amount: Decimal | str | None, errors: dict[str, str]) -> Decimal:
+    """The amount granted (its errors added to ``errors``): the proposed amount for an approval, which must
+    leave something to credit; for a partial approval, more than 0 and less than proposed, in the currency's
+    decimals."""
+    if decision == "approve":
+        if not claim.proposed_amount and "decision" not in errors:
+            errors["decision"] = gettext(
+                "Nothing is left to credit: %(computation)s Reject the claim, saying why."
+            ) % {"computation": claim.computation_in(get_language())}
+        return claim.proposed_amount
+    if decision != "partial":
+        return Decimal(0)
+    granted = _decimal(amount)
+    if not (granted.is_finite() and Decimal(0) < granted < claim.proposed_amount):
+        errors["amount"] = (
+            f"A partial approval is more than 0 and less than the proposed {claim.proposed_amount} "
+            f"{claim.currency}."
+        )
+    elif -granted.as_tuple().exponent > minor_unit(claim.currency):  # type: ignore[operator]
+        errors["amount"] = f"{claim.currency} amounts have at most {minor_unit(claim.currency)} decimals."
+    return granted
 
 
 def claim_decide(
@@ -429,88 +527,22 @@ def claim_decide(
     account managers deciding at once are served one after the other): against what is credited by then
     for the service's month (the monthly cap holds whatever the number of claims, tickets or decisions) and
     against the claims of the same time granted by then. An approval when nothing is left is refused."""
-    if actor.kind not in DECIDERS:
-        raise PermissionDenied("Only account managers, supervisors and admins decide claims.")
-    errors: dict[str, str] = {}
-    if decision not in ("approve", "partial", "reject"):
-        errors["decision"] = "Use approve, partial or reject."
-    if decision in ("partial", "reject") and not reason.strip():
-        errors["reason"] = "Say why: the customer reads it."
+    check_decider(actor)
+    errors = check_decision(decision, reason)
     with transaction.atomic():
         # The subscription first, then the claim: the order claim_file locks in too.
         subscription = (
             Subscription.objects.select_for_update().select_related("plan").get(pk=claim.subscription_id)
         )
         claim = Claim.objects.select_for_update().select_related("ticket").get(pk=claim.pk)
-        if claim.status != Status.FILED:
-            raise ValidationError(
-                {"claim": f"This claim was already decided ({claim.get_status_display().lower()})."}
-            )
+        check_undecided(claim)
         now = timezone.now()
-        granted = Decimal(0)
         if decision in ("approve", "partial"):
             _reassess(claim, subscription, now)
-        if decision == "approve":
-            granted = claim.proposed_amount
-            if not granted and "decision" not in errors:
-                errors["decision"] = gettext(
-                    "Nothing is left to credit: %(computation)s Reject the claim, saying why."
-                ) % {"computation": claim.computation_in(get_language() or "en")}
-        elif decision == "partial":
-            granted = _decimal(amount)
-            if not (granted.is_finite() and Decimal(0) < granted < claim.proposed_amount):
-                errors["amount"] = (
-                    f"A partial approval is more than 0 and less than the proposed {claim.proposed_amount} "
-                    f"{claim.currency}."
-                )
-            elif -granted.as_tuple().exponent > minor_unit(claim.currency):  # type: ignore[operator]
-                errors["amount"] = (
-                    f"{claim.currency} amounts have at most {minor_unit(claim.currency)} decimals."
-                )
+        granted = check_grant(claim, decision, amount, errors)
         if errors:
             raise ValidationError(errors)
-        claim.status = {"approve": Status.APPROVED, "partial": Status.PARTIAL, "reject": Status.REJECTED}[
-            decision
-        ]
-        claim.decided_by, claim.decided_at, claim.decision_reason = actor, now, reason.strip()
-        claim.approved_amount = quantize(granted, claim.currency) if decision != "reject" else None
-        claim.save(
-            update_fields=[
-                "status",
-                "decided_by",
-                "decided_at",
-                "decision_reason",
-                "approved_amount",
-                "verified_seconds",
-                "proposed_amount",
-                "computation",
-                "computation_fr",
-            ]
-        )
-        if claim.approved_amount:
-            Credit.objects.create(
-                organisation_id=claim.organisation_id,
-                subscription=subscription,
-                claim=claim,
-                kind=claim.kind,
-                year=claim.year,
-                month=claim.month,
-                amount=claim.approved_amount,
-                currency=claim.currency,
-                explanation=claim.computation
-                + (
-                    ""
-                    if decision == "approve"
-                    else f" Approved in part: {claim.approved_amount} {claim.currency}."
-                ),
-                explanation_fr=claim.computation_fr
-                + (
-                    ""
-                    if decision == "approve"
-                    else f" Approuvé en partie : {claim.approved_amount} {claim.currency}."
-                ),
-                created_at=now,
-            )
+        _decide(claim, subscription, actor=actor, decision=decision, granted=granted, reason=reason, now=now)
         record(
             actor=actor,
             door=door,
@@ -525,6 +557,53 @@ def claim_decide(
         )
         enqueue_with_commit("guichet.billing.tasks.send_claim_decision", claim.pk)
     return claim
+
+
+def _decide(
+    claim: Claim,
+    subscription: Subscription,
+    *,
+    actor: User,
+    decision: str,
+    granted: Decimal,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Write the decision on the claim and, for an approval, the credit it gives."""
+    claim.status = {"approve": Status.APPROVED, "partial": Status.PARTIAL, "reject": Status.REJECTED}[
+        decision
+    ]
+    claim.decided_by, claim.decided_at, claim.decision_reason = actor, now, reason.strip()
+    claim.approved_amount = quantize(granted, claim.currency) if decision != "reject" else None
+    claim.save(
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "approved_amount",
+            "verified_seconds",
+            "proposed_amount",
+            "computation_terms",
+        ]
+    )
+    if not claim.approved_amount:
+        return
+    parts = list(claim.computation_terms)
+    if decision != "approve":
+        parts.append(explain.approved_in_part(claim.approved_amount, claim.currency))
+    Credit.objects.create(
+        organisation_id=claim.organisation_id,
+        subscription=subscription,
+        claim=claim,
+        kind=claim.kind,
+        year=claim.year,
+        month=claim.month,
+        amount=claim.approved_amount,
+        currency=claim.currency,
+        explanation_terms=parts,
+        created_at=now,
+    )
 
 
 def _decimal(amount: Decimal | str | None) -> Decimal:
@@ -552,11 +631,9 @@ def _reassess(claim: Claim, subscription: Subscription, now: datetime) -> None:
         exclude=claim.pk,
     )
     amount = quantize(assessment.amount, claim.currency)
-    explanation, explanation_fr = assessment.explanation, assessment.explanation_fr
+    parts = list(assessment.parts)
     if amount != claim.proposed_amount:
-        was = f"{quantize(claim.proposed_amount, claim.currency)} {claim.currency}"
-        explanation += f" (Computed again when decided; {was} was proposed when it was filed.)"
-        explanation_fr += f" (Recalculé à la décision ; {was} était proposé au dépôt.)"
+        parts.append(explain.recomputed(quantize(claim.proposed_amount, claim.currency), claim.currency))
     claim.verified_seconds = assessment.verified
     claim.proposed_amount = amount
-    claim.computation, claim.computation_fr = explanation, explanation_fr
+    claim.computation_terms = parts

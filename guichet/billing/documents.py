@@ -6,45 +6,34 @@ import csv
 import io
 
 from django.template.loader import render_to_string
+from django.utils.translation import pgettext
 
+from guichet.i18n import reading
 from guichet.money.amounts import Money
 
 from .models import Invoice
 
-LABELS = {
-    "en": {
-        "invoice": "Invoice",
-        "credit_note": "Credit note",
-        "number": "Number",
-        "issue_date": "Issue date",
-        "billing_date": "Billing date",
-        "due_date": "Due date",
-        "period": "Period",
-        "corrects": "Corrects invoice",
-        "description": "Description",
-        "amount": "Amount excl. VAT",
-        "subtotal": "Total excl. VAT",
-        "vat": "VAT",
-        "total": "Total incl. VAT",
-        "credits_note": "Credits are deducted from invoices; they are not paid in cash.",
-    },
-    "fr": {
-        "invoice": "Facture",
-        "credit_note": "Avoir",
-        "number": "Numéro",
-        "issue_date": "Date d'émission",
-        "billing_date": "Date de facturation",
-        "due_date": "Échéance",
-        "period": "Période",
-        "corrects": "Rectifie la facture",
-        "description": "Désignation",
-        "amount": "Montant HT",
-        "subtotal": "Total HT",
-        "vat": "TVA",
-        "total": "Total TTC",
-        "credits_note": "Les crédits sont déduits des factures ; ils ne sont pas remboursés en espèces.",
-    },
-}
+
+def labels() -> dict[str, str]:
+    """The words of an invoice document in the active language (``guichet.i18n.reading``)."""
+    return {
+        "invoice": pgettext("invoice document", "Invoice"),
+        "credit_note": pgettext("invoice document", "Credit note"),
+        "number": pgettext("invoice document", "Number"),
+        "issue_date": pgettext("invoice document", "Issue date"),
+        "billing_date": pgettext("invoice document", "Billing date"),
+        "due_date": pgettext("invoice document", "Due date"),
+        "period": pgettext("invoice document", "Period"),
+        "corrects": pgettext("invoice document", "Corrects invoice"),
+        "description": pgettext("invoice document", "Description"),
+        "amount": pgettext("invoice document", "Amount excl. VAT"),
+        "subtotal": pgettext("invoice document", "Total excl. VAT"),
+        "vat": pgettext("invoice document", "VAT"),
+        "total": pgettext("invoice document", "Total incl. VAT"),
+        "credits_note": pgettext(
+            "invoice document", "Credits are deducted from invoices; they are not paid in cash."
+        ),
+    }
 
 
 def _money(invoice: Invoice, amount) -> str:
@@ -52,13 +41,14 @@ def _money(invoice: Invoice, amount) -> str:
 
 
 def context(invoice: Invoice, language: str = "en") -> dict:
-    labels = LABELS.get(language, LABELS["en"])
+    with reading(language) as chosen:
+        words = labels()
     profile = getattr(invoice.organisation, "billing_profile", None)
     return {
         "invoice": invoice,
-        "language": language if language in LABELS else "en",
-        "labels": labels,
-        "title": labels[invoice.kind],
+        "language": chosen,
+        "labels": words,
+        "title": words[invoice.kind],
         "profile": profile,
         "lines": [(line.description, _money(invoice, line.amount)) for line in invoice.lines.all()],
         "subtotal": _money(invoice, invoice.subtotal),
@@ -71,7 +61,8 @@ def context(invoice: Invoice, language: str = "en") -> dict:
 def pdf(invoice: Invoice, language: str = "en") -> bytes:
     from weasyprint import HTML  # imported here: loading Pango takes a while and only PDFs need it
 
-    html = render_to_string("billing/invoice.html", context(invoice, language))
+    with reading(language):
+        html = render_to_string("billing/invoice.html", context(invoice, language))
     return HTML(string=html).write_pdf()
 
 

@@ -7,6 +7,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from guichet.i18n import reading
+
+from . import explain
+
 AMOUNT = {"max_digits": 14, "decimal_places": 3}
 
 
@@ -52,8 +56,9 @@ class Claim(models.Model):
     )
     proposed_amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)
-    computation = models.TextField(help_text="How the proposed amount was reached.")
-    computation_fr = models.TextField(blank=True, help_text="The same, in French.")
+    computation_terms = models.JSONField(
+        default=list, blank=True, help_text="How the proposed amount was reached, as terms (billing.explain)."
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -76,8 +81,23 @@ class Claim(models.Model):
     def __str__(self) -> str:
         return f"Claim {self.pk} {self.year}-{self.month:02d} ({self.get_status_display()})"
 
-    def computation_in(self, language: str) -> str:
-        return self.computation_fr if language == "fr" and self.computation_fr else self.computation
+    @property
+    def computation(self) -> str:
+        """How the proposed amount was reached, in the site's language (``computation_in`` words it in the
+        reader's). Set to a text, it is said as is in every language."""
+        return self.computation_in(settings.LANGUAGE_CODE)
+
+    @computation.setter
+    def computation(self, text: str) -> None:
+        self.computation_terms = [explain.text(text)]
+
+    @property
+    def computation_fr(self) -> str:
+        return self.computation_in("fr")
+
+    def computation_in(self, language: str | None) -> str:
+        with reading(language):
+            return explain.words(self.computation_terms)
 
 
 class Credit(models.Model):
@@ -98,8 +118,9 @@ class Credit(models.Model):
     month = models.PositiveSmallIntegerField()
     amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)
-    explanation = models.TextField()
-    explanation_fr = models.TextField(blank=True)
+    explanation_terms = models.JSONField(
+        default=list, blank=True, help_text="How the amount was reached: its terms (billing.explain)."
+    )
     applied = models.DecimalField(**AMOUNT, default=Decimal(0), help_text="How much invoices have absorbed.")
     created_at = models.DateTimeField()
 
@@ -109,6 +130,24 @@ class Credit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} for {self.subscription} ({self.year}-{self.month:02d})"
+
+    @property
+    def explanation(self) -> str:
+        """How the amount was reached, in the site's language (``explanation_in`` words it in the reader's).
+        Set to a text, it is said as is in every language."""
+        return self.explanation_in(settings.LANGUAGE_CODE)
+
+    @explanation.setter
+    def explanation(self, text: str) -> None:
+        self.explanation_terms = [explain.text(text)]
+
+    @property
+    def explanation_fr(self) -> str:
+        return self.explanation_in("fr")
+
+    def explanation_in(self, language: str | None) -> str:
+        with reading(language):
+            return explain.words(self.explanation_terms)
 
     @property
     def remaining(self) -> Decimal:

@@ -6,10 +6,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_tasks import task
 
 from guichet import provider
 from guichet.customers.models import ContactRole, User
+from guichet.i18n import reading
 from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
 from guichet.money.terms import previous_month
@@ -18,25 +21,28 @@ from . import documents
 from .invoicing import billing_run
 from .models import Claim, Invoice, InvoiceDelivery
 
-DECISION = {
-    "en": (
-        "Your SLA claim for {month}: {status}",
-        "Hello {name},\n\nYour claim of {filed} for {service} {identifier} ({month}, ticket {ticket}) "
-        "has been decided: {status}.\n\n{amount_line}{reason_line}How it was computed: {computation}\n\n"
-        "Credits are deducted from your next invoice; they are not paid in cash.\n",
-    ),
-    "fr": (
-        "Votre réclamation SLA pour {month} : {status}",
-        "Bonjour {name},\n\nVotre réclamation du {filed} pour {service} {identifier} "
-        "({month}, ticket {ticket}) a été traitée : {status}.\n\n{amount_line}{reason_line}"
-        "Calcul : {computation}\n\n"
-        "Les crédits sont déduits de votre prochaine facture ; ils ne sont pas remboursés en espèces.\n",
-    ),
-}
-STATUS = {
-    "fr": {"approved": "approuvée", "partial": "approuvée en partie", "rejected": "rejetée"},
-    "en": {"approved": "approved", "partial": "approved in part", "rejected": "rejected"},
-}
+
+def _status(status: str) -> str:
+    """The decision as the mail says it (lower case, in the active language)."""
+    if status == Claim.Status.APPROVED:
+        return pgettext("claim decision", "approved")
+    if status == Claim.Status.PARTIAL:
+        return pgettext("claim decision", "approved in part")
+    return pgettext("claim decision", "rejected")
+
+
+def _decision(values: dict[str, str]) -> tuple[str, str]:
+    """The decision mail's subject and body in the active language."""
+    subject = _("Your SLA claim for %(month)s: %(status)s") % values
+    body = (
+        _(
+            "Hello %(name)s,\n\nYour claim of %(filed)s for %(service)s %(identifier)s (%(month)s, ticket "
+            "%(ticket)s) has been decided: %(status)s.\n\n%(amount_line)s%(reason_line)sHow it was computed: "
+            "%(computation)s\n\nCredits are deducted from your next invoice; they are not paid in cash.\n"
+        )
+        % values
+    )
+    return subject, body
 
 
 @task()
@@ -50,27 +56,26 @@ def send_claim_decision(claim_pk: int) -> int:
     if "@" in claim.customer_contact and " " not in claim.customer_contact.strip():
         language = claim.filed_by.language if claim.filed_by.kind == User.Kind.CUSTOMER else "en"
         recipients.setdefault(claim.customer_contact.strip().lower(), (claim.customer_name, language))
+    amount = str(Money.of(claim.approved_amount, claim.currency)) if claim.approved_amount else ""
     for address, (name, language) in recipients.items():
-        language = language if language in DECISION else "en"
-        subject, body = DECISION[language]
-        amount = str(Money.of(claim.approved_amount, claim.currency)) if claim.approved_amount else ""
-        values = {
-            "name": name,
-            "month": f"{claim.year}-{claim.month:02d}",
-            "filed": claim.filed_at.date().isoformat(),
-            "service": claim.subscription.service.name,
-            "identifier": claim.subscription.identifier,
-            "ticket": claim.ticket.reference,
-            "status": STATUS[language][claim.status],
-            "amount_line": (f"Crédit : {amount}\n\n" if language == "fr" else f"Credit: {amount}\n\n")
-            if amount
-            else "",
-            "reason_line": (f"{claim.decision_reason}\n\n" if claim.decision_reason else ""),
-            "computation": claim.computation_in(language),
-        }
+        with reading(language):
+            subject, body = _decision(
+                {
+                    "name": name,
+                    "month": f"{claim.year}-{claim.month:02d}",
+                    "filed": claim.filed_at.date().isoformat(),
+                    "service": claim.subscription.service.name,
+                    "identifier": claim.subscription.identifier,
+                    "ticket": claim.ticket.reference,
+                    "status": _status(claim.status),
+                    "amount_line": _("Credit: %(amount)s\n\n") % {"amount": amount} if amount else "",
+                    "reason_line": (f"{claim.decision_reason}\n\n" if claim.decision_reason else ""),
+                    "computation": claim.computation_in(language),
+                }
+            )
         message = EmailMessage(
-            subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
-            body=body.format(**values),
+            subject=subject.replace("\r", " ").replace("\n", " "),
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
             headers={"Auto-Submitted": "auto-generated"},
@@ -79,20 +84,16 @@ def send_claim_decision(claim_pk: int) -> int:
     return len(recipients)
 
 
-INVOICE_MAIL = {
-    "en": (
-        "{title} {number}",
-        "Hello,\n\nPlease find attached {title_lower} {number} of {issue_date} for {organisation}, period "
-        "{period}: {total} including VAT, due on {due_date}.\n\nIts details and duplicates are in your "
-        "extranet and through the API (GET /api/v1/invoices).\n",
-    ),
-    "fr": (
-        "{title} {number}",
-        "Bonjour,\n\nVeuillez trouver ci-joint {title_lower} {number} du {issue_date} pour {organisation}, "
-        "période {period} : {total} TTC, à régler avant le {due_date}.\n\nSon détail et ses duplicatas sont "
-        "dans votre extranet et par l'API (GET /api/v1/invoices).\n",
-    ),
-}
+def _invoice_mail(values: dict[str, str]) -> str:
+    """The invoice mail's body in the active language (its subject is the document's title and number)."""
+    return (
+        _(
+            "Hello,\n\nPlease find attached %(title_lower)s %(number)s of %(issue_date)s for "
+            "%(organisation)s, period %(period)s: %(total)s including VAT, due on %(due_date)s.\n\nIts "
+            "details and duplicates are in your extranet and through the API (GET /api/v1/invoices).\n"
+        )
+        % values
+    )
 
 
 def invoice_recipients(invoice) -> list[tuple[str, str]]:
@@ -128,25 +129,24 @@ def send_invoice(invoice_pk: int) -> int:
         if not created:
             return 0
         for address, language in recipients:
-            language = language if language in INVOICE_MAIL else "en"
-            labels = documents.LABELS[language]
-            title = labels[invoice.kind]
-            subject, body = INVOICE_MAIL[language]
-            values = {
-                "title": title,
-                "title_lower": title.lower()
-                if language == "en"
-                else ("la facture" if invoice.kind == "invoice" else "l'avoir"),
-                "number": invoice.number,
-                "issue_date": invoice.issue_date.isoformat(),
-                "organisation": invoice.organisation.name,
-                "period": f"{invoice.year}-{invoice.month:02d}",
-                "total": str(Money.of(invoice.total, invoice.currency)),
-                "due_date": invoice.due_date.isoformat(),
-            }
+            with reading(language):
+                title = documents.labels()[invoice.kind]
+                body = _invoice_mail(
+                    {
+                        "title_lower": pgettext("invoice mail", "invoice")
+                        if invoice.kind == "invoice"
+                        else pgettext("invoice mail", "credit note"),
+                        "number": invoice.number,
+                        "issue_date": invoice.issue_date.isoformat(),
+                        "organisation": invoice.organisation.name,
+                        "period": f"{invoice.year}-{invoice.month:02d}",
+                        "total": str(Money.of(invoice.total, invoice.currency)),
+                        "due_date": invoice.due_date.isoformat(),
+                    }
+                )
             message = EmailMessage(
-                subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
-                body=body.format(**values),
+                subject=f"{title} {invoice.number}".replace("\r", " ").replace("\n", " "),
+                body=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[address],
                 # Sent again only if a crash came between the send and the commit: with the same id.

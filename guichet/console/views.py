@@ -90,7 +90,7 @@ def decide(request, pk: int):
         return _page(request, found, error_lines(exc), 400)
     except PermissionDenied as exc:
         return _page(request, found, [str(exc)], 403)
-    messages.success(request, "Decision recorded; the customer is told by mail.")
+    messages.success(request, _("Decision recorded; the customer is told by mail."))
     return redirect("console-claim", pk=pk)
 
 
@@ -149,5 +149,5 @@ def backoffice_done(request, pk: int):
     if found is None:
         raise Http404("No such request.")
     done(actor=request.user, door=Door.WEB, request=found)
-    messages.success(request, "Marked as done.")
+    messages.success(request, _("Marked as done."))
     return redirect("console-backoffice")

@@ -9,6 +9,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from guichet.i18n import reading
+
+from . import explain
+
 MONEY = {"max_digits": 14, "decimal_places": 3, "validators": [MinValueValidator(Decimal(0))]}
 
 
@@ -163,8 +167,9 @@ class TerminationRequest(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     door = models.CharField(max_length=10)
     last_day = models.DateField(help_text="The last day of service.")
-    explanation = models.TextField()
-    explanation_fr = models.TextField(blank=True)
+    explanation_terms = models.JSONField(
+        default=dict, blank=True, help_text="How the last day was reached: its terms (contracts.explain)."
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -179,3 +184,21 @@ class TerminationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription}: ends {self.last_day}"
+
+    @property
+    def explanation(self) -> str:
+        """How the last day was reached, in the site's language (``explanation_in`` words it in the
+        reader's). Set to a text, it is said as is in every language."""
+        return self.explanation_in(settings.LANGUAGE_CODE)
+
+    @explanation.setter
+    def explanation(self, text: str) -> None:
+        self.explanation_terms = explain.text(text)
+
+    @property
+    def explanation_fr(self) -> str:
+        return self.explanation_in("fr")
+
+    def explanation_in(self, language: str | None) -> str:
+        with reading(language):
+            return explain.stored(self.explanation_terms)

@@ -24,6 +24,7 @@ from guichet.money.terms import Termination, add_months, earliest_termination
 from guichet.plans.models import SlaPlan
 from guichet.plans.selectors import plan_for_organisation
 
+from . import explain
 from .models import (
     FeeChange,
     Milestone,
@@ -311,11 +312,10 @@ def fee_change(
     return change
 
 
-def termination_preview(
-    subscription: Subscription, on: date | None = None, language: str = "en", field: str = "on"
-) -> Termination:
-    """The earliest end the contract terms allow for a request made on ``on`` (today, provider's zone),
-    explained in ``language`` (en or fr). An end past 9999-12-31 is a ``ValidationError`` on ``field``."""
+def termination_preview(subscription: Subscription, on: date | None = None, field: str = "on") -> Termination:
+    """The earliest end the contract terms allow for a request made on ``on`` (today, provider's zone), with
+    the terms that reach it (``contracts.explain`` words them). An end past 9999-12-31 is a
+    ``ValidationError`` on ``field``."""
     requested_on = on or provider.today()
     try:
         return earliest_termination(
@@ -324,7 +324,6 @@ def termination_preview(
             commitment_months=subscription.commitment_months,
             renewal_months=subscription.renewal_months,
             notice_days=subscription.notice_days,
-            language=language,
         )
     except OutOfRange:
         raise ValidationError(
@@ -367,8 +366,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         requested_by=actor,
         door=door,
         last_day=termination.last_day,
-        explanation=termination.explanation,
-        explanation_fr=termination_preview(subscription, termination.requested_on, "fr").explanation,
+        explanation_terms=explain.terms(termination),
     )
     subscription.end_date = termination.last_day
     subscription.save(update_fields=["end_date"])
@@ -378,7 +376,7 @@ def termination_request(*, actor: User, door: str, subscription: Subscription) -
         "subscription.termination_requested",
         subscription,
         last_day=termination.last_day,
-        explanation=termination.explanation,
+        explanation=request.explanation,  # in the site's language: the log reads the same whoever asked
     )
     backoffice_open(
         organisation=subscription.organisation,

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guichet.customers.models import ContactRole, User
+from guichet.i18n import reading
 from guichet.jobs.mail import send_once
 
 from .models import TerminationRequest
 from .services import terminate_ended
 
-CONFIRMATION = {
-    "en": (
-        "Termination request for {service} {identifier}",
-        "Hello {name},\n\nWe have recorded the request made on {requested_on} by {requester} to end "
-        "{service} {identifier} ({organisation}).\n\nThe contract's terms allow it to end at the earliest "
-        "on {last_day}, its last day of service.\n{explanation}\n\nYour account manager: {manager}.\n",
-    ),
-    "fr": (
-        "Demande de résiliation de {service} {identifier}",
-        "Bonjour {name},\n\nNous avons enregistré la demande de résiliation faite le {requested_on} par "
-        "{requester} pour {service} {identifier} ({organisation}).\n\nLes conditions du contrat permettent "
-        "d'y mettre fin au plus tôt le {last_day}, dernier jour de service.\n{explanation}\n\n"
-        "Votre gestionnaire de compte : {manager}.\n",
-    ),
-}
+
+def _confirmation(values: dict[str, str]) -> tuple[str, str]:
+    """The confirmation's subject and body in the active language."""
+    subject = _("Termination request for %(service)s %(identifier)s") % values
+    body = (
+        _(
+            "Hello %(name)s,\n\nWe have recorded the request made on %(requested_on)s by %(requester)s to "
+            "end %(service)s %(identifier)s (%(organisation)s).\n\nThe contract's terms allow it to end at "
+            "the earliest on %(last_day)s, its last day of service.\n%(explanation)s\n\nYour account "
+            "manager: %(manager)s.\n"
+        )
+        % values
+    )
+    return subject, body
 
 
 def _recipients(request: TerminationRequest) -> list[User]:
@@ -51,7 +52,6 @@ def send_termination_confirmation(request_pk: int) -> int:
     manager = subscription.organisation.account_manager
     sent = 0
     for person in _recipients(request):
-        subject, body = CONFIRMATION.get(person.language, CONFIRMATION["en"])
         values = {
             "name": person.display_name,
             "service": subscription.service.name,
@@ -60,14 +60,14 @@ def send_termination_confirmation(request_pk: int) -> int:
             "requested_on": request.requested_on.isoformat(),
             "requester": request.requested_by.display_name,
             "last_day": request.last_day.isoformat(),
-            "explanation": request.explanation_fr
-            if person.language == "fr" and request.explanation_fr
-            else request.explanation,
+            "explanation": request.explanation_in(person.language),
             "manager": f"{manager.display_name} <{manager.email}>" if manager else "-",
         }
+        with reading(person.language):
+            subject, body = _confirmation(values)
         message = EmailMessage(
-            subject=subject.format(**values).replace("\r", " ").replace("\n", " "),
-            body=body.format(**values),
+            subject=subject.replace("\r", " ").replace("\n", " "),
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[person.email],
             headers={"Auto-Submitted": "auto-generated"},

@@ -2,7 +2,7 @@
 
 Pure computation, no Django and no other Guichet app: ``Decimal`` amounts rounded once to the currency's
 minor unit (``ROUNDING``, half up), integer seconds for time, aware datetimes only. Every result can explain
-itself in one sentence, in English or French.
+itself: it carries the numbers and codes that reached it, worded at the edge in the reader's language.
 
 >>> from decimal import Decimal
 >>> downtime_credit(monthly_fee=Decimal(100), currency="EUR", rate_percent_per_hour=Decimal(20),
@@ -12,7 +12,16 @@ Decimal('40.00')
 
 from .amounts import MINOR_UNITS, ROUNDING, Money, UnknownCurrency, minor_unit, quantize
 from .availability import Availability, month_bounds, monthly_availability
-from .credits import Credit, DiscountTier, downtime_credit, prorate, quality_discount
+from .credits import (
+    Credit,
+    DiscountTier,
+    DowntimeTerms,
+    QualityOutcome,
+    QualityTerms,
+    downtime_credit,
+    prorate,
+    quality_discount,
+)
 from .errors import OutOfRange
 from .intervals import Interval, clip, merge, subtract, total_seconds
 from .terms import Termination, add_months, claim_month, earliest_termination
@@ -23,9 +32,12 @@ __all__ = [
     "Availability",
     "Credit",
     "DiscountTier",
+    "DowntimeTerms",
     "Interval",
     "Money",
     "OutOfRange",
+    "QualityOutcome",
+    "QualityTerms",
     "Termination",
     "UnknownCurrency",
     "add_months",

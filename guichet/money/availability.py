@@ -15,7 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from .errors import OutOfRange
-from .intervals import Interval, clip, format_duration, subtract, total_seconds
+from .intervals import Interval, clip, subtract, total_seconds
 
 __all__ = ["Availability", "month_bounds", "monthly_availability"]
 
@@ -60,77 +60,10 @@ class Availability:
     guarantee: Decimal | None
     met: bool | None
 
-    def explain(self, language: str = "en") -> str:
-        """One sentence: the month, time in service, downtime, percentage, guarantee and verdict.
-
-        In French when ``language`` is ``"fr"``, in English otherwise (the numbers are written the same):
-
-        ``"2026-03: 743 h 00 min in service, 1 h 30 min down (excluding planned maintenance and force
-        majeure): 99.798 % against 99.80 % guaranteed: not met."``
-
-        ``"2026-03 : 743 h 00 min de service, 1 h 30 min d'indisponibilité (hors maintenance planifiée et
-        force majeure) : 99.798 % pour 99.80 % garantis : non respecté."``
-        """
-        words = _FRENCH if language == "fr" else _ENGLISH
-        label = f"{self.start:%Y-%m}"
-        if self.period_seconds == 0:
-            text = words.not_in_service.format(label=label, percent=self.percent)
-        else:
-            if not _is_month_start(self.start) or not _is_month_start(self.end):
-                # Part of the month only: say which part, in the month's time zone.
-                label += words.part.format(
-                    start=f"{self.start:%Y-%m-%d %H:%M}", end=f"{self.end:%Y-%m-%d %H:%M}"
-                )
-            text = words.measured.format(
-                label=label,
-                period=format_duration(self.period_seconds),
-                down=format_duration(self.down_seconds),
-                percent=self.percent,
-            )
-        if self.guarantee is None:
-            return words.no_guarantee.format(text=text)
-        return words.guarantee.format(
-            text=text, guarantee=f"{self.guarantee:f}", verdict=words.met if self.met else words.not_met
-        )
-
-
-@dataclass(frozen=True)
-class _Phrases:
-    """The words of ``Availability.explain`` in one language; the numbers are filled in with ``format``."""
-
-    not_in_service: str
-    part: str
-    measured: str
-    no_guarantee: str
-    guarantee: str
-    met: str
-    not_met: str
-
-
-_ENGLISH = _Phrases(
-    not_in_service="{label}: not in service this month: {percent} %",
-    part=" (from {start} to {end})",
-    measured=(
-        "{label}: {period} in service, {down} down (excluding planned maintenance and force majeure): "
-        "{percent} %"
-    ),
-    no_guarantee="{text}, no guarantee.",
-    guarantee="{text} against {guarantee} % guaranteed: {verdict}.",
-    met="met",
-    not_met="not met",
-)
-_FRENCH = _Phrases(
-    not_in_service="{label} : pas en service ce mois-ci : {percent} %",
-    part=" (du {start} au {end})",
-    measured=(
-        "{label} : {period} de service, {down} d'indisponibilité (hors maintenance planifiée et force "
-        "majeure) : {percent} %"
-    ),
-    no_guarantee="{text}, sans garantie.",
-    guarantee="{text} pour {guarantee} % garantis : {verdict}.",
-    met="respecté",
-    not_met="non respecté",
-)
+    @property
+    def partial(self) -> bool:
+        """Whether the period is part of the month only (the service started or ended within it)."""
+        return not _is_month_start(self.start) or not _is_month_start(self.end)
 
 
 def _is_month_start(moment: datetime) -> bool:

@@ -2,8 +2,8 @@
 
 Each amount is computed exactly (``Decimal`` products in a context wide enough never to round, divisions
 as exact fractions) and rounded once, at the end, to the currency's minor unit with ``ROUNDING``; each
-result carries a one-line explanation a customer can check with a pocket calculator, in English or, with
-``language="fr"``, in French (the numbers are written the same way in both).
+result carries its terms (the numbers that reached it, the outcome as a code), which the edge words in the
+reader's language as a sentence a customer can check with a pocket calculator.
 """
 
 from __future__ import annotations
@@ -11,69 +11,77 @@ from __future__ import annotations
 import calendar
 import decimal
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import MAXYEAR, MINYEAR, date
 from decimal import Decimal
+from enum import StrEnum
 
-from .amounts import Money, quantize, quantize_ratio
+from .amounts import quantize, quantize_ratio
 from .errors import OutOfRange
-from .intervals import format_duration
 
-__all__ = ["Credit", "DiscountTier", "downtime_credit", "prorate", "quality_discount"]
+__all__ = [
+    "Credit",
+    "DiscountTier",
+    "DowntimeTerms",
+    "QualityOutcome",
+    "QualityTerms",
+    "downtime_credit",
+    "prorate",
+    "quality_discount",
+]
 
 ZERO = Decimal(0)
-# The explanations are read by customers: a real multiplication sign, escaped to keep the source ASCII.
-TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+class QualityOutcome(StrEnum):
+    """How a measure stands against a quality objective's tiers."""
+
+    MET = "met"  # no miss: no discount
+    BELOW_FIRST_TIER = "below_first_tier"  # a miss smaller than every tier: no discount
+    TIER = "tier"  # a tier reached: its discount
 
 
 @dataclass(frozen=True)
-class _Phrases:
-    """The words of the explanations in one language; the numbers are filled in with ``str.format``."""
+class DowntimeTerms:
+    """How a downtime credit was reached, as numbers: ``rate_percent`` % of ``fee`` per hour for ``minutes``
+    (``down_seconds`` rounded up to the started minute) gives ``uncapped``; the monthly cap (``cap_percent``
+    % of the fee, ``cap``, of which ``already_credited`` was used) brings it to ``amount``. Amounts are at the
+    currency's minor unit."""
 
-    rate: str
-    started_minute: str
-    capped: str
-    already: str
-    measured: str
-    over: str
-    under: str
-    met: str
-    from_tier: str
-    below_first_tier: str
-    tier: str
+    rate_percent: Decimal
+    fee: Decimal
+    currency: str
+    down_seconds: int
+    minutes: int
+    uncapped: Decimal
+    cap_percent: Decimal | None
+    cap: Decimal | None
+    already_credited: Decimal
+    amount: Decimal
 
-
-_ENGLISH = _Phrases(
-    rate="{rate} % of {fee} per hour {times} {duration} = {amount}",
-    started_minute=" ({exact}, a started minute counts)",
-    capped=", capped at {percent} % of the monthly fee ({cap}{already}) = {amount}",
-    already=", {credited} already credited this month",
-    measured="measured {measured} against {objective} objective",
-    over="over",
-    under="under",
-    met="{head}: objective met, no discount",
-    from_tier=" (from {threshold})",
-    below_first_tier="{head}: below the first tier{lowest}, no discount",
-    tier="{head}: tier from {threshold}, {percent} % of {fee} = {amount}",
-)
-_FRENCH = _Phrases(
-    rate="{rate} % de {fee} par heure {times} {duration} = {amount}",
-    started_minute=" ({exact}, toute minute commencée compte)",
-    capped=", plafonné à {percent} % de la redevance mensuelle ({cap}{already}) = {amount}",
-    already=", dont {credited} déjà crédités ce mois-ci",
-    measured="mesuré {measured} pour un objectif de {objective}",
-    over="au-dessus",
-    under="en dessous",
-    met="{head} : objectif respecté, pas de remise",
-    from_tier=" (à partir de {threshold})",
-    below_first_tier="{head} : sous le premier palier{lowest}, pas de remise",
-    tier="{head} : palier à partir de {threshold}, {percent} % de {fee} = {amount}",
-)
+    @property
+    def capped(self) -> bool:
+        return self.amount < self.uncapped
 
 
-def _phrases(language: str) -> _Phrases:
-    # French for "fr", English for anything else.
-    return _FRENCH if language == "fr" else _ENGLISH
+@dataclass(frozen=True)
+class QualityTerms:
+    """How a quality discount was reached: ``measured`` against ``objective`` (in ``unit``), a ``miss`` of
+    that much, the ``outcome``; for a tier reached, its ``threshold`` and ``discount_percent`` of ``fee`` give
+    ``amount``; below every tier, ``lowest_threshold`` is the first tier's (None when there is no tier)."""
+
+    objective: Decimal
+    measured: Decimal
+    unit: str
+    higher_is_worse: bool
+    miss: Decimal
+    outcome: QualityOutcome
+    fee: Decimal
+    currency: str
+    amount: Decimal
+    threshold: Decimal | None = None
+    discount_percent: Decimal | None = None
+    lowest_threshold: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,8 @@ class Credit:
     ``amount`` is what is credited; ``uncapped`` what the rule gives before the monthly cap; ``cap`` the
     monthly cap amount for the service (fee * cap %, before subtracting what was already credited), None
     when uncapped; ``capped`` whether the cap reduced the amount; ``minutes`` the outage minutes counted
-    (0 for a quality discount). Amounts are at the currency's minor unit.
+    (0 for a quality discount); ``terms`` how it was reached, as numbers (the edge words them in the
+    reader's language). Amounts are at the currency's minor unit.
     """
 
     amount: Decimal
@@ -92,7 +101,7 @@ class Credit:
     capped: bool
     minutes: int
     currency: str
-    explanation: str
+    terms: DowntimeTerms | QualityTerms
 
 
 @dataclass(frozen=True)
@@ -132,16 +141,6 @@ def _product(*factors: Decimal | int) -> Decimal:
     return result
 
 
-def _number(value: Decimal) -> str:
-    """A rate or a measurement as written, without exponent or trailing zeros: 20, 12.5, 0.25."""
-    text = f"{value.normalize():f}"
-    return "0" if text in {"-0", "0"} else text
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return str(Money(amount, currency))
-
-
 def downtime_credit(
     *,
     monthly_fee: Decimal,
@@ -150,7 +149,6 @@ def downtime_credit(
     down_seconds: int,
     cap_percent: Decimal | None,
     already_credited: Decimal = ZERO,
-    language: str = "en",
 ) -> Credit:
     """The credit for ``down_seconds`` of outage of one service in one month (policy 004).
 
@@ -164,8 +162,7 @@ def downtime_credit(
       is the cap minus ``already_credited`` for that service this month (rounded to the minor unit too),
       never below zero. ``amount = min(uncapped, room left)``. No cap (None): ``amount = uncapped``.
 
-    Negative fee, rate, cap, seconds or already credited raise ``ValueError`` naming the argument. The
-    explanation is in French when ``language`` is ``"fr"``, in English otherwise.
+    Negative fee, rate, cap, seconds or already credited raise ``ValueError`` naming the argument.
 
     >>> downtime_credit(monthly_fee=Decimal(100), currency="EUR", rate_percent_per_hour=Decimal(20),
     ...                 down_seconds=7200, cap_percent=None).amount
@@ -188,32 +185,25 @@ def downtime_credit(
         currency=currency,
     )
     fee = quantize(monthly_fee, currency)
-    words = _phrases(language)
-    duration = format_duration(minutes * 60)
-    if down_seconds % 60:
-        duration += words.started_minute.format(exact=format_duration(down_seconds))
-    explanation = words.rate.format(
-        rate=_number(rate_percent_per_hour),
-        fee=_money(fee, currency),
-        times=TIMES,
-        duration=duration,
-        amount=_money(uncapped, currency),
-    )
     cap: Decimal | None = None
+    credited = quantize(already_credited, currency)
     amount = uncapped
     if cap_percent is not None:
         cap = quantize_ratio(numerator=_product(monthly_fee, cap_percent), denominator=100, currency=currency)
-        credited = quantize(already_credited, currency)
         # The room left may be the bare ZERO (no decimals): re-quantized so every amount has the minor unit.
         amount = quantize(min(uncapped, max(cap - credited, ZERO)), currency)
-        if amount < uncapped:
-            already = words.already.format(credited=_money(credited, currency)) if credited else ""
-            explanation += words.capped.format(
-                percent=_number(cap_percent),
-                cap=_money(cap, currency),
-                already=already,
-                amount=_money(amount, currency),
-            )
+    terms = DowntimeTerms(
+        rate_percent=rate_percent_per_hour,
+        fee=fee,
+        currency=currency,
+        down_seconds=down_seconds,
+        minutes=minutes,
+        uncapped=uncapped,
+        cap_percent=cap_percent,
+        cap=cap,
+        already_credited=credited,
+        amount=amount,
+    )
     return Credit(
         amount=amount,
         uncapped=uncapped,
@@ -221,7 +211,7 @@ def downtime_credit(
         capped=amount < uncapped,
         minutes=minutes,
         currency=currency,
-        explanation=explanation,
+        terms=terms,
     )
 
 
@@ -234,7 +224,6 @@ def quality_discount(
     tiers: Sequence[DiscountTier],
     higher_is_worse: bool = True,
     unit: str = "",
-    language: str = "en",
 ) -> Credit:
     """A discount on the monthly fee for missing a quality objective (policy 000: latency).
 
@@ -245,8 +234,7 @@ def quality_discount(
       ``<= miss`` applies (the tiers may be given in any order); below every tier: no discount.
     * ``amount = fee * discount_percent / 100``, rounded once to the minor unit with ``ROUNDING``.
 
-    Two tiers with the same ``miss_at_least`` are ambiguous and raise ``ValueError``. The explanation is in
-    French when ``language`` is ``"fr"``, in English otherwise.
+    Two tiers with the same ``miss_at_least`` are ambiguous and raise ``ValueError``.
     """
     _non_negative(monthly_fee, "monthly_fee")
     _finite(objective, "objective")
@@ -256,47 +244,48 @@ def quality_discount(
         raise ValueError(f"two tiers start at the same miss: {sorted(thresholds)}")
     currency = currency.upper()
     fee = quantize(monthly_fee, currency)
-    suffix = f" {unit}" if unit else ""
-    words = _phrases(language)
     miss = measured - objective if higher_is_worse else objective - measured
-    head = words.measured.format(
-        measured=f"{_number(measured)}{suffix}", objective=f"{_number(objective)}{suffix}"
+    met = QualityTerms(
+        objective=objective,
+        measured=measured,
+        unit=unit,
+        higher_is_worse=higher_is_worse,
+        miss=miss,
+        outcome=QualityOutcome.MET,
+        fee=fee,
+        currency=currency,
+        amount=quantize(ZERO, currency),
     )
     if miss <= 0:
-        return _discount(ZERO, currency, words.met.format(head=head))
-    side = words.over if higher_is_worse else words.under
-    head += f" ({_number(miss)}{suffix} {side})"
+        return _discount(met)
     reached = [tier for tier in tiers if tier.miss_at_least <= miss]
     if not reached:
-        lowest = words.from_tier.format(threshold=f"{_number(min(thresholds))}{suffix}") if thresholds else ""
-        return _discount(ZERO, currency, words.below_first_tier.format(head=head, lowest=lowest))
+        lowest = min(thresholds) if thresholds else None
+        return _discount(replace(met, outcome=QualityOutcome.BELOW_FIRST_TIER, lowest_threshold=lowest))
     tier = max(reached, key=lambda reached_tier: reached_tier.miss_at_least)
     amount = quantize_ratio(
         numerator=_product(monthly_fee, tier.discount_percent), denominator=100, currency=currency
     )
     return _discount(
-        amount,
-        currency,
-        words.tier.format(
-            head=head,
-            threshold=f"{_number(tier.miss_at_least)}{suffix}",
-            percent=_number(tier.discount_percent),
-            fee=_money(fee, currency),
-            amount=_money(amount, currency),
-        ),
+        replace(
+            met,
+            outcome=QualityOutcome.TIER,
+            amount=quantize(amount, currency),
+            threshold=tier.miss_at_least,
+            discount_percent=tier.discount_percent,
+        )
     )
 
 
-def _discount(amount: Decimal, currency: str, explanation: str) -> Credit:
-    amount = quantize(amount, currency)
+def _discount(terms: QualityTerms) -> Credit:
     return Credit(
-        amount=amount,
-        uncapped=amount,
+        amount=terms.amount,
+        uncapped=terms.amount,
         cap=None,
         capped=False,
         minutes=0,
-        currency=currency,
-        explanation=explanation,
+        currency=terms.currency,
+        terms=terms,
     )
 
 

@@ -50,70 +50,21 @@ class Termination:
 
     ``term_end`` is the (exclusive) end of the term with which the service ends, ``last_day`` the last day
     of service (``term_end`` - 1 day), ``notice_deadline`` the last day a request could have been made to end
-    with that term (``term_end`` - notice).
+    with that term (``term_end`` - notice). The terms that reached it follow: the contract's ``start``,
+    commitment, renewal and notice, the day the notice runs out (``notice_end``) and the end of the term
+    before (``previous_end``, None when the service ends with the commitment).
     """
 
     requested_on: date
     notice_deadline: date
     term_end: date
     last_day: date
-    explanation: str
-
-
-def _days_notice(days: int) -> str:
-    # English possessive: "1 day's notice", "30 days' notice".
-    return "1 day's notice" if days == 1 else f"{days} days' notice"
-
-
-def _english(
-    *,
-    start: date,
-    commitment_months: int,
-    renewal_months: int,
-    requested_on: date,
-    notice_days: int,
-    notice_end: date,
-    end: date,
-    previous_end: date | None,
-) -> str:
-    commitment = f"{commitment_months}-month commitment renewed every "
-    commitment += "month" if renewal_months == 1 else f"{renewal_months} months"
-    request = (
-        f"Started {start} with a {commitment}; a request on {requested_on} gives "
-        f"{_days_notice(notice_days)} by {notice_end}"
-    )
-    if previous_end is None:
-        reason = f"within the commitment ending {end}, so the service ends with it"
-    else:
-        reason = f"after the term ending {previous_end}, so the service ends with the next term"
-    return f"{request}, {reason}: last day {end - ONE_DAY}."
-
-
-def _french(
-    *,
-    start: date,
-    commitment_months: int,
-    renewal_months: int,
-    requested_on: date,
-    notice_days: int,
-    notice_end: date,
-    end: date,
-    previous_end: date | None,
-) -> str:
-    # "mois" is invariable; "jour" takes the plural from 2 on, as in French usage.
-    renewal = "tous les mois" if renewal_months == 1 else f"tous les {renewal_months} mois"
-    notice = f"{notice_days} jour" if notice_days < 2 else f"{notice_days} jours"
-    request = (
-        f"Contrat commencé le {start} avec un engagement de {commitment_months} mois renouvelé {renewal} ; "
-        f"une demande le {requested_on} donne un préavis de {notice} au {notice_end}"
-    )
-    if previous_end is None:
-        reason = f"avant la fin de l'engagement le {end} : le service prend fin avec lui"
-    else:
-        reason = (
-            f"après la fin de la période le {previous_end} : le service prend fin avec la période suivante"
-        )
-    return f"{request}, {reason}, dernier jour le {end - ONE_DAY}."
+    start: date
+    commitment_months: int
+    renewal_months: int
+    notice_days: int
+    notice_end: date
+    previous_end: date | None
 
 
 def earliest_termination(
@@ -123,7 +74,6 @@ def earliest_termination(
     commitment_months: int = 12,
     renewal_months: int = 12,
     notice_days: int = 30,
-    language: str = "en",
 ) -> Termination:
     """The earliest end of a service started on ``start`` for a termination requested on ``requested_on``.
 
@@ -133,8 +83,6 @@ def earliest_termination(
     after a February. The service ends with the first term end ``E`` such that ``requested_on +
     notice_days <= E`` (notice given exactly on the deadline is in time); its last day is ``E - 1 day``. A
     request before the start follows the same rule.
-
-    The explanation is in French when ``language`` is ``"fr"``, in English otherwise.
     """
     if commitment_months < 1 or renewal_months < 1:
         raise ValueError(
@@ -166,23 +114,17 @@ def earliest_termination(
         k += 1
     end = term_end(k)
 
-    explain = _french if language == "fr" else _english
-    explanation = explain(
-        start=start,
-        commitment_months=commitment_months,
-        renewal_months=renewal_months,
-        requested_on=requested_on,
-        notice_days=notice_days,
-        notice_end=notice_end,
-        end=end,
-        previous_end=None if k == 0 else term_end(k - 1),
-    )
     return Termination(
         requested_on=requested_on,
         notice_deadline=end - timedelta(days=notice_days),
         term_end=end,
         last_day=end - ONE_DAY,
-        explanation=explanation,
+        start=start,
+        commitment_months=commitment_months,
+        renewal_months=renewal_months,
+        notice_days=notice_days,
+        notice_end=notice_end,
+        previous_end=None if k == 0 else term_end(k - 1),
     )
 
 

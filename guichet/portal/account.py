@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from guichet.audit.models import AuditEvent, Door
@@ -44,7 +45,9 @@ def contacts(request):
         else:
             messages.success(
                 request,
-                "The contact is added; the back office takes it into account by the next business day.",
+                gettext(
+                    "The contact is added; the back office takes it into account by the next business day."
+                ),
             )
             return redirect("portal-contacts")
     rows = (
@@ -89,7 +92,9 @@ def contact_change(request, pk: int):
     except Forbidden as exc:
         raise Forbidden(str(exc)) from None
     else:
-        messages.success(request, "Saved; the back office takes it into account by the next business day.")
+        messages.success(
+            request, gettext("Saved; the back office takes it into account by the next business day.")
+        )
     return redirect("portal-contacts")
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.audit.models import Door
@@ -94,7 +95,7 @@ def new(request):
         except (ValidationError, QuotaExceeded) as exc:
             errors, status = error_lines(exc), 400
         else:
-            messages.success(request, f"{ticket.reference} is open.")
+            messages.success(request, gettext("%(ref)s is open.") % {"ref": ticket.reference})
             return redirect("portal-ticket", ref=ticket.reference)
     return render(
         request,
@@ -157,7 +158,7 @@ def reply(request, ref: str):
         lambda t: services.ticket_reply(
             actor=request.user, door=DOOR, ticket=t, body=body, channel=Channel.PORTAL
         ),
-        "Your reply is added.",
+        gettext("Your reply is added."),
     )
 
 
@@ -166,13 +167,13 @@ def reply(request, ref: str):
 def attach(request, ref: str):
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "file: Choose a file to attach.")
+        messages.error(request, gettext("file: Choose a file to attach."))
         return redirect("portal-ticket", ref=ref)
     return _act(
         request,
         ref,
         lambda t: services.ticket_attach(actor=request.user, door=DOOR, ticket=t, upload=upload),
-        f"{upload.name} is attached.",
+        gettext("%(name)s is attached.") % {"name": upload.name},
     )
 
 
@@ -185,7 +186,7 @@ def urgent(request, ref: str):
         lambda t: services.ticket_change(
             actor=request.user, door=DOOR, ticket=t, expected_version=None, priority=Priority.URGENT
         ),
-        "The ticket is flagged urgent.",
+        gettext("The ticket is flagged urgent."),
     )
 
 
@@ -200,5 +201,5 @@ def quote_decision(request, ref: str, pk: int):
             raise Http404("No such quote.")
         services.quote_decide(actor=request.user, door=DOOR, quote=found, accept=accept)
 
-    done = "Quote accepted: the work is planned." if accept else "Quote refused."
+    done = gettext("Quote accepted: the work is planned.") if accept else gettext("Quote refused.")
     return _act(request, ref, act, done, forbidden=True)  # a technical contact: 403 (the page hides the form)

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from guichet import provider
@@ -21,6 +21,7 @@ from guichet.availability.services import monthly
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, CreditKind
 from guichet.billing.selectors import claims_visible_to, invoice_get, invoices_visible_to, may_see_invoices
+from guichet.contracts import explain as contract_explain
 from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
@@ -130,7 +131,7 @@ def suspend(request, pk: int):
         lambda s: contract_services.subscription_suspend(
             actor=request.user, door=DOOR, subscription=s, reason=reason, note=note
         ),
-        "The line is suspended.",
+        gettext("The line is suspended."),
     )
 
 
@@ -141,7 +142,7 @@ def resume(request, pk: int):
         request,
         pk,
         lambda s: contract_services.subscription_resume(actor=request.user, door=DOOR, subscription=s),
-        "The line is back in service.",
+        gettext("The line is back in service."),
     )
 
 
@@ -154,15 +155,23 @@ def terminate(request, pk: int):
             request,
             pk,
             lambda s: contract_services.termination_request(actor=request.user, door=DOOR, subscription=s),
-            "Your termination request is recorded; a confirmation is on its way by mail.",
+            gettext("Your termination request is recorded; a confirmation is on its way by mail."),
         )
     try:
-        termination = contract_services.termination_preview(subscription, language=get_language())
+        termination = contract_services.termination_preview(subscription)
     except ValidationError as exc:
         for line in error_lines(exc):
             messages.error(request, line)
         return redirect("portal-service", pk=pk)
-    return render(request, "portal/terminate.html", {"s": subscription, "termination": termination})
+    return render(
+        request,
+        "portal/terminate.html",
+        {
+            "s": subscription,
+            "termination": termination,
+            "explanation": contract_explain.termination(termination),
+        },
+    )
 
 
 @customer_only
@@ -249,7 +258,10 @@ def claim_new(request):
         except (NotFound, ValueError):
             errors, status = ["subscription_id: Choose the service the claim is about."], 400
         else:
-            messages.success(request, f"Claim {claim.pk} is filed; you will get the decision by mail.")
+            messages.success(
+                request,
+                gettext("Claim %(pk)s is filed; you will get the decision by mail.") % {"pk": claim.pk},
+            )
             return redirect("portal-claims")
     return render(
         request,

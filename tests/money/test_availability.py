@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.money import month_bounds, monthly_availability
+from guichet.money import month_bounds
+
+from .explained import monthly_availability
 
 LU = ZoneInfo("Europe/Luxembourg")
 HOUR = 3600

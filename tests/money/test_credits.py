@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.money import Credit, DiscountTier, UnknownCurrency, downtime_credit, prorate, quality_discount
+from guichet.money import Credit, DiscountTier, UnknownCurrency, prorate
+
+from .explained import downtime_credit, quality_discount
 
 D = Decimal
 TIMES = "\N{MULTIPLICATION SIGN}"  # the explanations use a real multiplication sign

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guichet.money import add_months, claim_month, earliest_termination
+from guichet.money import add_months, claim_month
+
+from .explained import earliest_termination
 
 LU = ZoneInfo("Europe/Luxembourg")
 
