@@ -22,6 +22,7 @@ from guichet.billing.selectors import (
     invoices_visible_to,
 )
 from guichet.contracts.selectors import subscription_get
+from guichet.customers.permissions import may_bill
 from guichet.errors import PermissionDenied
 
 from .tickets import STRICT
@@ -298,6 +299,6 @@ class RunOut(Schema):
     "/billing-runs", response=RunOut, summary="Bill a month that has ended (billing staff); safe to repeat"
 )
 def billing_run(request, payload: RunIn):
-    if request.user.kind not in invoicing.BILLING_STAFF:
+    if not may_bill(request.user):
         raise PermissionDenied("Only billing staff, supervisors and admins run billing.")
     return invoicing.billing_run(payload.year, payload.month)

@@ -6,10 +6,12 @@ from pydantic import Field
 
 from guichet.audit.models import Door
 from guichet.customers.models import Contact, Organisation, User
+from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.customers.services import contact_create
 from guichet.errors import NotFound, ValidationError
 from guichet.plans.services import organisation_open
+from guichet.tickets.services import quota_usage
 
 from .types import Id
 
@@ -20,7 +22,7 @@ def organisations_visible_to(user: User) -> QuerySet[Organisation]:
     qs = Organisation.objects.select_related("account_manager", "plan_assignment__plan")
     if not may_act(user):
         return qs.none()
-    if user.kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         contact = acting_contact(user)
         return qs.filter(pk=contact.organisation_id) if contact else qs.none()
     return qs
@@ -143,7 +145,7 @@ def list_contacts(request, org_id: Id):
 @router.post("/organisations/{org_id}/contacts", response={201: ContactOut}, summary="Add a contact")
 def create_contact(request, org_id: Id, payload: ContactIn):
     org = _organisation(request.user, org_id)
-    contact = contact_create(actor=request.user, door="api", organisation=org, **payload.dict())
+    contact = contact_create(actor=request.user, door=Door.API, organisation=org, **payload.dict())
     return Status(201, contact)
 
 
@@ -156,8 +158,6 @@ class QuotaOut(Schema):
 
 @router.get("/organisations/{org_id}/quota", response=QuotaOut, summary="This month's ticket quota and usage")
 def quota(request, org_id: Id):
-    from guichet.tickets.services import quota_usage
-
     return quota_usage(_organisation(request.user, org_id))
 
 

@@ -4,14 +4,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.http import FileResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from guichet.audit.models import Door
 from guichet.audit.selectors import history_of
 from guichet.contracts.models import Subscription
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer, is_provider_staff
 from guichet.customers.selectors import acting_contact
 from guichet.errors import NotFound, ValidationError
 from guichet.tickets import services
@@ -194,7 +197,7 @@ class QuoteOut(Schema):
 class EventOut(Schema):
     at: datetime
     actor: str | None
-    door: str
+    door: Door
     action: str
     changes: dict
 
@@ -303,7 +306,7 @@ def similar(
     subscription_id: Id | None = None,
 ):
     user: User = request.user
-    if user.kind == User.Kind.CUSTOMER:
+    if is_customer(user):
         contact = acting_contact(user)
         if contact is None:
             return []
@@ -320,7 +323,7 @@ def create_ticket(request, payload: TicketIn):
     requester = user
     if payload.requester_id is not None:
         requester = _person_for(user, organisation.pk, payload.requester_id, "requester_id")
-    elif user.kind != User.Kind.CUSTOMER:
+    elif is_provider_staff(user):
         raise ValidationError({"requester_id": "Staff must say which contact reported the ticket."})
     subscription = None
     if payload.subscription_id is not None:  # whose it is, the service checks
@@ -329,7 +332,7 @@ def create_ticket(request, payload: TicketIn):
             raise ValidationError({"subscription_id": f"{organisation.name} has no such subscription."})
     ticket = services.ticket_create(
         actor=user,
-        door="import" if payload.opened_at else "api",
+        door=Door.IMPORT if payload.opened_at else Door.API,
         organisation=organisation,
         requester=requester,
         subject=payload.subject,
@@ -372,7 +375,7 @@ def change_ticket(request, ref: str, payload: TicketPatch):
         kwargs["team"] = services.check_team(payload.team_id, field="team_id")
     services.ticket_change(
         actor=request.user,
-        door="api",
+        door=Door.API,
         ticket=ticket,
         expected_version=payload.version,
         priority=payload.priority,
@@ -387,7 +390,7 @@ def _message(request, ref: str, payload: MessageIn, internal: bool):
     ticket = ticket_get(request.user, ref)
     message = services.ticket_reply(
         actor=request.user,
-        door="api",
+        door=Door.API,
         ticket=ticket,
         body=payload.body,
         internal=internal,
@@ -418,7 +421,7 @@ def start_intervention(request, ref: str, payload: InterventionIn):
     ticket = ticket_get(request.user, ref)
     services.ticket_start_intervention(
         actor=request.user,
-        door="api",
+        door=Door.API,
         ticket=ticket,
         expected_version=payload.version,
         at=payload.at,
@@ -432,7 +435,7 @@ def merge(request, ref: str, payload: MergeIn):
     ticket = ticket_get(request.user, ref)
     into = ticket_get(request.user, payload.into)
     survivor = services.ticket_merge(
-        actor=request.user, door="api", ticket=ticket, into=into, expected_version=payload.version
+        actor=request.user, door=Door.API, ticket=ticket, into=into, expected_version=payload.version
     )
     return _load(request, survivor.reference)
 
@@ -447,7 +450,7 @@ class AttachmentOut(Schema):
 
 def _attachments(request, ticket: Ticket):
     qs = ticket.attachments.select_related("message").order_by("pk")
-    if request.user.kind == User.Kind.CUSTOMER:
+    if is_customer(request.user):
         qs = qs.filter(message__kind=MessageKind.PUBLIC)
     return qs
 
@@ -456,7 +459,7 @@ def _attachments(request, ticket: Ticket):
 def attach(request, ref: str, file: File[UploadedFile], body: Form[str] = "", internal: Form[bool] = False):
     ticket = ticket_get(request.user, ref)
     attachment = services.ticket_attach(
-        actor=request.user, door="api", ticket=ticket, upload=file, body=body, internal=internal
+        actor=request.user, door=Door.API, ticket=ticket, upload=file, body=body, internal=internal
     )
     return Status(201, attachment)
 
@@ -468,8 +471,6 @@ def list_attachments(request, ref: str):
 
 @router.get("/{ref}/attachments/{attachment_id}", summary="Download a file", response={200: None})
 def download(request, ref: str, attachment_id: Id):
-    from django.http import FileResponse
-
     attachment = _attachments(request, ticket_get(request.user, ref)).filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFound(f"attachment {attachment_id} not found")
@@ -488,11 +489,11 @@ def _person_for(actor: User, organisation_id: int, user_id: int, field: str) -> 
     scoped to its organisation's contacts: an id of anyone else (another organisation's contact, staff, no
     one) gets one and the same answer, so that ids cannot be probed for who they are."""
     users = User.objects.all()
-    if actor.kind == User.Kind.CUSTOMER:
+    if is_customer(actor):
         users = users.filter(contact__organisation_id=organisation_id)
     user = users.filter(pk=user_id).first()
     if user is None:
-        who = "contact of your organisation" if actor.kind == User.Kind.CUSTOMER else "user"
+        who = "contact of your organisation" if is_customer(actor) else "user"
         raise ValidationError({field: f"No such {who}: {user_id}."})
     return user
 
@@ -500,7 +501,7 @@ def _person_for(actor: User, organisation_id: int, user_id: int, field: str) -> 
 def _watch(request, ref: str, payload: WatcherIn, watch: bool):
     ticket = ticket_get(request.user, ref)
     user = _person_for(request.user, ticket.organisation_id, payload.user_id, "user_id")
-    services.ticket_watch(actor=request.user, door="api", ticket=ticket, user=user, watch=watch)
+    services.ticket_watch(actor=request.user, door=Door.API, ticket=ticket, user=user, watch=watch)
     return _load(request, ref)
 
 
@@ -517,7 +518,7 @@ def remove_watcher(request, ref: str, payload: WatcherIn):
 @router.get("/{ref}/history", response=list[EventOut], summary="Every change, by whom and through which door")
 def history(request, ref: str):
     ticket = ticket_get(request.user, ref)
-    return list(history_of(ticket, include_internal=request.user.kind != User.Kind.CUSTOMER))
+    return list(history_of(ticket, include_internal=is_provider_staff(request.user)))
 
 
 @router.get("/{ref}/sla", response=list[ClockExplained], summary="How each due instant came to be")
@@ -530,7 +531,7 @@ def send_quote(request, ref: str, payload: QuoteIn):
     ticket = ticket_get(request.user, ref)
     quote = services.quote_send(
         actor=request.user,
-        door="api",
+        door=Door.API,
         ticket=ticket,
         amount=payload.amount,
         currency=payload.currency,
@@ -549,7 +550,7 @@ def _decide(request, ref: str, quote_id: int, accept: bool):
     quote = Quote.objects.filter(ticket=ticket, pk=quote_id).first()
     if quote is None:
         raise NotFound(f"quote {quote_id} not found")
-    return services.quote_decide(actor=request.user, door="api", quote=quote, accept=accept)
+    return services.quote_decide(actor=request.user, door=Door.API, quote=quote, accept=accept)
 
 
 @router.post("/{ref}/quotes/{quote_id}/accept", response=QuoteOut, summary="Accept a quote (customer)")

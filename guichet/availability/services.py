@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import may_act
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
@@ -33,19 +35,20 @@ from .models import Cause, Outage, QualityMeasurement, Source
 
 def _staff(actor: User, act: str) -> None:
     """Refuse customers ``act`` ("declare outages"): the refusal names the act refused."""
-    if actor.kind == User.Kind.CUSTOMER:
+    if is_customer(actor):
         raise PermissionDenied(f"Only the provider's staff {act}.")
 
 
-def _audit(actor: User | None, door: str, action: str, outage: Outage, **changes: Any) -> None:
+def _audit(actor: User | None, door: Door, action: str, outage: Outage, **changes: Any) -> None:
     """One event per organisation whose lines the outage concerns, naming those lines only (and the outage's
     ticket only to its own organisation): each sees its own in its activity log (an outage can span several
     customers; staff read them all)."""
     ticket = outage.ticket
     lines: dict[int, list[int]] = {}
-    for pk, organisation_id in outage.subscriptions.order_by("pk").values_list("pk", "organisation_id"):
-        lines.setdefault(organisation_id, []).append(pk)
-    for organisation_id, pks in sorted(lines.items()) or [(None, [])]:
+    for pk, line_organisation in outage.subscriptions.order_by("pk").values_list("pk", "organisation_id"):
+        lines.setdefault(line_organisation, []).append(pk)
+    groups: list[tuple[int | None, list[int]]] = [*sorted(lines.items())] or [(None, [])]
+    for organisation_id, pks in groups:
         said = {**changes, "title": outage.title, "subscriptions": pks}
         if ticket is not None and ticket.organisation_id == organisation_id:
             said["ticket"] = ticket.reference
@@ -74,7 +77,7 @@ def _check_period(started_at: datetime, ended_at: datetime | None) -> dict[str, 
 def outage_declare(
     *,
     actor: User,
-    door: str,
+    door: Door,
     subscriptions: Iterable[Subscription],
     started_at: datetime,
     ended_at: datetime | None = None,
@@ -122,7 +125,7 @@ def outage_declare(
 
 
 @transaction.atomic
-def outage_end(*, actor: User, door: str, outage: Outage, ended_at: datetime) -> Outage:
+def outage_end(*, actor: User, door: Door, outage: Outage, ended_at: datetime) -> Outage:
     _staff(actor, "end outages")
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     errors = _check_period(outage.started_at, ended_at)
@@ -135,7 +138,7 @@ def outage_end(*, actor: User, door: str, outage: Outage, ended_at: datetime) ->
 
 
 @transaction.atomic
-def maintenance_announce(*, actor: User, door: str, outage: Outage) -> Outage:
+def maintenance_announce(*, actor: User, door: Door, outage: Outage) -> Outage:
     """Tell the affected organisations' admin and technical contacts of a planned maintenance. Announced at
     least ``GUICHET_MAINTENANCE_NOTICE_HOURS`` before it starts, its window is not downtime."""
     _staff(actor, "announce maintenance")
@@ -283,12 +286,12 @@ def alertmanager_ingest(payload: dict[str, Any], *, actor: User, can_post_alerts
                     counts["ignored"] += 1
                     continue
                 outage.subscriptions.add(subscription)
-                _audit(None, "system", "outage.declared", outage, source="monitoring", started_at=started)
+                _audit(None, Door.SYSTEM, "outage.declared", outage, source="monitoring", started_at=started)
                 counts["opened"] += 1
             if ended is not None and outage.ended_at is None and ended > outage.started_at:
                 outage.ended_at = ended
                 outage.save(update_fields=["ended_at"])
-                _audit(None, "system", "outage.ended", outage, ended_at=ended)
+                _audit(None, Door.SYSTEM, "outage.ended", outage, ended_at=ended)
                 counts["ended"] += 1
     return counts
 
@@ -298,7 +301,7 @@ def alertmanager_ingest(payload: dict[str, Any], *, actor: User, can_post_alerts
 
 @transaction.atomic
 def measurement_record(
-    *, actor: User, door: str, subscription: Subscription, metric: str, year: int, month: int, value: Decimal
+    *, actor: User, door: Door, subscription: Subscription, metric: str, year: int, month: int, value: Decimal
 ) -> QualityMeasurement:
     """Record (or correct) a subscription's measure of a metric for a month; the plan must have an objective
     for that metric."""

@@ -12,22 +12,23 @@ Approved amounts become ``Credit`` rows, credited on the next invoices, never pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.availability.services import downtime_windows, monthly, quality
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
+from guichet.customers.permissions import is_customer, may_decide_claims
 from guichet.customers.selectors import acting_contact
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
@@ -40,7 +41,6 @@ from . import explain, notices
 from .models import Claim, Credit, CreditKind
 
 Status = Claim.Status
-DECIDERS = (User.Kind.ACCOUNT_MANAGER, User.Kind.SUPERVISOR, User.Kind.ADMIN)
 # A claim still standing: its time is not claimed again. A rejected claim stands for nothing.
 LIVE = (Status.FILED, Status.APPROVED, Status.PARTIAL)
 # A claim that gave a credit: at the decision, only these count against another claim of the same time.
@@ -120,9 +120,7 @@ class _Checked:
 def check_claimant(actor: User, subscription: Subscription) -> None:
     """A customer claims for its own organisation's subscriptions only (staff for any)."""
     contact = acting_contact(actor)
-    if actor.kind == User.Kind.CUSTOMER and (
-        contact is None or contact.organisation_id != subscription.organisation_id
-    ):
+    if is_customer(actor) and (contact is None or contact.organisation_id != subscription.organisation_id):
         raise PermissionDenied("You can only claim for your organisation's subscriptions.")
 
 
@@ -228,7 +226,7 @@ def check_claim(
 def claim_file(
     *,
     actor: User,
-    door: str,
+    door: Door,
     subscription: Subscription,
     kind: str = CreditKind.DOWNTIME,
     customer_name: str | None,
@@ -260,7 +258,7 @@ def claim_file(
 
 @transaction.atomic
 def _file(
-    *, actor: User, door: str, subscription: Subscription, kind: str, checked: _Checked, now: datetime
+    *, actor: User, door: Door, subscription: Subscription, kind: str, checked: _Checked, now: datetime
 ) -> Claim:
     """Assess and keep a checked claim, trace it and tell the account manager, in one transaction."""
     # The subscription's row serialises the claims and decisions of the service: the cap is per service and
@@ -321,7 +319,7 @@ def _create(claim: Claim) -> Claim:
     return claim
 
 
-def _record_filed(actor: User, door: str, claim: Claim) -> None:
+def _record_filed(actor: User, door: Door, claim: Claim) -> None:
     record(
         actor=actor,
         door=door,
@@ -359,14 +357,16 @@ def _assess(
     month: int,
     outage_start: datetime,
     outage_end: datetime,
-    others: Iterable[Claim],
+    others: QuerySet[Claim],
     now: datetime,
     exclude: int | None = None,
 ) -> _Assessment:
     """The claim's worth against the records and against ``others`` (a queryset of claims: the live ones when
     it is filed, the granted ones when it is decided). Called under the subscription's lock."""
+    if exclude is not None:  # the claim being decided is not another claim
+        others = others.exclude(pk=exclude)
     if kind == CreditKind.QUALITY:
-        return _quality_proposal(subscription, metric, year, month, others, exclude)
+        return _quality_proposal(subscription, metric, year, month, others)
     month_start, month_end = provider.month(year, month)
     start, end = max(outage_start, month_start), min(outage_end, month_end)
     if kind == CreditKind.RESOLUTION:
@@ -377,19 +377,16 @@ def _assess(
     confirmed = total_seconds(windows)
     # Two claims of the same outage (say, with two tickets) count its time once: what another claim of the
     # service's month already covers is taken out.
-    overlapping = [
-        claim
-        for claim in others.filter(  # type: ignore[attr-defined]
+    overlapping = list(
+        others.filter(
             subscription=subscription,
             kind=CreditKind.DOWNTIME,
             year=year,
             month=month,
             outage_start__lt=end,
             outage_end__gt=start,
-        )
-        .exclude(pk=exclude)
-        .order_by("pk")
-    ]
+        ).order_by("pk")
+    )
     counted = total_seconds(subtract(windows, [(c.outage_start, c.outage_end) for c in overlapping]))
     first = explain.confirmed(
         confirmed, overlap=[c.pk for c in overlapping] if counted < confirmed else (), counted=counted
@@ -439,8 +436,7 @@ def _quality_proposal(
     metric: str,
     year: int,
     month: int,
-    others: Iterable[Claim],
-    exclude: int | None,
+    others: QuerySet[Claim],
 ) -> _Assessment:
     _, measure, discount = quality(subscription, metric, year, month)
     if measure is None or discount is None:
@@ -449,11 +445,9 @@ def _quality_proposal(
     # One discount per objective and month, whatever the number of claims (or tickets) that ask for it.
     earlier = [
         claim.pk
-        for claim in others.filter(  # type: ignore[attr-defined]
+        for claim in others.filter(
             subscription=subscription, kind=CreditKind.QUALITY, metric=metric, year=year, month=month
-        )
-        .exclude(pk=exclude)
-        .order_by("pk")
+        ).order_by("pk")
     ]
     if earlier and discount.amount:
         return _Assessment(
@@ -467,7 +461,7 @@ def _quality_proposal(
 
 
 def check_decider(actor: User) -> None:
-    if actor.kind not in DECIDERS:
+    if not may_decide_claims(actor):
         raise PermissionDenied("Only account managers, supervisors and admins decide claims.")
 
 
@@ -514,7 +508,7 @@ def check_grant(claim: Claim, decision: str, amount: Decimal | str | None, error
 def claim_decide(
     *,
     actor: User,
-    door: str,
+    door: Door,
     claim: Claim,
     decision: str,
     amount: Decimal | str | None = None,

@@ -36,6 +36,7 @@ from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.contracts.models import FeeChange, Subscription, SubscriptionStatus
 from guichet.customers.models import User
+from guichet.customers.permissions import may_bill
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.money.amounts import Money, quantize
@@ -45,8 +46,7 @@ from .models import BillingProfile, Credit, Invoice, InvoiceCounter, InvoiceLine
 
 log = logging.getLogger(__name__)
 BILLED_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED, SubscriptionStatus.TERMINATED)
-BILLING_STAFF = (User.Kind.BILLING, User.Kind.SUPERVISOR, User.Kind.ADMIN)
-SERIES = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "AV"}
+SERIES: dict[str, str] = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "AV"}
 CHUNK = 100  # organisations per transaction of a billing run
 
 
@@ -134,15 +134,15 @@ def billing_run(year: int, month: int, *, organisation_ids: list[int] | None = N
         raise ValidationError(
             {"month": f"{year}-{month:02d} is billed once it has ended, from {billing_date}."}
         )
-    subscriptions = (
+    billed = (
         Subscription.objects.filter(status__in=BILLED_STATUSES, start_date__lte=last)
         .exclude(end_date__lt=first)
         .select_related("service")
         .order_by("organisation_id", "pk")
     )
     if organisation_ids is not None:
-        subscriptions = subscriptions.filter(organisation_id__in=organisation_ids)
-    subscriptions = list(subscriptions)
+        billed = billed.filter(organisation_id__in=organisation_ids)
+    subscriptions = list(billed)
     fees: dict[int, list[FeeChange]] = defaultdict(list)
     for change in FeeChange.objects.filter(
         subscription_id__in=[s.pk for s in subscriptions], effective_on__lte=last
@@ -286,11 +286,11 @@ def _issue(
 
 @transaction.atomic
 def credit_note_issue(
-    *, actor: User, door: str, invoice: Invoice, reason: str, amount: Decimal | None = None
+    *, actor: User, door: Door, invoice: Invoice, reason: str, amount: Decimal | None = None
 ) -> Invoice:
     """Correct an issued invoice by a credit note that refers to it: ``amount`` excluding VAT (all of what the
     invoice still bills, by default), VAT at the invoice's rate, the reason printed on it."""
-    if actor.kind not in BILLING_STAFF:
+    if not may_bill(actor):
         raise PermissionDenied("Only billing staff, supervisors and admins issue credit notes.")
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     errors: dict[str, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +12,14 @@ from guichet.i18n import reading
 
 from . import explain
 
-AMOUNT = {"max_digits": 14, "decimal_places": 3}
+
+class _Amount(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every amount of money: a Decimal with three places (a currency's smallest unit and a rate's thousandths).
+AMOUNT: _Amount = {"max_digits": 14, "decimal_places": 3}
 
 
 class CreditKind(models.TextChoices):

@@ -11,7 +11,8 @@ from django.utils.translation import pgettext
 from django_tasks import task
 
 from guichet import provider
-from guichet.customers.models import ContactRole, User
+from guichet.customers.models import ContactRole
+from guichet.customers.permissions import is_customer
 from guichet.i18n import reading
 from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
@@ -51,10 +52,10 @@ def send_claim_decision(claim_pk: int) -> int:
     when it is a mail address; returns how many mails left."""
     claim = Claim.objects.select_related("subscription__service", "filed_by", "ticket").get(pk=claim_pk)
     recipients: dict[str, tuple[str, str]] = {}
-    if claim.filed_by.kind == User.Kind.CUSTOMER and claim.filed_by.email:
+    if is_customer(claim.filed_by) and claim.filed_by.email:
         recipients[claim.filed_by.email.lower()] = (claim.filed_by.display_name, claim.filed_by.language)
     if "@" in claim.customer_contact and " " not in claim.customer_contact.strip():
-        language = claim.filed_by.language if claim.filed_by.kind == User.Kind.CUSTOMER else "en"
+        language = claim.filed_by.language if is_customer(claim.filed_by) else "en"
         recipients.setdefault(claim.customer_contact.strip().lower(), (claim.customer_name, language))
     amount = str(Money.of(claim.approved_amount, claim.currency)) if claim.approved_amount else ""
     for address, (name, language) in recipients.items():

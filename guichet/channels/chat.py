@@ -22,7 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from guichet.audit.models import Door
 from guichet.customers.models import User
+from guichet.customers.permissions import is_provider_staff
 from guichet.errors import PermissionDenied, QuotaExceeded, ValidationError
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
@@ -33,7 +35,7 @@ from .models import ChatConversation, ChatMessage
 log = logging.getLogger(__name__)
 Status = ChatConversation.Status
 MAX_LENGTH = 4000
-DOOR = "chat"
+DOOR = Door.CHAT
 
 
 def _clean(body: str) -> str:
@@ -48,7 +50,7 @@ def _clean(body: str) -> str:
 def check_allowed(user: User) -> None:
     """Raise unless ``user`` is an active contact whose organisation's plan includes chat."""
     contact = getattr(user, "contact", None)
-    if user.kind != User.Kind.CUSTOMER or contact is None or not contact.is_active:
+    if is_provider_staff(user) or contact is None or not contact.is_active:
         raise PermissionDenied("The chat is for the contacts of client organisations.")
     plan = plan_for_organisation(contact.organisation)
     if plan is None:

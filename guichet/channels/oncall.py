@@ -236,7 +236,7 @@ def oncall_sweep() -> int:
     return sweep()
 
 
-def on_opened(sender, ticket: Ticket, door: str, **kwargs) -> None:
+def on_opened(sender, ticket: Ticket, door: Door, **kwargs) -> None:
     if door == "import":
         return
     now = timezone.now()

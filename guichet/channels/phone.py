@@ -9,7 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from guichet.audit.models import Door
 from guichet.customers.models import User, phone_digits
+from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import contacts_for_number, may_date_events
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.plans.selectors import plan_for_organisation
@@ -75,7 +77,7 @@ def log_call(
     contact's: unknown, or shared by several). The plan must include the phone. The call is logged now: a
     past ``at`` (started_at) would be a first response before it happened, so only imports give one
     (``may_date_events``)."""
-    if agent.kind == User.Kind.CUSTOMER:
+    if is_customer(agent):
         raise PermissionDenied("Only provider staff log calls.")
     errors = {}
     if not summary.strip():
@@ -99,7 +101,7 @@ def log_call(
     if ticket is not None:
         message = tickets.ticket_reply(
             actor=agent,
-            door="phone",
+            door=Door.PHONE,
             ticket=ticket,
             body=body,
             channel=Channel.PHONE,
@@ -115,7 +117,7 @@ def log_call(
             raise ValidationError({"requester_id": f"+{digits} {why}: say which contact called."})
         ticket = tickets.ticket_create(
             actor=agent,
-            door="phone",
+            door=Door.PHONE,
             organisation=person_contact.organisation,
             requester=person,
             subject=subject.strip() or summary.strip().splitlines()[0][:200],

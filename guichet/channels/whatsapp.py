@@ -21,10 +21,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from guichet.audit.models import Door
 from guichet.customers.models import Contact, phone_digits
 from guichet.customers.selectors import contacts_for_number, may_act
 from guichet.errors import ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
+from guichet.tickets import events
 from guichet.tickets import services as tickets
 from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket, TicketMessage
 
@@ -63,13 +65,15 @@ def receive_webhook(body: bytes, signature: str | None) -> list[WhatsAppMessage]
     are acknowledged and ignored."""
     check_signature(body, signature)
     payload = json.loads(body)
-    filed = []
+    filed: list[WhatsAppMessage] = []
     for entry in payload.get("entry", []):
         for change in entry.get("changes", []):
             value = change.get("value", {})
             names = {c.get("wa_id"): c.get("profile", {}).get("name", "") for c in value.get("contacts", [])}
-            for message in value.get("messages", []):
-                filed.append(receive_message(message, names.get(message.get("from"), "")))
+            filed.extend(
+                receive_message(message, names.get(message.get("from"), ""))
+                for message in value.get("messages", [])
+            )
     return filed
 
 
@@ -149,7 +153,7 @@ def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> W
         if ticket is not None:
             msg = tickets.ticket_reply(
                 actor=user,
-                door="whatsapp",
+                door=Door.WHATSAPP,
                 ticket=ticket,
                 body=row.body,
                 channel=Channel.WHATSAPP,
@@ -160,7 +164,7 @@ def _file(row: WhatsAppMessage, message: dict[str, Any], profile_name: str) -> W
             first_line = row.body.strip().splitlines()[0] if row.body.strip() else "WhatsApp message"
             new = tickets.ticket_create(
                 actor=user,
-                door="whatsapp",
+                door=Door.WHATSAPP,
                 organisation=contact.organisation,
                 requester=user,
                 subject=first_line[:200],
@@ -241,6 +245,4 @@ def send_reply(message_pk: int) -> str:
 
 
 def connect() -> None:
-    from guichet.tickets import events
-
     events.staff_replied.connect(on_staff_reply, dispatch_uid="channels.whatsapp.reply")

@@ -4,12 +4,14 @@ ticket services (so the clocks, the audit trail and the customer's mail follow).
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from guichet.audit.models import Door
 from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -17,7 +19,9 @@ from guichet.tickets import services
 from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
 from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
 
-DOOR = "web"
+from .models import CannedReply, SavedView
+
+DOOR = Door.WEB
 PAGE = 50
 SOON = timedelta(hours=1)
 
@@ -74,8 +78,6 @@ def queue_view(request):
 @staff_only
 @require_POST
 def save_view(request):
-    from .models import SavedView
-
     name = request.POST.get("name", "").strip()[:60]
     query = request.POST.get("query", "")[:1000]
     if not name:
@@ -109,8 +111,6 @@ def ticket_view(request, ref: str):
 
 
 def _canned():
-    from .models import CannedReply
-
     return CannedReply.objects.order_by("title")
 
 
@@ -215,8 +215,6 @@ def merge(request, ref: str):
 @staff_only
 @require_POST
 def quote(request, ref: str):
-    from decimal import Decimal, InvalidOperation
-
     def act(t):
         try:
             amount = Decimal(request.POST.get("amount", "").replace(",", "."))

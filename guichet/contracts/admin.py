@@ -9,10 +9,9 @@ class ServiceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
 
 
-class MilestoneInline(admin.TabularInline):
-    model = Milestone
-    fields = ("kind", "at", "check_passed", "note", "recorded_by")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """A subscription's history, shown and never edited here (the services record it)."""
+
     extra = 0
     can_delete = False
 
@@ -20,7 +19,13 @@ class MilestoneInline(admin.TabularInline):
         return False
 
 
-class FeeInline(MilestoneInline):
+class MilestoneInline(ReadOnlyInline):
+    model = Milestone
+    fields = ("kind", "at", "check_passed", "note", "recorded_by")
+    readonly_fields = fields
+
+
+class FeeInline(ReadOnlyInline):
     model = FeeChange
     fields = ("effective_on", "monthly_fee", "changed_by", "changed_at")
     readonly_fields = fields

@@ -3,7 +3,9 @@ their deployment milestones, suspensions, fee changes and termination requests."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,7 +15,14 @@ from guichet.i18n import reading
 
 from . import explain
 
-MONEY = {"max_digits": 14, "decimal_places": 3, "validators": [MinValueValidator(Decimal(0))]}
+
+class _Money(TypedDict):
+    max_digits: int
+    decimal_places: int
+    validators: list[Callable[[Any], None]]
+
+
+MONEY: _Money = {"max_digits": 14, "decimal_places": 3, "validators": [MinValueValidator(Decimal(0))]}
 
 
 class Service(models.Model):

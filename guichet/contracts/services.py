@@ -14,6 +14,7 @@ from guichet import provider
 from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, ContactRole, Organisation, User
+from guichet.customers.permissions import COMMERCIAL_STAFF, is_customer, is_provider_staff
 from guichet.customers.selectors import acting_contact
 from guichet.customers.services import backoffice_open
 from guichet.errors import PermissionDenied, ValidationError
@@ -37,17 +38,16 @@ from .models import (
 
 Kind = Milestone.Kind
 DEPLOYMENT_STEPS = (Kind.SURVEY, Kind.INSTALLATION_SCHEDULED, Kind.INSTALLED, Kind.VERIFIED)
-COMMERCIAL_STAFF = (User.Kind.ACCOUNT_MANAGER, User.Kind.BILLING, User.Kind.SUPERVISOR, User.Kind.ADMIN)
 
 
 def _staff(actor: User, why: str, kinds: tuple[str, ...] | None = None) -> None:
-    if actor.kind == User.Kind.CUSTOMER or (kinds is not None and actor.kind not in kinds):
+    if is_customer(actor) or (kinds is not None and actor.kind not in kinds):
         raise PermissionDenied(why)
 
 
 def _customer_with_role(actor: User, subscription: Subscription, roles: tuple[str, ...], why: str) -> None:
     """Staff pass; a contact must belong to the subscription's organisation and hold one of ``roles``."""
-    if actor.kind != User.Kind.CUSTOMER:
+    if is_provider_staff(actor):
         return
     contact = acting_contact(actor)
     if contact is None or contact.organisation_id != subscription.organisation_id:
@@ -56,7 +56,7 @@ def _customer_with_role(actor: User, subscription: Subscription, roles: tuple[st
         raise PermissionDenied(why)
 
 
-def _audit(actor: User, door: str, action: str, subscription: Subscription, **changes) -> None:
+def _audit(actor: User, door: Door, action: str, subscription: Subscription, **changes) -> None:
     record(
         actor=actor,
         door=door,
@@ -84,7 +84,7 @@ def _check_fee(monthly_fee: Decimal, currency: str) -> dict[str, str]:
 def subscription_create(
     *,
     actor: User,
-    door: str,
+    door: Door,
     organisation: Organisation,
     service: Service,
     identifier: str,
@@ -116,7 +116,7 @@ def subscription_create(
     plan = plan or service.default_plan or plan_for_organisation(organisation)
     if plan is None:
         errors["plan"] = "Say which SLA plan covers this subscription."
-    if errors:
+    if errors or plan is None:  # a missing plan is among the errors
         raise ValidationError(errors)
     now = timezone.now()
     try:
@@ -151,7 +151,7 @@ def subscription_create(
                 service=service.code,
                 identifier=subscription.identifier,
                 monthly_fee=f"{monthly_fee} {currency}",
-                plan=plan.code,  # type: ignore[union-attr]
+                plan=plan.code,
                 start_date=start_date,
             )
     except IntegrityError:
@@ -165,7 +165,7 @@ def subscription_create(
 def milestone_record(
     *,
     actor: User,
-    door: str,
+    door: Door,
     subscription: Subscription,
     kind: str,
     at: datetime | None = None,
@@ -228,7 +228,7 @@ MAY_SUSPEND = (ContactRole.ADMIN, ContactRole.TECHNICAL)
 
 @transaction.atomic
 def subscription_suspend(
-    *, actor: User, door: str, subscription: Subscription, reason: str, note: str = ""
+    *, actor: User, door: Door, subscription: Subscription, reason: str, note: str = ""
 ) -> Suspension:
     """Suspend a line at once (a lost or stolen device, 002 §9.3): by an admin or technical contact of its
     organisation, or by staff."""
@@ -260,7 +260,7 @@ def subscription_suspend(
 
 
 @transaction.atomic
-def subscription_resume(*, actor: User, door: str, subscription: Subscription) -> Suspension:
+def subscription_resume(*, actor: User, door: Door, subscription: Subscription) -> Suspension:
     _customer_with_role(
         actor, subscription, MAY_SUSPEND, "Only your organisation's admin or technical contacts resume lines."
     )
@@ -278,7 +278,7 @@ def subscription_resume(*, actor: User, door: str, subscription: Subscription) -
 
 @transaction.atomic
 def fee_change(
-    *, actor: User, door: str, subscription: Subscription, monthly_fee: Decimal, effective_on: date
+    *, actor: User, door: Door, subscription: Subscription, monthly_fee: Decimal, effective_on: date
 ) -> FeeChange:
     """A new monthly fee from ``effective_on`` (invoices prorate a month that has two fees)."""
     _staff(actor, "Only account managers, billing staff and supervisors change fees.", COMMERCIAL_STAFF)
@@ -338,7 +338,7 @@ def termination_preview(subscription: Subscription, on: date | None = None, fiel
 
 
 @transaction.atomic
-def termination_request(*, actor: User, door: str, subscription: Subscription) -> TerminationRequest:
+def termination_request(*, actor: User, door: Door, subscription: Subscription) -> TerminationRequest:
     """Ask to end a subscription: by an admin contact of its organisation (or staff relaying one). The end is
     the earliest the terms allow (000: 12-month commitment, yearly renewal, 30 days' notice); the request
     is traced and confirmed by mail to the requester, the organisation's admin contacts and its account

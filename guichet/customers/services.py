@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.businesstime import BusinessCalendar
+from guichet.customers.permissions import is_customer, may_manage_organisations
 
 from .models import BackOfficeRequest, Contact, ContactRole, Organisation, Team, User, phone_digits
 from .selectors import acting_contact
@@ -107,20 +109,16 @@ def team_ensure(
     return team, created or bool(missing)
 
 
-STAFF_WHO_MANAGE_ORGANISATIONS = (User.Kind.SUPERVISOR, User.Kind.ADMIN, User.Kind.ACCOUNT_MANAGER)
-
-
-def _deny(message: str):
-
+def _deny(message: str) -> NoReturn:
     raise PermissionDenied(message)
 
 
 @transaction.atomic
 def organisation_create(
-    *, actor: User, door: str, name: str, slug: str, account_manager: User | None = None
+    *, actor: User, door: Door, name: str, slug: str, account_manager: User | None = None
 ) -> Organisation:
 
-    if actor.kind not in STAFF_WHO_MANAGE_ORGANISATIONS:
+    if not may_manage_organisations(actor):
         _deny("Only supervisors, account managers and admins create organisations.")
     if account_manager is not None and not account_manager.is_provider_staff:
         raise ValidationError(
@@ -144,7 +142,7 @@ def organisation_create(
 def contact_create(
     *,
     actor: User,
-    door: str,
+    door: Door,
     organisation: Organisation,
     email: str,
     first_name: str = "",
@@ -157,7 +155,7 @@ def contact_create(
     """Add a contact to an organisation: by the organisation's admin contact, or by provider staff. The
     contact gets a login without a password (set through a reset link, or used for mail only)."""
 
-    if actor.kind == User.Kind.CUSTOMER:
+    if is_customer(actor):
         own = acting_contact(actor)
         if own is None or own.organisation_id != organisation.pk:
             _deny("You can only manage your own organisation's contacts.")
@@ -245,7 +243,9 @@ def identifier_errors(
         address = email.strip()
         _lock_identifier("email", address.lower())
         users = User.objects.filter(models.Q(email__iexact=address) | models.Q(username__iexact=address))
-        if users.exclude(pk=own_user).exists():
+        if own_user is not None:
+            users = users.exclude(pk=own_user)
+        if users.exists():
             errors["email"] = EMAIL_TAKEN
     digits = phone_digits(phone or "")
     if digits:
@@ -294,7 +294,7 @@ def _backoffice_calendar():
 
 
 def backoffice_open(
-    *, organisation: Organisation, kind: str, summary: str, requested_by: User, door: str
+    *, organisation: Organisation, kind: str, summary: str, requested_by: User, door: Door
 ) -> BackOfficeRequest:
     """Record a management act for the back office, due the next business day at the same time
     (``GUICHET_BACKOFFICE_HOURS`` in the provider's zone). Call it inside the act's transaction."""
@@ -321,7 +321,7 @@ def backoffice_open(
 
 
 @transaction.atomic
-def backoffice_done(*, actor: User, door: str, request: BackOfficeRequest) -> BackOfficeRequest:
+def backoffice_done(*, actor: User, door: Door, request: BackOfficeRequest) -> BackOfficeRequest:
 
     if not actor.is_provider_staff:
         _deny("Only the provider's staff process back-office requests.")
@@ -344,7 +344,7 @@ def backoffice_done(*, actor: User, door: str, request: BackOfficeRequest) -> Ba
 def contact_update(
     *,
     actor: User,
-    door: str,
+    door: Door,
     contact: Contact,
     roles: Sequence[str] | None = None,
     phone: str | None = None,
@@ -353,7 +353,7 @@ def contact_update(
     """Change a contact's roles, phone or whether it is active: by the organisation's admin contact, or staff.
     Contacts keep the NOC's lists current (000), so each change goes to the back office too."""
 
-    if actor.kind == User.Kind.CUSTOMER:
+    if is_customer(actor):
         own = acting_contact(actor)
         if own is None or own.organisation_id != contact.organisation_id:
             _deny("You can only manage your own organisation's contacts.")

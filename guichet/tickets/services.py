@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from guichet import provider
+from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.customers.models import BackOfficeRequest, Organisation, Team, User
+from guichet.customers.permissions import is_admin, is_customer
 from guichet.customers.selectors import (
     MONEY_ROLES,
     acting_contact,
@@ -77,10 +79,6 @@ def _event_instant(at: datetime | None, *, actor: User, can_import: bool) -> dat
     return _now(at)
 
 
-def _is_customer(user: User) -> bool:
-    return user.kind == User.Kind.CUSTOMER
-
-
 def _check_version(ticket: Ticket, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != ticket.version:
         raise Conflict(ticket.version)
@@ -91,7 +89,7 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("plan", "organisation").get(pk=ticket.pk)
 
 
-def _audit(ticket: Ticket, actor: User, door: str, action: str, **kwargs: Any) -> None:
+def _audit(ticket: Ticket, actor: User, door: Door, action: str, **kwargs: Any) -> None:
     """Record an event about a ticket (inside the change's transaction), scoped to its organisation."""
     record(
         actor=actor, door=door, action=action, target=ticket, organisation_id=ticket.organisation_id, **kwargs
@@ -171,7 +169,7 @@ OWN_ORGANISATION_ONLY = "You can only open tickets for your own organisation."
 def ticket_organisation(*, actor: User, organisation_id: int | None) -> Organisation:
     """The organisation a door's ``organisation_id`` names for a new ticket: a customer's own (naming another,
     existing or not, is refused before any lookup: it is never named nor confirmed); staff name one."""
-    if _is_customer(actor):
+    if is_customer(actor):
         contact = acting_contact(actor)
         if contact is None:
             raise PermissionDenied("Your login is not a contact of any organisation.")
@@ -190,7 +188,7 @@ def _check_parties(
     errors: dict[str, str], *, actor: User, organisation: Organisation, requester: User
 ) -> None:
     """A customer opens tickets for its own organisation; the requester is an active contact of it."""
-    if _is_customer(actor):
+    if is_customer(actor):
         contact = acting_contact(actor)
         if contact is None or contact.organisation_id != organisation.pk:
             errors["organisation"] = OWN_ORGANISATION_ONLY
@@ -270,7 +268,7 @@ def check_ticket_create(
         channel=channel,
         subject=subject.strip(),
         opened_at=opened_at or now,
-        customer_flagged_urgent=_is_customer(actor) and priority == Priority.URGENT,
+        customer_flagged_urgent=is_customer(actor) and priority == Priority.URGENT,
         outside_sla=category == Category.TECHNICAL_SERVICE,
     )
 
@@ -278,7 +276,7 @@ def check_ticket_create(
 def ticket_create(
     *,
     actor: User,
-    door: str,
+    door: Door,
     organisation: Organisation,
     requester: User,
     subject: str,
@@ -330,7 +328,7 @@ def _do_ticket_create(
     ticket: Ticket,
     *,
     actor: User,
-    door: str,
+    door: Door,
     description: str,
     attachments: Sequence[Any],
     external_id: str,
@@ -385,7 +383,7 @@ def _count_against_quota(ticket: Ticket) -> None:
         )
 
 
-def _audit_created(ticket: Ticket, actor: User, door: str, *, imported: bool, files: list[dict]) -> None:
+def _audit_created(ticket: Ticket, actor: User, door: Door, *, imported: bool, files: list[dict]) -> None:
     _audit(
         ticket,
         actor,
@@ -416,7 +414,7 @@ def check_ticket_reply(*, actor: User, body: str, internal: bool, attachments: S
         errors["body"] = "The message is empty."
     if errors:
         raise ValidationError(errors)
-    if _is_customer(actor) and internal:
+    if is_customer(actor) and internal:
         raise PermissionDenied(NO_CUSTOMER_NOTES)
 
 
@@ -436,7 +434,7 @@ def _lock_for_reply(ticket: Ticket, expected_version: int | None) -> Ticket:
 def ticket_reply(
     *,
     actor: User,
-    door: str,
+    door: Door,
     ticket: Ticket,
     body: str,
     internal: bool = False,
@@ -476,7 +474,7 @@ def ticket_reply(
     _bump(ticket, changed)
     action = "ticket.note_added" if internal else "ticket.replied"
     _audit(ticket, actor, door, action, changes=changes, internal=internal, at=when if at else None)
-    if not _is_customer(actor) and not internal:
+    if not is_customer(actor) and not internal:
         events.staff_replied.send(sender=Ticket, message=message)
     return message
 
@@ -484,7 +482,7 @@ def ticket_reply(
 def _move_on_reply(ticket: Ticket, actor: User, internal: bool, when: datetime, now: datetime) -> list[str]:
     """What a reply does to the ticket and its clocks; the fields it changed."""
     changed = []
-    if _is_customer(actor):
+    if is_customer(actor):
         if ticket.status == Status.PENDING_CUSTOMER:
             ticket.status = Status.OPEN
             sla.resume(ticket, when, now)
@@ -577,7 +575,7 @@ def check_ticket_change(
         errors["status"] = _unknown("status", status, sorted(STAFF_STATUSES))
     if category is not None and category not in Category.values:
         errors["category"] = _unknown("category", category, Category.values)
-    if _is_customer(actor):
+    if is_customer(actor):
         if priority is not None and priority != Priority.URGENT:
             errors["priority"] = "Customers may only flag a ticket urgent."
         if status is not None and status not in (Status.CLOSED, Status.OPEN):
@@ -596,7 +594,7 @@ def check_ticket_change(
 def ticket_change(
     *,
     actor: User,
-    door: str,
+    door: Door,
     ticket: Ticket,
     expected_version: int | None,
     priority: str | None = None,
@@ -664,7 +662,7 @@ def _change_kind(
     if priority is not None and priority != ticket.priority:
         changes["priority"] = [ticket.priority, priority]
         ticket.priority = priority
-        if _is_customer(actor):
+        if is_customer(actor):
             ticket.customer_flagged_urgent = True
             fields.append("customer_flagged_urgent")
         fields.append("priority")
@@ -703,14 +701,14 @@ def _move_status(ticket: Ticket, new: str, when: datetime, now: datetime) -> Non
 def ticket_start_intervention(
     *,
     actor: User,
-    door: str,
+    door: Door,
     ticket: Ticket,
     expected_version: int | None = None,
     at: datetime | None = None,
     can_import: bool = False,
 ) -> Ticket:
     """The agent starts working on the fault: meets the intervention clock (at ``at`` for an import only)."""
-    if _is_customer(actor):
+    if is_customer(actor):
         raise PermissionDenied("Only provider staff start interventions.")
     ticket = _lock(ticket)
     _check_version(ticket, expected_version)
@@ -745,10 +743,10 @@ def raise_priority(ticket: Ticket) -> str | None:
 
 @transaction.atomic
 def quote_send(
-    *, actor: User, door: str, ticket: Ticket, amount: Decimal, currency: str = "EUR", description: str = ""
+    *, actor: User, door: Door, ticket: Ticket, amount: Decimal, currency: str = "EUR", description: str = ""
 ) -> Quote:
     """Send the customer the price of a technical service request."""
-    if _is_customer(actor):
+    if is_customer(actor):
         raise PermissionDenied("Only provider staff send quotes.")
     ticket = _lock(ticket)
     if ticket.category != Category.TECHNICAL_SERVICE:
@@ -788,13 +786,13 @@ QUOTE_DECIDERS_ONLY = "Only your organisation's admin or billing contacts may ac
 def may_decide_quote(user: User, ticket: Ticket) -> bool:
     """A quote is a commitment to pay: the admin or billing contacts of the ticket's organisation decide it
     (and the provider's admins, on their behalf)."""
-    return user.kind == User.Kind.ADMIN or contact_holds(user, MONEY_ROLES, ticket.organisation_id)
+    return is_admin(user) or contact_holds(user, MONEY_ROLES, ticket.organisation_id)
 
 
 @transaction.atomic
-def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote:
+def quote_decide(*, actor: User, door: Door, quote: Quote, accept: bool) -> Quote:
     """The customer accepts the quote (the work can start) or refuses it: an admin or billing contact."""
-    if not _is_customer(actor) and actor.kind != User.Kind.ADMIN:
+    if not is_customer(actor) and not is_admin(actor):
         raise PermissionDenied("The customer decides on a quote.")
     if not may_decide_quote(actor, quote.ticket):
         raise PermissionDenied(QUOTE_DECIDERS_ONLY)
@@ -834,11 +832,11 @@ def quote_decide(*, actor: User, door: str, quote: Quote, accept: bool) -> Quote
 
 @transaction.atomic
 def ticket_merge(
-    *, actor: User, door: str, ticket: Ticket, into: Ticket, expected_version: int | None = None
+    *, actor: User, door: Door, ticket: Ticket, into: Ticket, expected_version: int | None = None
 ) -> Ticket:
     """Merge ``ticket`` into ``into`` (same organisation): its messages, attachments and watchers move, it
     closes with a link to the surviving ticket, and later replies to it land there."""
-    if _is_customer(actor):
+    if is_customer(actor):
         raise PermissionDenied("Only provider staff merge tickets.")
     if ticket.pk == into.pk:
         raise ValidationError({"into": "A ticket cannot be merged into itself."})
@@ -885,10 +883,10 @@ def ticket_merge(
 
 @transaction.atomic
 def ticket_attach(
-    *, actor: User, door: str, ticket: Ticket, upload, body: str = "", internal: bool = False
+    *, actor: User, door: Door, ticket: Ticket, upload, body: str = "", internal: bool = False
 ) -> Attachment:
     """Attach a file to a ticket, in a message of its own (public, or an internal note for staff)."""
-    if internal and _is_customer(actor):
+    if internal and is_customer(actor):
         raise PermissionDenied(NO_CUSTOMER_NOTES)
     content_type = check_upload(upload)
     name = clean_filename(upload.name or "")
@@ -912,7 +910,7 @@ def ticket_attach(
 
 
 @transaction.atomic
-def ticket_watch(*, actor: User, door: str, ticket: Ticket, user: User, watch: bool = True) -> Ticket:
+def ticket_watch(*, actor: User, door: Door, ticket: Ticket, user: User, watch: bool = True) -> Ticket:
     """Add or remove a watcher: a contact of the ticket's organisation or a member of staff. Customers may
     add their colleagues; anyone may remove themselves."""
     ticket = _lock(ticket)
@@ -921,7 +919,7 @@ def ticket_watch(*, actor: User, door: str, ticket: Ticket, user: User, watch: b
         raise ValidationError({"user_id": "Watchers are people who may act: this login is deactivated."})
     if not user.is_provider_staff and (contact is None or contact.organisation_id != ticket.organisation_id):
         raise ValidationError({"user_id": "Watchers are contacts of the ticket's organisation or staff."})
-    if _is_customer(actor) and user.is_provider_staff:
+    if is_customer(actor) and user.is_provider_staff:
         raise ValidationError({"user_id": "Customers add their own colleagues as watchers."})
     if watch:
         ticket.watchers.add(user)

@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 from django_tasks import task
 
+from guichet.audit.models import Door
 from guichet.customers.models import User
 from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import may_act
@@ -241,7 +242,7 @@ def send_ticket_mail(
     return sent
 
 
-def on_opened(sender, ticket: Ticket, door: str, **kwargs) -> None:
+def on_opened(sender, ticket: Ticket, door: Door, **kwargs) -> None:
     if door != "import":  # history brought from another helpdesk is not news to the customer
         enqueue_with_commit(send_ticket_mail, ticket.pk, "received")
 

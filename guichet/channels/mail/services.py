@@ -27,11 +27,14 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from guichet.audit.models import Door
 from guichet.customers.models import Contact, User
+from guichet.customers.permissions import is_provider_staff
 from guichet.customers.selectors import people_with_address
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
@@ -163,7 +166,7 @@ def _file(
         return _done(record, Outcome.HELD, f"{len(senders)} people have this address: an agent decides")
     user = senders[0] if senders else None
     ticket = _thread_ticket(mail)
-    if user is not None and user.kind != User.Kind.CUSTOMER:
+    if user is not None and is_provider_staff(user):
         signed = _signed_ticket(mail, user, envelope)
         ticket = ticket or signed
         proven = mail.auth.vouches_for(mail.sender_domain) or (signed is not None and signed == ticket)
@@ -188,7 +191,7 @@ def _file(
             return _done(record, Outcome.REFUSED, "unknown sender: refused with a reply")
         return _done(record, Outcome.TRIAGE, "unknown sender")
     contact = getattr(user, "contact", None)
-    if user.kind != User.Kind.CUSTOMER or contact is None:
+    if is_provider_staff(user) or contact is None:
         return _done(record, Outcome.HELD, "staff cannot open a ticket by mail: say for which organisation")
     limit = mailbox.new_tickets_per_hour if mailbox else DEFAULT_NEW_TICKETS_PER_HOUR
     recent = InboundMail.objects.filter(
@@ -251,7 +254,7 @@ def _thread_ticket(mail: parsing.ParsedMail) -> Ticket | None:
 def _may_write_to(user: User | None, ticket: Ticket) -> bool:
     if user is None:
         return False
-    if user.kind != User.Kind.CUSTOMER:
+    if is_provider_staff(user):
         return True
     contact = getattr(user, "contact", None)
     return contact is not None and contact.organisation_id == ticket.organisation_id
@@ -296,7 +299,7 @@ def _reply(
     try:
         message = tickets.ticket_reply(
             actor=user,
-            door="email",
+            door=Door.EMAIL,
             ticket=ticket,
             body=_with(_body(mail), note),
             channel=Channel.EMAIL,
@@ -304,7 +307,7 @@ def _reply(
             external_id=mail.message_id,
         )
     except ValidationError:
-        if ticket.status != Status.CLOSED or user.kind != User.Kind.CUSTOMER:
+        if ticket.status != Status.CLOSED or is_provider_staff(user):
             raise
         # A closed ticket takes no more replies: the customer's mail opens a new one that points to it.
         contact = user.contact
@@ -330,7 +333,7 @@ def _open(
     try:
         ticket = tickets.ticket_create(
             actor=user,
-            door="email",
+            door=Door.EMAIL,
             organisation=contact.organisation,
             requester=user,
             subject=(mail.subject or body.splitlines()[0])[:200] or "(no subject)",
@@ -354,8 +357,6 @@ def _open(
 def send_refusal(address: str, subject: str, mailbox_address: str, in_reply_to: str = "") -> None:
     """The polite answer to an unknown sender (never to an automatic mail: those are filtered first); once
     per refused mail (``in_reply_to``, its Message-ID), however often the task runs."""
-    from django.core.mail import EmailMessage
-
     reply = EmailMessage(
         subject=parsing.safe_header_value(f"Re: {subject}"[:200]),
         body=(
