@@ -7,6 +7,7 @@ from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
+from guichet.console import working as console_working
 from guichet.customers.views import PasswordResetView, SignInView, home
 from guichet.ops import views as ops
 from guichet.portal import account as portal_account
@@ -76,6 +77,14 @@ urlpatterns = [
     path("extranet/claims/new", portal.claim_new, name="portal-claim-new"),
     path("console/", console_tickets.queue_view, name="console-queue"),
     path("console/views", console_tickets.save_view, name="console-save-view"),
+    path("console/rows", console_working.live_rows, name="console-live-rows"),
+    path("console/bulk", console_working.bulk_action, name="console-bulk"),
+    path("console/tickets/<str:ref>/macro", console_working.macro, name="console-macro"),
+    path("console/tickets/<str:ref>/canned/<int:pk>", console_working.canned_fill, name="console-canned"),
+    path("console/tickets/<str:ref>/presence", console_working.presence, name="console-presence"),
+    path(
+        "console/tickets/<str:ref>/merge-targets", console_working.merge_targets, name="console-merge-targets"
+    ),
     path("console/tickets/<str:ref>/", console_tickets.ticket_view, name="console-ticket"),
     path("console/tickets/<str:ref>/reply", console_tickets.reply, name="console-reply"),
     path("console/tickets/<str:ref>/change", console_tickets.change, name="console-change"),

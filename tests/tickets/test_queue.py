@@ -79,6 +79,22 @@ def test_every_page_of_every_scope_is_the_page_of_the_whole_queue(world, crowd):
     assert checked > 500  # the crowd really spreads over the scopes
 
 
+def test_walking_the_queue_page_after_page_lists_every_ticket_once_in_order(world, crowd):
+    for user in [world.agent, world.supervisor, world.customer, crowd]:
+        for filters in FILTERS:
+            everything = list(queue(user, **filters).values_list("id", flat=True))
+            walked: list[int] = []
+            after = None
+            while True:
+                page = queue_page(user, limit=7, after=after, **filters)
+                if not page:
+                    break
+                walked += page
+                last = Ticket.objects.get(pk=page[-1])
+                after = (last.next_due_at, last.pk)
+            assert walked == everything, (user.username, filters)
+
+
 def test_an_agent_page_costs_one_query_per_scope(world, crowd, django_assert_num_queries):
     world.agent.refresh_from_db()
     # "assigned to me", then "my teams' tickets" (the teams are a subquery of it)
