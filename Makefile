@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test lint pytest install bench clean messages production audit test-ahead
+.PHONY: run test lint pytest install install-test-tools bench clean messages production audit test-ahead
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make install-test-tools: what the tests run in the browser (axe-core, from package-lock.json; needs npm)
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+install-test-tools: $(AXE)
 
 ## make run: install, migrate, load the demo data, start the web server and the worker (Ctrl-C stops both)
 run: install
@@ -27,7 +35,7 @@ production: install
 	$(BIN)/guichet-production --plain-http --mail-port 2525
 
 ## make test: install, lint, run every test
-test: install lint pytest
+test: install install-test-tools lint pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,7 +49,7 @@ pytest: install
 ## make test-ahead: every test again with the clock two years ahead, so that a test which reads the real
 ## calendar (a date written as if it were still to come) fails today, not on the day it goes off. The fault
 ## tests are left out: their worker processes keep the real time.
-test-ahead: install
+test-ahead: install install-test-tools
 	GUICHET_TEST_DAYS_AHEAD=730 $(BIN)/pytest --deselect tests/faults
 
 ## make audit: known vulnerabilities of the installed packages (pip-audit; needs PyPI's vulnerability data).
