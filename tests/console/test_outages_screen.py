@@ -153,3 +153,13 @@ def test_the_board_reads_in_a_bounded_number_of_queries(world, django_assert_max
     with django_assert_max_num_queries(12):
         page = sue.get("/console/outages/").content.decode()
     assert page.count("/console/outages/") >= 12
+
+
+def test_the_board_reads_in_french_for_a_french_reader(world, line):
+    world.noc_agent.language = "fr"
+    world.noc_agent.save(update_fields=["language"])
+    declare_outage(world, line, NOW - timedelta(hours=1), None)
+    text = browser(world.noc_agent).get("/console/outages/").content.decode()
+    assert (
+        "Pannes" in text and "En cours" in text and "toujours en cours" in text and "Services touchés" in text
+    )
