@@ -14,7 +14,7 @@ from guichet.errors import NotFound
 from .models import Outage
 
 RECENT = timedelta(days=30)
-LIMIT = 100
+LIMIT = 50  # rows per list: a page stays one screen and fast (bench/pages.py)
 
 
 def outages_visible_to(user: User) -> QuerySet[Outage]:

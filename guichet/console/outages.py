@@ -21,6 +21,7 @@ from guichet.customers.permissions import may_declare_outages
 from guichet.errors import ValidationError
 
 from .fields import labelled, local_input, local_instant, optional_instant, say_errors
+from .templatetags.console_labels import CAUSES as CAUSE_LABELS
 
 LABELS = {
     "subscription_ids": gettext_lazy("Services affected"),
@@ -30,11 +31,7 @@ LABELS = {
     "started_at": gettext_lazy("Start"),
     "ended_at": gettext_lazy("End"),
 }
-CAUSES = [
-    (Cause.INCIDENT, gettext_lazy("Incident")),
-    (Cause.MAINTENANCE, gettext_lazy("Planned maintenance")),
-    (Cause.FORCE_MAJEURE, gettext_lazy("Force majeure")),
-]
+CAUSES = list(CAUSE_LABELS.items())  # the declare form's choices, in their order
 
 
 def _subscriptions(request) -> list[Subscription]:
