@@ -226,14 +226,26 @@ def downtime_windows(
     down: list[Interval] = []
     holes: list[Interval] = []
     for outage in rows:
-        window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
-        (holes if excluded(outage) else down).append(window)
+        (holes if excluded(outage) else down).append(window(outage, now))
     return down, holes
 
 
-def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Measured:
+def window(outage: Outage, now: datetime) -> Interval:
+    """The span an outage covers: until its end, or until ``now`` while it lasts."""
+    return (outage.started_at, outage.ended_at or max(now, outage.started_at))
+
+
+def monthly(
+    subscription: Subscription,
+    year: int,
+    month: int,
+    now: datetime | None = None,
+    *,
+    windows: tuple[list[Interval], list[Interval]] | None = None,
+) -> Measured:
     """The subscription's availability over a calendar month of the provider's time zone, on the days it was
-    subscribed; an outage still going counts until now."""
+    subscribed; an outage still going counts until now. ``windows``: the month's ``(down, excluded)`` already
+    read for several subscriptions at once (``selectors.month_of_organisation``), else read here."""
     tz = provider.zone()
     now = now or timezone.now()
     first = subscription.start_date
@@ -245,7 +257,9 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
         until = datetime(last.year, last.month, last.day, tzinfo=tz)
     month_start = datetime(year, month, 1, tzinfo=tz)
     next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    down, holes = downtime_windows(subscription, month_start, next_month, now)
+    down, holes = (
+        windows if windows is not None else downtime_windows(subscription, month_start, next_month, now)
+    )
     result = monthly_availability(
         year=year,
         month=month,

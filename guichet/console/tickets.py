@@ -19,6 +19,7 @@ from guichet.tickets import services
 from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
 from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
 
+from .context import ticket_context
 from .models import CannedReply, SavedView
 
 DOOR = Door.WEB
@@ -91,13 +92,15 @@ def save_view(request):
 @staff_only
 def ticket_view(request, ref: str):
     t = ticket_get(request.user, ref)
+    now = timezone.now()
     return render(
         request,
         "console/ticket.html",
         {
             "t": t,
             "messages_": conversation(t, request.user).prefetch_related("attachments"),
-            "clocks": sla_explained(t, timezone.now()),
+            "clocks": sla_explained(t, now),
+            "context": ticket_context(request.user, t, now),
             "merged_into": merge_target(request.user, t),
             "statuses": Status.choices,
             "priorities": Priority.choices,
