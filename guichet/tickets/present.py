@@ -131,7 +131,9 @@ def _text(
             return _late(ended_at, over, now)
         if running:
             return gettext("breached %(over)s ago") % {"over": over}
-        return gettext("breached by %(over)s — %(waiting)s") % {"over": over, "waiting": _waiting(customer)}
+        if customer:
+            return gettext("breached by %(over)s — paused, waiting for your answer") % {"over": over}
+        return gettext("breached by %(over)s — paused, waiting for the customer") % {"over": over}
     if state == ClockState.PAUSED:
         return _waiting(customer)
     return pgettext("clock badge", "%(left)s left") % {"left": duration(target - used, up=True)}
