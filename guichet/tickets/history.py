@@ -310,11 +310,15 @@ def sentences(event: AuditEvent, names: Names) -> list[str]:
     return tell(event, _actor(event), names)
 
 
-def ticket_history(ticket: Ticket, reader: User, *, limit: int = LIMIT) -> list[Line]:
-    """The ticket's last ``limit`` events, newest first, as sentences for ``reader``: staff see the internal
-    ones too. Four queries at most, whatever the number of events. The caller has checked the reader may see
-    the ticket (``selectors.ticket_get``)."""
+def ticket_history(
+    ticket: Ticket, reader: User, *, limit: int = LIMIT, newest_first: bool = True
+) -> list[Line]:
+    """The ticket's last ``limit`` events as sentences for ``reader`` (the sentences of one event in their
+    order either way): staff see the internal ones too. Four queries at most, whatever the number of events.
+    The caller has checked the reader may see the ticket (``selectors.ticket_get``)."""
     staff = is_provider_staff(reader)
     events = list(history_of(ticket, include_internal=staff).order_by("-at", "-pk")[:limit])
+    if not newest_first:
+        events.reverse()
     names = _names(events)
     return [Line(e.at, text, e.internal) for e in events for text in sentences(e, names)]
