@@ -192,7 +192,8 @@ def test_a_clock_ended_by_a_merge_says_so(world, clock):
 def test_the_clocks_come_in_their_usual_order_with_their_explanation(world, clock):
     ticket = opened(world, FRIDAY, clock=clock)
     clock.move_to(lu(2026, 11, 30, 9))
-    found = clock_badges(ticket, timezone.now())
+    with translation.override("en"):
+        found = clock_badges(ticket, timezone.now())
     assert [b.label for b in found] == ["First response", "Intervention", "Resolution"]
     explained = found[0].explanation
     assert explained.hours == "Mon-Fri 08:00-18:00" and explained.time_zone == "Europe/Luxembourg"
@@ -218,7 +219,7 @@ def test_the_queue_shows_each_tickets_next_due_clock_in_one_query(world, clock, 
     )
     services.ticket_reply(actor=world.agent, door="api", ticket=fresh, body="Looking")
     next_due_badges([late.pk], timezone.now())  # a worker keeps the calendar rows (plans.selectors)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1), translation.override("en"):
         found = next_due_badges([late.pk, fresh.pk, waiting.pk], timezone.now())
     assert (found[late.pk].label, found[late.pk].text) == ("First response", "breached 35 min ago")
     # First response met: the intervention (8 h) falls due next.
