@@ -173,8 +173,11 @@ def badge(
     )
 
 
+ORDER = {code: i for i, code in enumerate(Clock.values)}  # Clock.values builds its list at every call
+
+
 def _order(code: str) -> int:
-    return Clock.values.index(code) if code in Clock.values else len(Clock.values)
+    return ORDER.get(code, len(ORDER))
 
 
 def clock_badges(ticket: Ticket, now: datetime, *, customer: bool = False) -> list[Badge]:
@@ -238,7 +241,7 @@ def next_due_badges(ticket_ids: Iterable[int], now: datetime) -> dict[int, Badge
     """For a page of tickets, the badge of each one's next due clock, by ticket id: one query whatever the
     number of tickets (``read.clock_rows``). Callers check visibility first."""
     out = {}
-    for ticket_id, rows in clock_rows(list(ticket_ids)).items():
+    for ticket_id, rows in clock_rows(list(ticket_ids), counting=True).items():
         row = _next(rows)
         if row is not None:
             out[ticket_id] = _row_badge(row, now)

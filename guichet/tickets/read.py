@@ -124,10 +124,13 @@ def _render(
     }
 
 
-def clock_rows(pks: Iterable[int]) -> dict[int, list[ClockRow]]:
+def clock_rows(pks: Iterable[int], *, counting: bool = False) -> dict[int, list[ClockRow]]:
     """The clocks of the tickets ``pks`` by ticket id, in one query (their calendars from the worker's
-    cache), whatever their number. Callers check visibility first."""
-    found = list(SlaClock.objects.filter(ticket_id__in=pks).order_by().values_list(*CLOCK_COLUMNS))
+    cache), whatever their number; ``counting``: only those not stopped. Callers check visibility first."""
+    rows = SlaClock.objects.filter(ticket_id__in=pks)
+    if counting:
+        rows = rows.filter(stopped=False)
+    found = list(rows.order_by().values_list(*CLOCK_COLUMNS))
     calendars = calendars_by_id(r[2] for r in found)
     clocks: dict[int, list[ClockRow]] = {}
     for ticket_id, clock, calendar_id, *rest in found:
