@@ -100,6 +100,7 @@ def test_the_ticket_page_shows_badges_with_their_explanation_and_the_history(wor
     assert "dépassé : fait à 10:35, 35 min après l&#x27;échéance" in french
     assert "en pause — en attente du client" in french and "Première réponse" in french
     assert "sue a confié le ticket à l&#x27;équipe NOC" in french
+    assert "114 % de l'objectif utilisé" in french and "<summary>Mode de calcul</summary>" in french
 
 
 def test_the_extranet_ticket_page_speaks_to_the_customer(world, clock):
