@@ -24,6 +24,13 @@ def var(name: str) -> str:
     return re.search(rf"--{name}:\s*(#[0-9a-fA-F]{{3,6}})", CSS).group(1)
 
 
+def badge(state: str) -> tuple[str, str]:
+    """A clock badge's text colour and background (tickets/present.py's states)."""
+    rule = re.search(rf"\.badge-{state}\b[^{{]*\{{([^}}]*)\}}", CSS).group(1)
+    colour = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", rule).group(1)
+    return colour, re.search(r"background:\s*(#[0-9a-fA-F]{3,6})", rule).group(1)
+
+
 def test_text_colours_stand_out_from_their_backgrounds():
     white = "#ffffff"
     pairs = {
@@ -60,6 +67,7 @@ def test_text_colours_stand_out_from_their_backgrounds():
         "muted text on the side panels": (var("muted"), var("customer")),
         "links on the side panels": (var("accent"), var("customer")),
         "met clock": (var("success"), white),
+        **{f"clock badge {state}": badge(state) for state in ("ok", "warning", "breached", "met", "paused")},
     }
     weak = {name: round(contrast(*colours), 2) for name, colours in pairs.items() if contrast(*colours) < 4.5}
     assert weak == {}
