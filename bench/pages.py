@@ -7,7 +7,7 @@ For each database the script makes a fresh one (as bench/tickets.py does) and, i
 1. loads bench/tickets.py's data set (default 1,000,000 tickets, a tenth open, 20 organisations on the
    Office plan, 6 teams) with its loader, then, for those organisations, 50 subscriptions each with a fee,
    an outage on one in ten this month, last month's billing run (one invoice per organisation, 50 lines),
-   20 filed claims, 20 back-office requests, a chat;
+   20 filed claims, 20 back-office requests, a chat, 20 pages of a rota, 20 mails in triage;
 2. times each page ``--reps`` times (after one warm-up request) through Django's whole stack (middleware,
    session, views, templates) with the test client — in process, not over HTTP — as the person who uses it:
    a contact of the first organisation for the extranet, the supervisor for the console; prints p50, p95
@@ -129,8 +129,10 @@ def load(args, result: dict):
     from guichet.billing.invoicing import billing_run
     from guichet.billing.models import Claim
     from guichet.channels import chat
+    from guichet.channels.mail.services import receive
+    from guichet.channels.models import InboundMail, OnCallRota, Page
     from guichet.contracts.models import FeeChange, Service, Subscription
-    from guichet.customers.models import BackOfficeRequest, User
+    from guichet.customers.models import BackOfficeRequest, Team, User
     from guichet.tickets.models import Ticket
 
     t0 = time.perf_counter()
@@ -222,6 +224,17 @@ def load(args, result: dict):
     contact.contact.roles = ["admin", "technical"]  # the invoice pages are for admin and billing contacts
     contact.contact.save(update_fields=["roles"])
     conversation = chat.customer_send(contact, "Hello, our trunk is down").conversation
+    contact.contact.phone = "+352 621 000 001"  # the caller of the call page
+    contact.contact.save()
+    rota = OnCallRota.objects.get_or_create(team=Team.objects.order_by("pk").first())[0]
+    for i in range(20):
+        Page.objects.create(ticket=ticket, rota=rota, reason=f"Emergency {i}", created_at=now)
+    for i in range(20):  # unknown senders: in triage for an agent
+        receive(
+            f"From: <someone{i}@unknown.example>\r\nSubject: Call me {i}\r\nMessage-ID: <bench.{i}@x>\r\n"
+            f"\r\nPlease call me back.\r\n".encode()
+        )
+    outage = Outage.objects.order_by("-started_at").first()
     invoice = org0.invoices.first()
     claim = Claim.objects.filter(organisation=org0).first()
     extranet = [
@@ -250,6 +263,13 @@ def load(args, result: dict):
         "/console/backoffice/",
         "/console/chat/",
         f"/console/chat/{conversation.pk}/",
+        "/console/calls/?number=%2B352621000001",
+        "/console/outages/",
+        f"/console/outages/{outage.pk}/",
+        "/console/oncall/",
+        "/console/mail/",
+        f"/console/mail/{InboundMail.objects.order_by('pk').first().pk}/",
+        "/console/dead-letters/",
     ]
     say(f"loaded the contracts, invoices, claims and requests in {time.perf_counter() - t0:.0f} s in all")
     from guichet.tickets.stats import recompute

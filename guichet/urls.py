@@ -5,6 +5,10 @@ from django.urls import path
 from guichet.api.main import api, openapi_json
 from guichet.channels import chat_views as chat
 from guichet.channels.views import whatsapp_webhook
+from guichet.console import calls as console_calls
+from guichet.console import mail as console_mail
+from guichet.console import oncall as console_oncall
+from guichet.console import outages as console_outages
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.console import working as console_working
@@ -95,6 +99,32 @@ urlpatterns = [
     path("console/claims/", console.claims, name="console-claims"),
     path("console/claims/<int:pk>/", console.claim, name="console-claim"),
     path("console/claims/<int:pk>/decide", console.decide, name="console-claim-decide"),
+    path("console/calls/", console_calls.calls, name="console-calls"),
+    path("console/calls/log", console_calls.log, name="console-call-log"),
+    path("console/outages/", console_outages.outages, name="console-outages"),
+    path("console/outages/declare", console_outages.declare, name="console-outage-declare"),
+    path("console/outages/<int:pk>/", console_outages.outage, name="console-outage"),
+    path("console/outages/<int:pk>/update", console_outages.update, name="console-outage-update"),
+    path("console/outages/<int:pk>/end", console_outages.end, name="console-outage-end"),
+    path("console/outages/<int:pk>/announce", console_outages.announce, name="console-outage-announce"),
+    path("console/oncall/", console_oncall.board, name="console-oncall"),
+    path(
+        "console/oncall/pages/<int:pk>/acknowledge",
+        console_oncall.acknowledge,
+        name="console-page-acknowledge",
+    ),
+    path(
+        "console/oncall/pages/<int:pk>/false-alarm",
+        console_oncall.false_alarm,
+        name="console-page-false-alarm",
+    ),
+    path("console/mail/", console_mail.inbox, name="console-mail"),
+    path("console/mail/<int:pk>/", console_mail.one, name="console-mail-one"),
+    path("console/mail/<int:pk>/ticket", console_mail.to_ticket, name="console-mail-ticket"),
+    path("console/mail/<int:pk>/reply", console_mail.to_reply, name="console-mail-reply"),
+    path("console/mail/<int:pk>/drop", console_mail.drop, name="console-mail-drop"),
+    path("console/dead-letters/", console_mail.letters, name="console-dead-letters"),
+    path("console/dead-letters/<int:pk>/replay", console_mail.replay, name="console-dead-letter-replay"),
     path("extranet/chat/", chat.panel, name="chat-panel"),
     path("extranet/chat/<int:pk>/", chat.customer_conversation, name="chat-conversation"),
     path("extranet/chat/<int:pk>/transcript", chat.customer_transcript, name="chat-transcript"),

@@ -12,6 +12,8 @@ from django.test import Client
 from guichet.billing import invoicing
 from guichet.billing.claims import claim_file
 from guichet.channels import chat
+from guichet.channels.mail.services import receive
+from guichet.channels.models import OnCallRota, Page
 from tests.contracts.factories import SubscriptionFactory
 from tests.helpers import declare_outage, open_incident
 
@@ -53,7 +55,9 @@ def pages(world):
     with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=LU), tick=False):
         line = SubscriptionFactory(organisation=world.org, identifier="LU-1")
         ticket = open_incident(world)
-        declare_outage(world, line, datetime(2026, 11, 3, 9, tzinfo=LU), datetime(2026, 11, 3, 10, tzinfo=LU))
+        outage = declare_outage(
+            world, line, datetime(2026, 11, 3, 9, tzinfo=LU), datetime(2026, 11, 3, 10, tzinfo=LU)
+        )
     with time_machine.travel(datetime(2026, 12, 2, 10, tzinfo=LU), tick=False):
         invoicing.billing_run(2026, 11)
         claim = claim_file(
@@ -68,6 +72,11 @@ def pages(world):
             description="x",
         )
     conversation = chat.customer_send(world.customer, "Hello").conversation
+    rota = OnCallRota.objects.create(team=world.noc)
+    Page.objects.create(ticket=ticket, rota=rota, reason="Urgent", created_at=ticket.opened_at)
+    held = receive(
+        b"From: <stranger@unknown.example>\r\nSubject: Hello\r\nMessage-ID: <a11y@x>\r\n\r\nHi\r\n"
+    )
     invoice = world.org.invoices.get()
     customer = [
         "/extranet/",
@@ -94,6 +103,13 @@ def pages(world):
         "/console/backoffice/",
         "/console/chat/",
         f"/console/chat/{conversation.pk}/",
+        "/console/calls/?number=%2B352621000001",
+        "/console/outages/",
+        f"/console/outages/{outage.pk}/",
+        "/console/oncall/",
+        "/console/mail/",
+        f"/console/mail/{held.pk}/",
+        "/console/dead-letters/",
     ]
     return customer, staff
 

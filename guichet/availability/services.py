@@ -20,7 +20,7 @@ from guichet.audit.services import record
 from guichet.contracts.models import Subscription
 from guichet.contracts.selectors import fee_on_day
 from guichet.customers.models import User
-from guichet.customers.permissions import is_customer
+from guichet.customers.permissions import is_customer, may_declare_outages
 from guichet.customers.selectors import may_act
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
@@ -34,9 +34,17 @@ from .models import Cause, Outage, QualityMeasurement, Source
 
 
 def _staff(actor: User, act: str) -> None:
-    """Refuse customers ``act`` ("declare outages"): the refusal names the act refused."""
+    """Refuse customers ``act`` ("record measurements"): the refusal names the act refused."""
     if is_customer(actor):
         raise PermissionDenied(f"Only the provider's staff {act}.")
+
+
+def _noc(actor: User, act: str) -> None:
+    """Refuse ``act`` ("declare outages") to all but the NOC, supervisors and admins
+    (``permissions.may_declare_outages``): the refusal names the act refused."""
+    _staff(actor, act)
+    if not may_declare_outages(actor):
+        raise PermissionDenied(f"Only the network operations team, supervisors and admins {act}.")
 
 
 def _audit(actor: User | None, door: Door, action: str, outage: Outage, **changes: Any) -> None:
@@ -87,7 +95,7 @@ def outage_declare(
     ticket=None,
 ) -> Outage:
     """Declare an outage of one or more subscriptions (or plan a maintenance window, then announce it)."""
-    _staff(actor, "declare outages")
+    _noc(actor, "declare outages")
     subscriptions = list(subscriptions)
     errors = _check_period(started_at, ended_at)
     if cause not in Cause.values:
@@ -126,7 +134,7 @@ def outage_declare(
 
 @transaction.atomic
 def outage_end(*, actor: User, door: Door, outage: Outage, ended_at: datetime) -> Outage:
-    _staff(actor, "end outages")
+    _noc(actor, "end outages")
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     errors = _check_period(outage.started_at, ended_at)
     if errors:
@@ -138,10 +146,51 @@ def outage_end(*, actor: User, door: Door, outage: Outage, ended_at: datetime) -
 
 
 @transaction.atomic
+def outage_update(
+    *,
+    actor: User,
+    door: Door,
+    outage: Outage,
+    title: str,
+    description: str,
+    subscriptions: Iterable[Subscription],
+) -> Outage:
+    """Say more of an outage as it is understood: its title, its description and the subscriptions it
+    affects (a line found down later, one wrongly named). Its period changes through ``outage_end``; an
+    announced maintenance keeps its lines (the customers were told which)."""
+    _noc(actor, "change outages")
+    outage = Outage.objects.select_for_update().get(pk=outage.pk)
+    subscriptions = list(subscriptions)
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the outage a title."
+    if not subscriptions:
+        errors["subscription_ids"] = "Name the subscriptions that were down."
+    before = set(outage.subscriptions.values_list("pk", flat=True))
+    after = {s.pk for s in subscriptions}
+    if outage.announced_at is not None and after != before:
+        errors["subscription_ids"] = "This maintenance was announced: its services stay those announced."
+    if errors:
+        raise ValidationError(errors)
+    changes: dict[str, Any] = {}
+    if outage.title != title.strip():
+        changes["title_before"] = outage.title
+    if outage.description != description:
+        changes["description"] = description
+    outage.title, outage.description = title.strip(), description
+    outage.save(update_fields=["title", "description"])
+    if after != before:
+        outage.subscriptions.set(subscriptions)
+        changes["added"], changes["removed"] = sorted(after - before), sorted(before - after)
+    _audit(actor, door, "outage.updated", outage, **changes)
+    return outage
+
+
+@transaction.atomic
 def maintenance_announce(*, actor: User, door: Door, outage: Outage) -> Outage:
     """Tell the affected organisations' admin and technical contacts of a planned maintenance. Announced at
     least ``GUICHET_MAINTENANCE_NOTICE_HOURS`` before it starts, its window is not downtime."""
-    _staff(actor, "announce maintenance")
+    _noc(actor, "announce maintenance")
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     if outage.cause != Cause.MAINTENANCE:
         raise ValidationError({"cause": "Only planned maintenance is announced."})
@@ -177,14 +226,26 @@ def downtime_windows(
     down: list[Interval] = []
     holes: list[Interval] = []
     for outage in rows:
-        window = (outage.started_at, outage.ended_at or max(now, outage.started_at))
-        (holes if excluded(outage) else down).append(window)
+        (holes if excluded(outage) else down).append(window(outage, now))
     return down, holes
 
 
-def monthly(subscription: Subscription, year: int, month: int, now: datetime | None = None) -> Measured:
+def window(outage: Outage, now: datetime) -> Interval:
+    """The span an outage covers: until its end, or until ``now`` while it lasts."""
+    return (outage.started_at, outage.ended_at or max(now, outage.started_at))
+
+
+def monthly(
+    subscription: Subscription,
+    year: int,
+    month: int,
+    now: datetime | None = None,
+    *,
+    windows: tuple[list[Interval], list[Interval]] | None = None,
+) -> Measured:
     """The subscription's availability over a calendar month of the provider's time zone, on the days it was
-    subscribed; an outage still going counts until now."""
+    subscribed; an outage still going counts until now. ``windows``: the month's ``(down, excluded)`` already
+    read for several subscriptions at once (``selectors.month_of_organisation``), else read here."""
     tz = provider.zone()
     now = now or timezone.now()
     first = subscription.start_date
@@ -196,7 +257,9 @@ def monthly(subscription: Subscription, year: int, month: int, now: datetime | N
         until = datetime(last.year, last.month, last.day, tzinfo=tz)
     month_start = datetime(year, month, 1, tzinfo=tz)
     next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    down, holes = downtime_windows(subscription, month_start, next_month, now)
+    down, holes = (
+        windows if windows is not None else downtime_windows(subscription, month_start, next_month, now)
+    )
     result = monthly_availability(
         year=year,
         month=month,

@@ -75,6 +75,10 @@ class InboundMail(models.Model):
     handled_at = models.DateTimeField(
         null=True, blank=True, help_text="Held or triaged mail: when an agent dealt with it."
     )
+    handled_by = models.ForeignKey(
+        "customers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dropped_reason = models.TextField(blank=True, help_text="Held or triaged mail dropped: why.")
 
     class Meta:
         ordering = ["-received_at", "-pk"]

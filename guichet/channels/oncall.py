@@ -11,6 +11,7 @@ marked as false alarms and counted per organisation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -128,6 +129,51 @@ def sweep(now: datetime | None = None) -> int:
             return done
 
 
+@dataclass
+class RotaNow:
+    """A rota as the console shows it: who is on call now (in paging order) and the next shifts."""
+
+    rota: OnCallRota
+    now: list[OnCallShift] = field(default_factory=list)
+    next: list[OnCallShift] = field(default_factory=list)
+
+
+def rota_board(now: datetime, upcoming: int = 3) -> list[RotaNow]:
+    """Each rota with who is on call now (in the order ``chain`` pages them) and the next ``upcoming``
+    shifts to start: one query for the rotas, one for the shifts."""
+    rotas = list(OnCallRota.objects.select_related("team").order_by("team__name", "pk"))
+    shifts = (
+        OnCallShift.objects.filter(rota__in=rotas, ends_at__gt=now, user__is_active=True)
+        .select_related("user")
+        .order_by("starts_at", "position", "pk")
+    )
+    board = {rota.pk: RotaNow(rota) for rota in rotas}
+    for shift in shifts:
+        row = board[shift.rota_id]
+        if shift.starts_at <= now:
+            row.now.append(shift)
+        elif len(row.next) < upcoming:
+            row.next.append(shift)
+    for row in board.values():  # as ``chain``: by position, one shift per person
+        ordered = sorted(row.now, key=lambda s: (s.position, s.starts_at, s.pk))
+        row.now = list({s.user_id: s for s in reversed(ordered)}.values())[::-1]
+    return list(board.values())
+
+
+def pages_board(since: datetime, limit: int = 50) -> dict[str, list[Page]]:
+    """Pages for the console: open (nobody took them), acknowledged and false alarms since ``since``."""
+    rows = Page.objects.select_related(
+        "ticket", "ticket__organisation", "rota__team", "paged", "acknowledged_by"
+    ).order_by("-created_at", "-pk")
+    return {
+        "open": list(rows.filter(acknowledged_at__isnull=True, false_alarm=False)[:limit]),
+        "acknowledged": list(
+            rows.filter(acknowledged_at__isnull=False, false_alarm=False, created_at__gte=since)[:limit]
+        ),
+        "false_alarms": list(rows.filter(false_alarm=True, created_at__gte=since)[:limit]),
+    }
+
+
 def may_acknowledge(user: User, page: Page) -> bool:
     """Who may take an emergency: the rota's team (its members and its supervisor), whoever is on the rota's
     shifts or was paged for it (a backup from another team), and admins. Not the rest of the staff: billing
@@ -158,7 +204,7 @@ def _judge(user: User, page: Page, act: str = "acknowledge its pages") -> None:
 
 
 @transaction.atomic
-def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
+def acknowledge(*, page: Page, user: User, now: datetime | None = None, door: Door = Door.API) -> Page:
     """The paged engineer takes the emergency: nobody else is paged."""
     _judge(user, page)
     page = Page.objects.select_for_update().get(pk=page.pk)
@@ -168,12 +214,12 @@ def acknowledge(*, page: Page, user: User, now: datetime | None = None) -> Page:
     page.acknowledged_by = user
     page.next_page_at = None
     page.save(update_fields=["acknowledged_at", "acknowledged_by", "next_page_at"])
-    _audit(page, user, Door.API, "ticket.emergency_acknowledged")
+    _audit(page, user, door, "ticket.emergency_acknowledged")
     return page
 
 
 @transaction.atomic
-def mark_false_alarm(*, page: Page, user: User) -> Page:
+def mark_false_alarm(*, page: Page, user: User, door: Door = Door.API) -> Page:
     """Not an emergency: paging stops, and the organisation's false alarms count one more. Only for who may
     acknowledge the page (``_judge``)."""
     _judge(user, page, "call its pages false alarms")
@@ -181,7 +227,7 @@ def mark_false_alarm(*, page: Page, user: User) -> Page:
     page.false_alarm = True
     page.next_page_at = None
     page.save(update_fields=["false_alarm", "next_page_at"])
-    _audit(page, user, Door.API, "ticket.emergency_false_alarm")
+    _audit(page, user, door, "ticket.emergency_false_alarm")
     return page
 
 

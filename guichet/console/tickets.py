@@ -16,9 +16,12 @@ from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guichet.tickets import services
+from guichet.tickets.history import ticket_history
 from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
-from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
+from guichet.tickets.present import clock_badges, next_due_badges
+from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, ticket_get
 
+from .context import ticket_context
 from .models import CannedReply, SavedView
 
 DOOR = Door.WEB
@@ -51,6 +54,9 @@ def queue_view(request):
     rows = Ticket.objects.filter(pk__in=ids).select_related("organisation", "team", "assignee", "requester")
     by_id = {t.pk: t for t in rows}
     now = timezone.now()
+    badges = next_due_badges(ids, now)
+    for t in rows:
+        t.due_badge = badges.get(t.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "console/queue.html",
@@ -91,13 +97,16 @@ def save_view(request):
 @staff_only
 def ticket_view(request, ref: str):
     t = ticket_get(request.user, ref)
+    now = timezone.now()
     return render(
         request,
         "console/ticket.html",
         {
             "t": t,
             "messages_": conversation(t, request.user).prefetch_related("attachments"),
-            "clocks": sla_explained(t, timezone.now()),
+            "clocks": clock_badges(t, now),
+            "context": ticket_context(request.user, t, now),
+            "history": ticket_history(t, request.user),
             "merged_into": merge_target(request.user, t),
             "statuses": Status.choices,
             "priorities": Priority.choices,

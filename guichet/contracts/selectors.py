@@ -12,7 +12,7 @@ from guichet.customers.permissions import is_customer
 from guichet.customers.selectors import acting_contact, may_act
 from guichet.errors import NotFound
 
-from .models import FeeChange, Milestone, Subscription
+from .models import FeeChange, Milestone, Subscription, SubscriptionStatus
 
 
 def subscriptions_visible_to(user: User) -> QuerySet[Subscription]:
@@ -36,6 +36,16 @@ def subscription_get(user: User, pk: int, *, details: bool = False) -> Subscript
     if subscription is None:
         raise NotFound(f"subscription {pk} not found")
     return subscription
+
+
+def organisation_subscriptions(user: User, organisation_id: int) -> QuerySet[Subscription]:
+    """One organisation's subscriptions, as ``user`` may see them (its service and plan joined)."""
+    return subscriptions_visible_to(user).filter(organisation_id=organisation_id)
+
+
+def live_count(subscriptions: QuerySet[Subscription]) -> int:
+    """How many of ``subscriptions`` are not terminated."""
+    return subscriptions.exclude(status=SubscriptionStatus.TERMINATED).count()
 
 
 def fee_periods(

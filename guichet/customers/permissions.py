@@ -9,7 +9,7 @@ what their kind allows, so every door gives the same answer. docs/architecture.m
 
 from __future__ import annotations
 
-from .models import ContactRole, User
+from .models import ContactRole, Team, User
 
 Kind = User.Kind
 
@@ -77,3 +77,24 @@ def may_see_dashboard(user: User) -> bool:
     """The supervisors' dashboard (/console/dashboard/): the view refuses the others, and the navigation does
     not offer them the link."""
     return bool(user.is_authenticated and user.kind in ORGANISATION_MANAGERS)
+
+
+# Who handles the mail the channels held or put in triage, and replays dead letters: the support desk.
+MAIL_HANDLERS = (Kind.AGENT, Kind.SUPERVISOR, Kind.ADMIN)
+
+
+def may_declare_outages(user: User) -> bool:
+    """Declare, change, end an outage and announce a maintenance: the network operations team (agents of a
+    NOC team), supervisors and admins. An outage is downtime the customers are credited for, and an
+    announcement mails every affected contact: not for the support desk or billing staff."""
+    if not user.is_authenticated:
+        return False
+    if user.kind in OVERSEERS:
+        return True
+    return user.kind == Kind.AGENT and user.teams.filter(kind=Team.Kind.NOC).exists()
+
+
+def may_handle_mail(user: User) -> bool:
+    """Turn held or triaged mail into a ticket or a reply, drop it, replay a dead letter: the support desk
+    (agents), supervisors and admins. Billing staff and account managers do not answer mail for them."""
+    return bool(user.is_authenticated and user.kind in MAIL_HANDLERS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Case, IntegerField, Value, When
+
 from .models import Contact, User, phone_digits
 from .permissions import MONEY_ROLES, is_admin, is_customer, is_provider_staff
 
@@ -78,3 +80,22 @@ def contacts_for_number(number: str) -> list[Contact]:
         .filter(phone_digits=digits, is_active=True, user__is_active=True, organisation__is_active=True)
         .order_by("pk")[:10]
     )
+
+
+def organisation_contacts(
+    organisation_id: int, *, first_user_id: int | None = None, limit: int = 12
+) -> tuple[list[Contact], int]:
+    """An organisation's active contacts with their logins, ``first_user_id``'s first (a ticket's requester),
+    then by name: at most ``limit`` of them, and how many there are (a second query only when there are
+    more than ``limit``)."""
+    qs = Contact.objects.filter(organisation_id=organisation_id, is_active=True, user__is_active=True)
+    rows: list[Contact] = list(
+        qs.select_related("user")
+        .annotate(
+            requester_first=Case(
+                When(user_id=first_user_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("requester_first", "user__last_name", "user__first_name", "pk")[:limit]
+    )
+    return rows, (len(rows) if len(rows) < limit else qs.count())

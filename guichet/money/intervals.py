@@ -103,15 +103,25 @@ def total_seconds(intervals: Iterable[Interval]) -> int:
     return total // ONE_SECOND
 
 
-def format_duration(seconds: int) -> str:
+def format_duration(seconds: int, *, minutes: bool = False) -> str:
     """``seconds`` as ``"H h MM min"``, with ``" SS s"`` appended only when not a whole minute.
+
+    ``minutes``: as people read a clock, to the minute (the seconds dropped), with no zero part: ``"3 h"``,
+    ``"2 h 05 min"``, ``"45 min"`` (the same in English and French).
 
     >>> format_duration(5400), format_duration(2674800), format_duration(90)
     ('1 h 30 min', '743 h 00 min', '0 h 01 min 30 s')
+    >>> [format_duration(s, minutes=True) for s in (10800, 7530, 2700)]
+    ['3 h', '2 h 05 min', '45 min']
     """
     if seconds < 0:
         raise ValueError(f"seconds must not be negative, got {seconds}")
     hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours} h {minutes:02d} min"
+    if minutes:
+        whole = rest // 60
+        if not hours:
+            return f"{whole} min"
+        return f"{hours} h {whole:02d} min" if whole else f"{hours} h"
+    minutes_, secs = divmod(rest, 60)
+    text = f"{hours} h {minutes_:02d} min"
     return f"{text} {secs:02d} s" if secs else text

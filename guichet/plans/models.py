@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.functional import Promise
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from guichet.businesstime import BusinessCalendar, parse_week
 from guichet.customers.validators import validate_time_zone
@@ -159,6 +159,19 @@ CLOCK_IN_SENTENCE: dict[str, Promise] = {
 
 def clock_in_sentence(code: str) -> str:
     return str(CLOCK_IN_SENTENCE.get(code, code))
+
+
+# A clock named on its own (a badge, a heading), in the reader's language. Plans have no labels of their own:
+# every plan names its clocks so (the "(MRT)" of the choices is the contracts' abbreviation, for the admin).
+CLOCK_LABEL: dict[str, Promise] = {
+    Clock.FIRST_RESPONSE: gettext_lazy("First response"),
+    Clock.INTERVENTION: gettext_lazy("Intervention"),
+    Clock.RESOLUTION: gettext_lazy("Resolution"),
+}
+
+
+def clock_label(code: str) -> str:
+    return str(CLOCK_LABEL.get(code, gettext_lazy("Commitment")))
 
 
 class TimeUnit(models.TextChoices):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 from guichet.businesstime import BusinessCalendar
 
@@ -82,3 +84,38 @@ def plan_for_organisation(organisation) -> SlaPlan | None:
         .first()
     )
     return assignment.plan if assignment else None
+
+
+@dataclass(frozen=True)
+class CalendarNow:
+    """A calendar at an instant: open or not, until when it stays open, and when it opens next."""
+
+    calendar: Calendar
+    open: bool
+    closes_at: datetime | None  # open: when it closes (None: open for at least a week, around the clock)
+    next_open: datetime | None  # closed: the next open instant (None: it never opens again)
+
+
+def calendar_now(calendar: Calendar, now: datetime) -> CalendarNow:
+    """Whether ``calendar`` is open at ``now`` and its next change, from the engine's open periods, for
+    pages that say "open until 18:00" or "closed, opens Monday 08:00"."""
+    cal = business_calendar(calendar)
+    try:
+        periods = cal.open_periods(now, count=8)
+    except ValueError:  # no opening within the engine's horizon: closed for good
+        periods = []
+    if not periods:
+        return CalendarNow(calendar, open=False, closes_at=None, next_open=None)
+    if not cal.is_open(now):
+        return CalendarNow(calendar, open=False, closes_at=None, next_open=periods[0][0])
+    # Periods are cut at midnight: one that ends where the next begins goes on (a 24/7 calendar, a night
+    # shift), so the closing time is the end of the first gap.
+    closes: datetime | None = periods[0][1]
+    for opens, next_closes in periods[1:]:
+        if opens != closes:
+            break
+        closes = next_closes
+    else:
+        if len(periods) == 8:
+            closes = None
+    return CalendarNow(calendar, open=True, closes_at=closes, next_open=None)

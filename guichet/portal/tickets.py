@@ -11,17 +11,17 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.audit.models import Door
-from guichet.audit.selectors import history_of
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines, form_id
 from guichet.errors import Conflict, PermissionDenied, QuotaExceeded, ValidationError
 from guichet.tickets import services
+from guichet.tickets.history import ticket_history
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
+from guichet.tickets.present import clock_badges
 from guichet.tickets.selectors import (
     conversation,
     merge_target,
     similar_open_tickets,
-    sla_explained,
     ticket_get,
     tickets_visible_to,
 )
@@ -121,10 +121,10 @@ def ticket(request, ref: str):
         {
             "t": found,
             "messages_": conversation(found, request.user).prefetch_related("attachments"),
-            "clocks": sla_explained(found, timezone.now()),
+            "clocks": clock_badges(found, timezone.now(), customer=True),
             "merged_into": merge_target(request.user, found),
             "open": found.status in OPEN_STATUSES,
-            "history": history_of(found, include_internal=False).order_by("-at", "-pk")[:100],
+            "history": ticket_history(found, request.user),
             "decides_quotes": services.may_decide_quote(request.user, found),
         },
     )

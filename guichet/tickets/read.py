@@ -124,6 +124,20 @@ def _render(
     }
 
 
+def clock_rows(pks: Iterable[int], *, counting: bool = False) -> dict[int, list[ClockRow]]:
+    """The clocks of the tickets ``pks`` by ticket id, in one query (their calendars from the worker's
+    cache), whatever their number; ``counting``: only those not stopped. Callers check visibility first."""
+    rows = SlaClock.objects.filter(ticket_id__in=pks)
+    if counting:
+        rows = rows.filter(stopped=False)
+    found = list(rows.order_by().values_list(*CLOCK_COLUMNS))
+    calendars = calendars_by_id(r[2] for r in found)
+    clocks: dict[int, list[ClockRow]] = {}
+    for ticket_id, clock, calendar_id, *rest in found:
+        clocks.setdefault(ticket_id, []).append(ClockRow(clock, calendars[calendar_id], *rest))
+    return clocks
+
+
 def tickets_json(pks: Iterable[int], now: datetime | None = None) -> dict[int, dict]:
     """The tickets ``pks`` as TicketOut, by id: four queries (tickets with their organisation, people and
     team; clocks; watchers; and, if any was merged, the references it was merged into), whatever their
@@ -131,11 +145,7 @@ def tickets_json(pks: Iterable[int], now: datetime | None = None) -> dict[int, d
     now = now or timezone.now()
     pks = list(pks)
     rows = list(Ticket.objects.filter(pk__in=pks).order_by().values(*COLUMNS))
-    clock_rows = list(SlaClock.objects.filter(ticket_id__in=pks).order_by().values_list(*CLOCK_COLUMNS))
-    calendars = calendars_by_id(r[2] for r in clock_rows)
-    clocks: dict[int, list[ClockRow]] = {}
-    for ticket_id, clock, calendar_id, *rest in clock_rows:
-        clocks.setdefault(ticket_id, []).append(ClockRow(clock, calendars[calendar_id], *rest))
+    clocks = clock_rows(pks)
     watchers: dict[int, list[dict]] = {}
     through = Ticket.watchers.through.objects.filter(ticket_id__in=pks).order_by("user_id")
     for ticket_id, uid, username, first, last in through.values_list(

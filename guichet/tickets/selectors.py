@@ -310,6 +310,18 @@ def merge_target(user: User, ticket: Ticket) -> MergeTarget | None:
     return MergeTarget(reference, visible)
 
 
+def other_open_tickets(user: User, ticket: Ticket, *, limit: int = 10) -> tuple[list[Ticket], int]:
+    """The organisation's other open tickets ``user`` may see, the first due first: at most ``limit``, and
+    how many there are (a count query only when there are more)."""
+    qs = (
+        tickets_visible_to(user)
+        .filter(organisation_id=ticket.organisation_id, status__in=OPEN_STATUSES)
+        .exclude(pk=ticket.pk)
+    )
+    rows = list(qs.order_by(*QUEUE_ORDER)[:limit])
+    return rows, (len(rows) if len(rows) < limit else qs.count())
+
+
 def conversation(ticket: Ticket, user: User):
     """The ticket's messages in order, with their authors; customers see the public ones only."""
     qs = ticket.messages.select_related("author").order_by("created_at", "pk")

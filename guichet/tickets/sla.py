@@ -23,14 +23,20 @@ from .models import Category, ClockState, SlaClock, Ticket
 WARN_RATIO = 0.75
 
 
-def calendar_for(plan: SlaPlan, category: str) -> Calendar:
-    """Incidents run on fault-handling hours, billing tickets on the billing calendar when the plan has one,
-    everything else on support hours."""
+def calendar_field(plan: SlaPlan, category: str) -> str:
+    """Which of the plan's calendars a ticket's clocks run on: incidents on fault-handling hours, billing
+    tickets on the billing calendar when the plan has one, everything else on support hours."""
     if category == Category.INCIDENT:
-        return plan.fault_calendar
+        return "fault_calendar"
     if category == Category.BILLING and plan.billing_calendar_id:
-        return plan.billing_calendar  # type: ignore[return-value]
-    return plan.support_calendar
+        return "billing_calendar"
+    return "support_calendar"
+
+
+def calendar_for(plan: SlaPlan, category: str) -> Calendar:
+    """The calendar a ticket's clocks run on (``calendar_field``)."""
+    calendar: Calendar = getattr(plan, calendar_field(plan, category))
+    return calendar
 
 
 def target_seconds(

@@ -22,14 +22,15 @@ def test_an_agent_answers_and_the_first_response_clock_stops(world, signed_in):
     alice = signed_in(world.agent)  # the sign-in lands on her queue
     expect(alice.locator("#queue")).to_contain_text(ticket.reference)
     alice.get_by_role("link", name=ticket.reference).click()
-    expect(alice.locator("#clock-first_response")).to_contain_text("running")
+    expect(alice.locator("#clock-first_response")).to_contain_text("First response")
+    expect(alice.locator("#clock-first_response .badge-ok")).to_contain_text("4 h left")
     status = alice.evaluate("fetch('/static/console.js').then(r => r.status)")  # served by the app
     assert status == 200, status
     alice.keyboard.press("r")  # the shortcut to the message box
     expect(alice.get_by_label("Message")).to_be_focused()
     alice.keyboard.type("Done: the account is created.")
     alice.get_by_role("button", name="Send the reply").click()
-    expect(alice.locator("#clock-first_response")).to_contain_text("met")
+    expect(alice.locator("#clock-first_response .badge-met")).to_contain_text("before its due time")
     expect(alice.locator(".transcript")).to_contain_text("Done: the account is created.")
     screenshot(alice, "console-ticket")
     ticket.refresh_from_db()

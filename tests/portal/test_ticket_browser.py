@@ -37,11 +37,12 @@ def test_a_contact_opens_a_ticket_and_sees_its_due_time(world, signed_in):
         carla.get_by_role("button", name="Open the ticket").click()
         expect(carla.get_by_role("heading", level=1)).to_contain_text("GT-2026-000002")
         # Office plan, request: 4 support hours to answer, Monday from 10:00 -> 14:00 Luxembourg time
-        expect(carla.locator(".clock.running").first).to_contain_text("2026-11-30 14:00")
+        expect(carla.locator("#clock-first_response")).to_contain_text("2026-11-30 14:00")
+        expect(carla.locator("#clock-first_response .badge-ok")).to_contain_text("4 h left")
         screenshot(carla, "ticket-contact")
         services.ticket_reply(
             actor=world.agent, door="api", ticket=Ticket.objects.get(reference="GT-2026-000002"), body="On it"
         )
         carla.reload()
         expect(carla.locator(".transcript")).to_contain_text("On it")
-        expect(carla.locator(".clock.met").first).to_contain_text("met")
+        expect(carla.locator("#clock-first_response .badge-met")).to_contain_text("met at")

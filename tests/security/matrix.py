@@ -116,9 +116,11 @@ API = {
     "POST /subscriptions/{subscription_id}/measurements": "403 403   ok    ok    ok    ok",
     "GET /subscriptions/{subscription_id}/quality": "     ok    ok    ok    ok    ok    ok",
     "GET /outages": "                                     ok    ok    ok    ok    ok    ok",
-    "POST /outages": "                                    403   403   ok    ok    ok    ok",
-    "POST /outages/{outage_id}/end": "                    403   403   ok    ok    ok    ok",
-    "POST /outages/{outage_id}/announce": "               403   403   ok    ok    ok    ok",
+    # Outages are the NOC's (its team's agents), supervisors' and admins': Alice (support) and Bill (billing)
+    # read them, and neither declare, end nor announce one (permissions.may_declare_outages).
+    "POST /outages": "                                    403   403   403   ok    403   ok",
+    "POST /outages/{outage_id}/end": "                    403   403   403   ok    403   ok",
+    "POST /outages/{outage_id}/announce": "               403   403   403   ok    403   ok",
     # Only the monitoring system's token (ApiToken.can_post_alerts), which none of these callers holds.
     "POST /outages/alertmanager": "                       403   403   403   403   403   403",
     "GET /claims": "                                      ok    ok    ok    ok    ok    ok",
@@ -193,6 +195,25 @@ PAGES = {
     "POST console/chat/<int:pk>/reply": "                 403   403   ok    ok    ok    ok",
     "POST console/chat/<int:pk>/convert": "               403   403   ok    ok    ok    ok",
     "POST console/chat/<int:pk>/end": "                   403   403   ok    ok    ok    ok",
+    "GET console/calls/": "                               403   403   ok    ok    ok    ok",
+    "POST console/calls/log": "                           403   403   ok    ok    ok    ok",
+    "GET console/outages/": "                             403   403   ok    ok    ok    ok",
+    "POST console/outages/declare": "                     403   403   403   ok    403   ok",
+    "GET console/outages/<int:pk>/": "                    403   403   ok    ok    ok    ok",
+    "POST console/outages/<int:pk>/update": "             403   403   403   ok    403   ok",
+    "POST console/outages/<int:pk>/end": "                403   403   403   ok    403   ok",
+    "POST console/outages/<int:pk>/announce": "           403   403   403   ok    403   ok",
+    "GET console/oncall/": "                              403   403   ok    ok    ok    ok",
+    "POST console/oncall/pages/<int:pk>/acknowledge": "   403   403   403   ok    403   ok",
+    "POST console/oncall/pages/<int:pk>/false-alarm": "   403   403   403   ok    403   ok",
+    # Held mail is the support desk's: Bill (billing) neither reads nor handles it.
+    "GET console/mail/": "                                403   403   ok    ok    403   ok",
+    "GET console/mail/<int:pk>/": "                       403   403   ok    ok    403   ok",
+    "POST console/mail/<int:pk>/ticket": "                403   403   ok    ok    403   ok",
+    "POST console/mail/<int:pk>/reply": "                 403   403   ok    ok    403   ok",
+    "POST console/mail/<int:pk>/drop": "                  403   403   ok    ok    403   ok",
+    "GET console/dead-letters/": "                        403   403   ok    ok    403   ok",
+    "POST console/dead-letters/<int:pk>/replay": "        403   403   ok    ok    403   ok",
 }
 
 # URL patterns that are not pages of the matrix (each with its reason). Any other pattern must be in PAGES.
@@ -326,6 +347,29 @@ def routes() -> list[Route]:
 # ------------------------------------------------------------------------------------ the objects
 
 
+def _held_mail(n: int, sender, mark: str):
+    """A mail of ``sender`` held for an agent (its From failed DMARC), as the receiver stores one."""
+    from django.core.files.base import ContentFile
+
+    from guichet.channels.models import InboundMail
+
+    raw = (
+        f"From: <{sender.email}>\r\nTo: support@guichet.example\r\nSubject: Held {mark}\r\n"
+        f"Message-ID: <held.{n}@example.com>\r\n\r\nHeld mail {mark}\r\n"
+    ).encode()
+    row = InboundMail(
+        message_id=f"held.{n}@example.com",
+        received_at=NOW,
+        sender=sender.email,
+        subject=f"Held {mark}",
+        outcome=InboundMail.Outcome.HELD,
+        reason=f"DMARC failed {mark}",
+    )
+    row.raw.save(f"held{n}.eml", ContentFile(raw), save=False)
+    row.save()
+    return row
+
+
 def build(world) -> SimpleNamespace:
     """One of each object the routes take an id for, in Acme (the victim: Carla and Colin's organisation)
     and in Globex (the other one, every text marked GLOBEX). Each ticket is a request, routed to the
@@ -333,6 +377,7 @@ def build(world) -> SimpleNamespace:
     from guichet.availability.models import Outage
     from guichet.billing.models import Claim, Credit, Invoice, InvoiceLine
     from guichet.channels import chat
+    from guichet.channels.mail.services import dead_letter
     from guichet.channels.models import OnCallRota, Page
     from guichet.customers.models import BackOfficeRequest
     from guichet.customers.services import backoffice_open
@@ -463,6 +508,8 @@ def build(world) -> SimpleNamespace:
                 requested_by=requester,
                 door="web",
             ),
+            mail=_held_mail(n, requester, mark),
+            letter=dead_letter(f"not a mail {mark}".encode(), None, f"unparseable {mark}"),
         )
 
     acme = objects(1, world.org, world.customer, world.colleague, ACME, CARLA_CHAT)
@@ -603,6 +650,27 @@ REQUESTS = {
     "POST console/claims/<int:pk>/decide": lambda o, me, objs: {"decision": "approve"},
     "POST console/chat/<int:pk>/reply": lambda o, me, objs: {"body": "hello"},
     "POST console/chat/<int:pk>/convert": lambda o, me, objs: {"subject": "From the chat"},
+    "GET console/calls/": lambda o, me, objs: {"number": "+352 621 000 001"},
+    "POST console/calls/log": lambda o, me, objs: {
+        "number": "+352 691 999 999",
+        "minutes": "1",
+        "summary": "Called about the line",
+        "requester_email": o.requester.email,
+    },
+    "POST console/outages/declare": lambda o, me, objs: {
+        "services": o.sub.identifier,
+        "cause": "incident",
+        "title": "Down",
+        "started_at": "2026-12-01T08:00",
+    },
+    "POST console/outages/<int:pk>/update": lambda o, me, objs: {
+        "title": "Down",
+        "services": o.sub.identifier,
+    },
+    "POST console/outages/<int:pk>/end": lambda o, me, objs: {"ended_at": "2026-11-10T12:00"},
+    "POST console/mail/<int:pk>/ticket": lambda o, me, objs: {"requester": o.requester.email},
+    "POST console/mail/<int:pk>/reply": lambda o, me, objs: {"ticket": o.ticket.reference},
+    "POST console/mail/<int:pk>/drop": lambda o, me, objs: {"reason": "Spam"},
 }
 
 # What a page's <int:pk> is, by the route's start.
@@ -615,6 +683,10 @@ PAGE_PK = (
     ("console/backoffice/", "backoffice"),
     ("console/claims/", "claim"),
     ("console/chat/", "conversation"),
+    ("console/outages/", "outage"),
+    ("console/oncall/pages/", "page"),
+    ("console/mail/", "mail"),
+    ("console/dead-letters/", "letter"),
 )
 API_PARAM = {
     "ref": "ticket",

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from guichet.channels.mail.services import receive
-from guichet.channels.models import Mailbox
+from guichet.channels.models import InboundMail, Mailbox
 from guichet.tickets.models import Ticket
 
 SCRIPT = "<script>alert(1)</script>"
@@ -111,6 +111,11 @@ def hostile(world, as_user):
     mail = receive(mail_from_carla(), mailbox=box)
     assert mail.ticket is not None, mail.reason
     mail_ticket = mail.ticket
+    # The same mail from a stranger: in triage, read in the console's held mail.
+    stranger = (
+        mail_from_carla().replace(b"carla@example.com", b"eve@unknown.example").replace(b"xss-1@", b"xss-2@")
+    )
+    assert receive(stranger, mailbox=box).outcome == InboundMail.Outcome.TRIAGE
     assert mail_ticket.attachments.count() == 1  # the .exe is refused, its name said in a message
     return {"api": api_ref, "web": web_ref, "mail": mail_ticket.reference}
 
@@ -129,6 +134,8 @@ def pages_of(world, refs):
         "/console/",
         "/console/dashboard/",
         "/console/backoffice/",
+        "/console/mail/",
+        *(f"/console/mail/{pk}/" for pk in InboundMail.objects.values_list("pk", flat=True)),
         *(f"/console/tickets/{ref}/" for ref in refs.values()),
     ]
     return [(world.customer, customer), (world.supervisor, staff)]

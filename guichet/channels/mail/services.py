@@ -33,8 +33,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from guichet.audit.models import Door
+from guichet.audit.services import record
 from guichet.customers.models import Contact, User
-from guichet.customers.permissions import is_provider_staff
+from guichet.customers.permissions import is_provider_staff, may_handle_mail
 from guichet.customers.selectors import people_with_address
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.jobs.enqueue import enqueue_with_commit
@@ -42,7 +43,7 @@ from guichet.jobs.mail import base_address, reply_address_owner, send_once
 from guichet.text.safe import storable
 from guichet.tickets import services as tickets
 from guichet.tickets.attachments import check as check_upload
-from guichet.tickets.models import Channel, Status, Ticket
+from guichet.tickets.models import Category, Channel, Priority, Status, Ticket, TicketMessage
 
 from ..models import DeadLetter, InboundMail, Mailbox, MailThread
 from . import parsing
@@ -391,4 +392,160 @@ def replay(letter: DeadLetter) -> InboundMail | DeadLetter:
     else:
         letter.replay_result = f"failed again: {result.reason}"
     letter.save(update_fields=["replayed_at", "replay_result"])
+    return result
+
+
+# ------------------------------------------------------------------- held and triaged mail, by an agent
+
+# What an agent deals with: mail held (a doubtful sender, no proof, no plan by mail…), put in triage (an
+# unknown sender) or refused with a reply (still worth a look: a new contact's first mail).
+WAITING = (Outcome.HELD, Outcome.TRIAGE, Outcome.REFUSED)
+
+
+def _handler(actor: User, act: str) -> None:
+    if not may_handle_mail(actor):
+        raise PermissionDenied(f"Only the support desk, supervisors and admins {act}.")
+
+
+def read(mail: InboundMail | DeadLetter) -> parsing.ParsedMail:
+    """A stored mail as the parser reads it: plain text (HTML sanitised by nh3, then made text), the
+    attachments as data, never rendered."""
+    with mail.raw.open("rb") as f:
+        raw = f.read()
+    return parsing.parse(
+        raw,
+        attachment_limit=settings.GUICHET_ATTACHMENT_MAX_BYTES,
+        authserv_id=settings.GUICHET_MAIL_AUTHSERV_ID,
+    )
+
+
+def _waiting(mail: InboundMail) -> InboundMail:
+    """The mail, locked, if it still waits for an agent (two agents may open it at once)."""
+    mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
+    if mail.outcome not in WAITING or mail.handled_at is not None:
+        raise ValidationError({"mail": "This mail was already dealt with."})
+    return mail
+
+
+def _handled(mail: InboundMail, actor: User, **fields) -> None:
+    fields.update(handled_at=timezone.now(), handled_by=actor)
+    for name, value in fields.items():
+        setattr(mail, name, value)
+    mail.save(update_fields=list(fields))
+
+
+def _audit_mail(actor: User, door: Door, action: str, mail: InboundMail, organisation_id, **changes) -> None:
+    record(
+        actor=actor,
+        door=door,
+        action=action,
+        target=mail,
+        organisation_id=organisation_id,
+        changes={"sender": mail.sender, **changes},
+        internal=True,
+    )
+
+
+@transaction.atomic
+def held_to_ticket(
+    *,
+    actor: User,
+    door: Door,
+    mail: InboundMail,
+    requester: User | None,
+    subject: str = "",
+    category: str = Category.REQUEST,
+    priority: str = Priority.MEDIUM,
+) -> Ticket:
+    """An agent opens a ticket from a held or triaged mail for ``requester`` (the contact the agent
+    recognised: the sender or another), with the mail's text and the attachments we keep."""
+    _handler(actor, "turn held mail into tickets")
+    mail = _waiting(mail)
+    contact = getattr(requester, "contact", None) if requester is not None else None
+    if requester is None or contact is None or is_provider_staff(requester):
+        raise ValidationError({"requester": "Name the customer contact the ticket is for."})
+    parsed = read(mail)
+    uploads, note = _uploads(parsed)
+    ticket = tickets.ticket_create(
+        actor=actor,
+        door=door,
+        organisation=contact.organisation,
+        requester=requester,
+        subject=(subject.strip() or mail.subject or _body(parsed).splitlines()[0])[:200],
+        description=_with(_body(parsed), note),
+        category=category,
+        priority=priority,
+        channel=Channel.EMAIL,
+        attachments=uploads,
+        external_id=mail.message_id,
+    )
+    MailThread.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": ticket})
+    _handled(mail, actor, outcome=Outcome.OPENED, ticket=ticket, ticket_message=ticket.opening_message)
+    _audit_mail(actor, door, "mail.ticket_opened", mail, ticket.organisation_id, ticket=ticket.reference)
+    return ticket
+
+
+@transaction.atomic
+def held_to_reply(*, actor: User, door: Door, mail: InboundMail, ticket: Ticket) -> TicketMessage:
+    """An agent adds a held or triaged mail to ``ticket``. From one contact of the ticket's organisation
+    it is their public reply (the agent vouches for the sender, as a proven mail would); from anyone else
+    an internal note quoting it: a stranger does not become the ticket's customer, nor speak to it."""
+    _handler(actor, "add held mail to tickets")
+    mail = _waiting(mail)
+    parsed = read(mail)
+    uploads, note = _uploads(parsed)
+    people = people_with_address(mail.sender)
+    sender = people[0] if len(people) == 1 else None
+    public = sender is not None and not is_provider_staff(sender) and _may_write_to(sender, ticket)
+    body = _with(_body(parsed), note)
+    message = tickets.ticket_reply(
+        actor=sender if public and sender is not None else actor,
+        door=door,
+        ticket=ticket,
+        body=body if public else f"Mail from {mail.sender}:\n\n{body}",
+        internal=not public,
+        channel=Channel.EMAIL,
+        attachments=uploads,
+        external_id=mail.message_id,
+    )
+    MailThread.objects.get_or_create(message_id=mail.message_id, defaults={"ticket": message.ticket})
+    _handled(mail, actor, outcome=Outcome.APPENDED, ticket=message.ticket, ticket_message=message)
+    _audit_mail(
+        actor,
+        door,
+        "mail.appended",
+        mail,
+        message.ticket.organisation_id,
+        ticket=message.ticket.reference,
+        internal=not public,
+    )
+    return message
+
+
+@transaction.atomic
+def held_drop(*, actor: User, door: Door, mail: InboundMail, reason: str) -> InboundMail:
+    """An agent drops a held or triaged mail (spam, a duplicate, nothing to do), saying why; the raw mail
+    is kept."""
+    _handler(actor, "drop held mail")
+    mail = _waiting(mail)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the mail is dropped."})
+    _handled(mail, actor, dropped_reason=reason.strip()[:2000])
+    _audit_mail(actor, door, "mail.dropped", mail, None, reason=reason.strip()[:2000])
+    return mail
+
+
+@transaction.atomic
+def dead_letter_replay(*, actor: User, door: Door, letter: DeadLetter) -> InboundMail | DeadLetter:
+    """``replay`` for an agent: the same path as the admin's action, audited."""
+    _handler(actor, "replay dead letters")
+    result = replay(letter)
+    record(
+        actor=actor,
+        door=door,
+        action="mail.dead_letter_replayed",
+        target=letter,
+        changes={"result": letter.replay_result},
+        internal=True,
+    )
     return result

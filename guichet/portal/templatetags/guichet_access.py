@@ -3,7 +3,7 @@
 from django import template
 
 from guichet.billing.selectors import may_see_invoices
-from guichet.customers.permissions import may_see_dashboard
+from guichet.customers.permissions import may_handle_mail, may_see_dashboard
 
 register = template.Library()
 
@@ -18,3 +18,9 @@ def sees_invoices(user) -> bool:
 def sees_dashboard(user) -> bool:
     """{% if request.user|sees_dashboard %}: supervisors, account managers and admins."""
     return may_see_dashboard(user)
+
+
+@register.filter
+def handles_mail(user) -> bool:
+    """{% if request.user|handles_mail %}: the support desk, supervisors and admins (held mail)."""
+    return may_handle_mail(user)
