@@ -84,7 +84,7 @@ urlpatterns = [
     path("console/rows", console_working.live_rows, name="console-live-rows"),
     path("console/bulk", console_working.bulk_action, name="console-bulk"),
     path("console/tickets/<str:ref>/macro", console_working.macro, name="console-macro"),
-    path("console/tickets/<str:ref>/canned/<int:pk>", console_working.canned_fill, name="console-canned"),
+    path("console/tickets/<str:ref>/canned", console_working.canned_fill, name="console-canned"),
     path("console/tickets/<str:ref>/presence", console_working.presence, name="console-presence"),
     path(
         "console/tickets/<str:ref>/merge-targets", console_working.merge_targets, name="console-merge-targets"

@@ -4,12 +4,9 @@ a ticket, and the merge target's search. Each act goes through a service."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
-
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,45 +17,13 @@ from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guichet.tickets import bulk
 from guichet.tickets.models import OPEN_STATUSES, Ticket
-from guichet.tickets.selectors import queue_page, ticket_get, tickets_visible_to
+from guichet.tickets.selectors import ticket_get, tickets_visible_to
 
 from . import services
 from .models import CannedReply
-from .tickets import DOOR, PAGE, SOON, _assignment, _filters
+from .tickets import DOOR, SOON, _assignment, queue_fingerprint, queue_rows
 
 LIVE_HEADER = "X-Queue-Live"
-
-
-def page_cursor(params) -> tuple[datetime | None, int] | None:
-    """The ``after`` cursor of a queue link ("<due instant, or ->~<id>"), or None: the first page."""
-    due_text, _sep, pk_text = params.get("after", "").partition("~")
-    pk = form_id(pk_text)
-    if pk is None:
-        return None
-    if due_text == "-":
-        return (None, pk)
-    try:
-        due = datetime.fromisoformat(due_text)
-    except ValueError:
-        return None
-    return (due, pk) if due.tzinfo is not None else None
-
-
-def cursor_of(ticket: Ticket) -> str:
-    due = ticket.next_due_at.isoformat() if ticket.next_due_at else "-"
-    return f"{due}~{ticket.pk}"
-
-
-def queue_rows(user, params) -> tuple[list[Ticket], str]:
-    """The rows of one page of the queue and their fingerprint (ids and versions: a new, gone or changed
-    ticket changes it). Two queries: the page's ids, then its rows."""
-    filters = _filters(params)
-    ids = queue_page(user, limit=PAGE, after=page_cursor(params), **filters)
-    rows = Ticket.objects.filter(pk__in=ids).select_related("organisation", "team", "assignee", "requester")
-    by_id = {t.pk: t for t in rows}
-    tickets = [by_id[pk] for pk in ids if pk in by_id]
-    digest = hashlib.blake2s(repr([(t.pk, t.version) for t in tickets]).encode(), digest_size=12)
-    return tickets, f'"{digest.hexdigest()}"'
 
 
 @staff_only
@@ -66,14 +31,13 @@ def queue_rows(user, params) -> tuple[list[Ticket], str]:
 def live_rows(request):
     """The queue's rows for the page's poller: 304 when nothing changed since the fingerprint the page holds
     (If-None-Match), else the rows (an HTML fragment) with their new fingerprint in the ETag."""
-    tickets, etag = queue_rows(request.user, request.GET)
+    now = timezone.now()
+    ids, etag = queue_fingerprint(request.user, request.GET, now)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
-        now = timezone.now()
-        response = render(
-            request, "console/_queue_rows.html", {"tickets": tickets, "now": now, "soon": now + SOON}
-        )
+        context = {"tickets": queue_rows(ids, now), "now": now, "soon": now + SOON}
+        response = render(request, "console/_queue_rows.html", context)
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache, private"
     return response
@@ -98,8 +62,12 @@ def bulk_action(request):
     """Assign, hand to a team, change status or priority of the ticked tickets, or merge them into one."""
     try:
         tickets = _selected(request)
-        into = request.POST.get("merge_into", "").strip()
-        if into:
+        if request.POST.get("do") == "merge":
+            into = request.POST.get("merge_into", "").strip()
+            if not into:
+                raise ValidationError(
+                    {"merge_into": _("Give the reference of the ticket to merge them into.")}
+                )
             try:
                 target = ticket_get(request.user, into)
             except NotFound:
@@ -131,10 +99,13 @@ def bulk_action(request):
 
 @staff_only
 @require_GET
-def canned_fill(request, ref: str, pk: int):
-    """A canned reply's text filled for the ticket (the page puts it in the message box)."""
+def canned_fill(request, ref: str):
+    """The text of the canned reply ``?id=`` filled for the ticket (the page puts it in the message box)."""
     ticket = ticket_get(request.user, ref)
-    canned = get_object_or_404(CannedReply, pk=pk)
+    pk = form_id(request.GET.get("id"))
+    canned = get_object_or_404(CannedReply, pk=pk) if pk is not None else None
+    if canned is None:
+        raise Http404("No such canned reply.")
     return JsonResponse(
         {"text": services.canned_text(canned, ticket=ticket, agent=request.user), "macro": canned.is_macro}
     )

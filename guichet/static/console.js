@@ -47,7 +47,8 @@ function writeMode(internal) {
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape") {
-    document.getElementById("shortcuts")?.close?.();
+    const list = document.getElementById("shortcuts");
+    if (list) list.open = false;
     if (typing(event.target)) event.target.blur();
     return;
   }
@@ -60,8 +61,14 @@ document.addEventListener("keydown", (event) => {
   else if (key === "x" && currentRow()) currentRow().querySelector("input[type=checkbox]")?.click();
   else if (key === "r" || key === "n") done = writeMode(key === "n");
   else if (key === "?") {
-    const dialog = document.getElementById("shortcuts");
-    if (dialog?.showModal) dialog.open ? dialog.close() : dialog.showModal();
+    const list = document.getElementById("shortcuts");
+    if (list) {
+      list.open = !list.open;
+      if (list.open) list.scrollIntoView({ block: "nearest" });
+    } else done = false;
+  } else if (key === "/" && !document.querySelector('[data-shortcut="/"]')) {
+    const search = document.querySelector("input[type=search]");
+    if (search) search.focus();
     else done = false;
   } else {
     const target = document.querySelector(`[data-shortcut="${CSS.escape(key)}"]`);
@@ -81,16 +88,15 @@ document.addEventListener("keydown", (event) => {
 });
 
 // ------------------------------------------------------------------------ canned replies and macros
-// Choosing one fills the message box with its text, filled for this ticket; a macro's choice also names it
-// in the macro form, whose button sends the text and makes the macro's changes.
+// Choosing one fills the message box with its text, filled for this ticket (the agent may edit it); the
+// "send with the chosen canned reply or macro" button sends it and makes the macro's changes.
 
 document.addEventListener("change", async (event) => {
   const select = event.target.closest("select[data-canned-url]");
   if (!select) return;
-  const macro = document.getElementById("macro-canned");
-  if (macro) macro.value = select.value;
   if (!select.value) return;
-  const answer = await fetch(select.dataset.cannedUrl.replace("0", select.value), { credentials: "same-origin" });
+  const url = `${select.dataset.cannedUrl}?id=${encodeURIComponent(select.value)}`;
+  const answer = await fetch(url, { credentials: "same-origin" });
   if (!answer.ok) return;
   const { text } = await answer.json();
   const box = document.getElementById(select.dataset.fills || "id_body");
@@ -130,7 +136,8 @@ function startLiveQueue(table) {
     }
     if (status && fresh) status.textContent = status.dataset.template.replace("%(n)s", fresh);
   }
-  setInterval(poll, Number(table.dataset.every || 5000));
+  const next = () => setTimeout(() => poll().finally(next), Number(table.dataset.every || 5000));
+  next();
 }
 
 // ------------------------------------------------------------------------- who else is on this ticket

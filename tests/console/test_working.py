@@ -6,7 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from guichet.audit.models import AuditEvent
 from guichet.console import services as console
@@ -66,16 +68,23 @@ def test_the_rows_answer_304_until_a_ticket_changes_then_the_new_rows(world, dja
     assert sue.get("/console/rows", HTTP_IF_NONE_MATCH=again).status_code == 200  # a version moved
 
 
-def test_the_rows_cost_the_same_queries_for_five_tickets_or_fifty(world, django_assert_max_num_queries):
+def test_the_rows_cost_the_same_queries_for_five_tickets_or_fifty(world):
     sue = browser(world.supervisor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            sue.get("/console/rows")
+        return len(seen)
+
     for n in range(5):
         open_ticket(world, f"Ticket {n}")
-    with django_assert_max_num_queries(6):
-        sue.get("/console/rows")
+    queries()  # the session's first request writes it
+    five = queries()
     for n in range(45):
         open_ticket(world, f"More {n}")
-    with django_assert_max_num_queries(6):
-        assert sue.get("/console/rows").text.count("data-id=") == 50
+    # session, user, the page's ids, their versions (the fingerprint), the rows, their clocks' badges
+    assert queries() == five <= 7
+    assert sue.get("/console/rows").text.count("data-id=") == 50
 
 
 def test_the_rows_follow_the_cursor_and_stay_in_scope(world):
@@ -128,7 +137,7 @@ def test_a_foreign_ticket_in_a_bulk_action_refuses_the_whole_action(world):
 def test_bulk_merge_merges_the_selected_into_the_target(world):
     target, a, b = open_ticket(world, "Target"), open_ticket(world, "Dup 1"), open_ticket(world, "Dup 2")
     sue = browser(world.supervisor)
-    sue.post("/console/bulk", {"ticket": [a.pk, b.pk], "merge_into": target.reference})
+    sue.post("/console/bulk", {"ticket": [a.pk, b.pk], "merge_into": target.reference, "do": "merge"})
     assert set(Ticket.objects.filter(merged_into=target).values_list("pk", flat=True)) == {a.pk, b.pk}
 
 
@@ -151,7 +160,9 @@ def test_a_canned_reply_fills_its_placeholders_for_the_ticket(world):
         title="Ack",
         body="Bonjour {{customer_name}}, {{ ticket_reference }} ({{organisation}}) avant {{due_time}}.",
     )
-    text = browser(world.agent).get(f"/console/tickets/{t.reference}/canned/{canned.pk}").json()["text"]
+    text = (
+        browser(world.agent).get(f"/console/tickets/{t.reference}/canned", {"id": canned.pk}).json()["text"]
+    )
     assert text.startswith(f"Bonjour Carla Lopes, {t.reference} (Acme) avant ")
     assert "{{" not in text and "30 novembre 2026" in text, text  # in the requester's language
 

@@ -183,6 +183,15 @@ PAGES = {
     "POST console/tickets/<str:ref>/intervention": "      403   403   ok    ok    404   ok",
     "POST console/tickets/<str:ref>/merge": "             403   403   ok    ok    404   ok",
     "POST console/tickets/<str:ref>/quote": "             403   403   ok    ok    404   ok",
+    "GET console/rows": "                                 403   403   ok    ok    ok    ok",
+    # A bulk action finds the ticked tickets inside the agent's queue: a foreign one refuses the whole act
+    # with a message (a redirect to the queue), which says no more than the agent sent.
+    "POST console/bulk": "                                403   403   ok    ok    ok    ok",
+    "POST console/tickets/<str:ref>/macro": "             403   403   ok    ok    404   ok",
+    "GET console/tickets/<str:ref>/canned": "             403   403   ok    ok    404   ok",
+    "GET console/tickets/<str:ref>/presence": "           403   403   ok    ok    404   ok",
+    "POST console/tickets/<str:ref>/presence": "          403   403   ok    ok    404   ok",
+    "GET console/tickets/<str:ref>/merge-targets": "      403   403   ok    ok    404   ok",
     "GET console/dashboard/": "                           403   403   403   ok    403   ok",
     "GET console/claims/": "                              403   403   ok    ok    ok    ok",
     "GET console/claims/<int:pk>/": "                     403   403   ok    ok    ok    ok",
@@ -542,6 +551,12 @@ def _claim(ticket, datetimes: dict) -> dict:
 
 # key -> f(o, me, objs) -> body (POST, PATCH) or query string (GET); o: the variant's objects (Acme's for a
 # route that takes none), me: the caller, objs: both organisations' objects. Nothing here holds a marker.
+def _canned():
+    from guichet.console.models import CannedReply
+
+    return CannedReply.objects.get_or_create(title="Hello", defaults={"body": "Hello {{customer_name}}"})[0]
+
+
 REQUESTS = {
     "POST /organisations": lambda o, me, objs: {"name": "Initech", "slug": "initech", "plan": "office"},
     "POST /organisations/{org_id}/contacts": lambda o, me, objs: {"email": "new.person@example.com"},
@@ -644,6 +659,10 @@ REQUESTS = {
     "GET console/": lambda o, me, objs: {"organisation": objs.globex.org.pk},
     "POST console/views": lambda o, me, objs: {"name": "Mine", "query": "mine=1"},
     "POST console/tickets/<str:ref>/reply": lambda o, me, objs: {"body": "hello"},
+    "POST console/bulk": lambda o, me, objs: {"ticket": [o.ticket.pk], "priority": "high"},
+    "POST console/tickets/<str:ref>/macro": lambda o, me, objs: {"canned": _canned().pk, "body": "hello"},
+    "GET console/tickets/<str:ref>/canned": lambda o, me, objs: {"id": _canned().pk},
+    "GET console/tickets/<str:ref>/merge-targets": lambda o, me, objs: {"q": "GT"},
     "POST console/tickets/<str:ref>/change": lambda o, me, objs: {"priority": "high"},
     "POST console/tickets/<str:ref>/merge": lambda o, me, objs: {"into": o.ticket2.reference},
     "POST console/tickets/<str:ref>/quote": lambda o, me, objs: {"amount": "10.00"},
