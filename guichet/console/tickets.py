@@ -3,20 +3,22 @@ ticket services (so the clocks, the audit trail and the customer's mail follow).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from guichet import provider
 from guichet.audit.models import Door
 from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guichet.tickets import services
-from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
+from guichet.tickets.models import OPEN_STATUSES, Category, Clock, ClockState, Priority, Status, Ticket
 from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
 
 from .models import CannedReply, SavedView
@@ -26,20 +28,80 @@ PAGE = 50
 SOON = timedelta(hours=1)
 
 
+# The drill-down filters (from the supervisors' dashboard): ids, instants, a clock's kind and state.
+DRILL_IDS = ("assignee_id", "plan_id")
+DRILL_INSTANTS = (
+    "opened_from",
+    "opened_before",
+    "resolved_from",
+    "resolved_before",
+    "due_from",
+    "due_before",
+)
+ALL = "all"
+
+
+def _instant(value: str | None) -> datetime | None:
+    """An ISO 8601 instant from the query string (one without an offset is the provider's wall clock);
+    anything else is no filter, as for the queue's other filters."""
+    try:
+        at = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return at if timezone.is_aware(at) else at.replace(tzinfo=provider.zone())
+
+
 def _filters(params) -> dict:
     def number(name):
         return form_id(params.get(name, ""))
 
     breached = params.get("breached")
-    return {
-        "statuses": [s for s in params.getlist("status") if s in Status.values] or list(OPEN_STATUSES),
+    statuses = params.getlist("status")
+    filters = {
+        "statuses": list(Status.values)
+        if ALL in statuses
+        else [s for s in statuses if s in Status.values] or list(OPEN_STATUSES),
         "team_id": number("team"),
         "priority": params.get("priority") if params.get("priority") in Priority.values else None,
         "category": params.get("category") if params.get("category") in Category.values else None,
         "organisation_id": number("organisation"),
         "breached": True if breached == "1" else (False if breached == "0" else None),
         "mine": params.get("mine") == "1",
+        "clock": params.get("clock") if params.get("clock") in Clock.values else None,
+        "clock_state": params.get("clock_state")
+        if params.get("clock_state") in (ClockState.MET, ClockState.BREACHED)
+        else None,
     }
+    filters.update({name: number(name.removesuffix("_id")) for name in DRILL_IDS})
+    filters.update({name: _instant(params.get(name)) for name in DRILL_INSTANTS})
+    return filters
+
+
+def queue_query(filters: dict) -> str:
+    """The query string of the queue that ``_filters`` reads back as ``filters`` (the dashboard's links)."""
+    params: list[tuple[str, str]] = []
+    statuses = filters.get("statuses") or []
+    if set(statuses) == set(Status.values):
+        params.append(("status", ALL))
+    else:
+        params += [("status", str(s)) for s in statuses]
+    names = {
+        "team_id": "team",
+        "organisation_id": "organisation",
+        "assignee_id": "assignee",
+        "plan_id": "plan",
+    }
+    for key in ("team_id", "organisation_id", "assignee_id", "plan_id", "priority", "category", "clock"):
+        if filters.get(key) not in (None, ""):
+            params.append((names.get(key, key), str(filters[key])))
+    if filters.get("clock_state"):
+        params.append(("clock_state", str(filters["clock_state"])))
+    if filters.get("breached") is not None:
+        params.append(("breached", "1" if filters["breached"] else "0"))
+    for key in DRILL_INSTANTS:
+        if filters.get(key) is not None:
+            params.append((key, timezone.localtime(filters[key], provider.zone()).isoformat()))
+    return urlencode(params)
 
 
 @staff_only
