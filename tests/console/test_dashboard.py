@@ -264,7 +264,7 @@ def queries(user, query=None) -> int:
     return len(captured)
 
 
-def test_the_dashboard_takes_as_many_queries_whatever_the_agents_and_tickets(world, activity):
+def test_the_dashboard_takes_as_many_queries_whatever_the_agents_tickets_and_outages(world, activity):
     before = queries(world.supervisor), queries(world.supervisor, {"organisation": world.org.pk})
     for i in range(5):
         agent = StaffFactory(username=f"agent{i}")
@@ -273,6 +273,15 @@ def test_the_dashboard_takes_as_many_queries_whatever_the_agents_and_tickets(wor
             t = ticket(world, opened, organisation=world.other_org if i % 2 else world.org)
             assign(t, agent, world.support)
             breach(t)
+        line = SubscriptionFactory(organisation=world.org, identifier=f"LU-{i + 2}")
+        availability.outage_declare(
+            actor=world.noc_agent,
+            door="api",
+            subscriptions=[line],
+            started_at=datetime(2026, 11, 3 + i, 10, tzinfo=LU),
+            ended_at=datetime(2026, 11, 3 + i, 11, tzinfo=LU),
+            title="Down",
+        )
     recompute()
     after = queries(world.supervisor), queries(world.supervisor, {"organisation": world.org.pk})
     assert after == before
