@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from guichet import provider
 from guichet.availability.models import Outage
@@ -24,16 +24,12 @@ from guichet.billing.models import Credit
 from guichet.contracts.models import Subscription
 from guichet.customers.models import User
 from guichet.tickets import reports as tickets
-from guichet.tickets.models import Clock, Priority
+from guichet.tickets.models import Priority
 from guichet.tickets.reports import Figure, Scope
 
-from .tickets import queue_query
+from .tickets import CLOCK_NAMES, queue_query
 
-CLOCK_LABELS = {
-    Clock.FIRST_RESPONSE: gettext_lazy("First response"),
-    Clock.INTERVENTION: gettext_lazy("Intervention"),
-    Clock.RESOLUTION: gettext_lazy("Resolution"),
-}
+CLOCK_LABELS = CLOCK_NAMES
 PRIORITY_LABELS = {
     Priority.LOW: pgettext_lazy("priority", "Low"),
     Priority.MEDIUM: pgettext_lazy("priority", "Medium"),

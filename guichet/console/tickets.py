@@ -10,6 +10,9 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guichet import provider
@@ -17,11 +20,18 @@ from guichet.audit.models import Door
 from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from guichet.plans.models import SlaPlan
 from guichet.tickets import services
 from guichet.tickets.models import OPEN_STATUSES, Category, Clock, ClockState, Priority, Status, Ticket
 from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, sla_explained, ticket_get
 
 from .models import CannedReply, SavedView
+
+CLOCK_NAMES: dict[str, Promise] = {
+    Clock.FIRST_RESPONSE: gettext_lazy("First response"),
+    Clock.INTERVENTION: gettext_lazy("Intervention"),
+    Clock.RESOLUTION: gettext_lazy("Resolution"),
+}
 
 DOOR = Door.WEB
 PAGE = 50
@@ -77,6 +87,38 @@ def _filters(params) -> dict:
     return filters
 
 
+def _when(at: datetime) -> str:
+    return f"{provider.local(at):%Y-%m-%d %H:%M}"
+
+
+def _drill_lines(filters: dict) -> list[str]:
+    """The dashboard's narrowing of this queue, in words ("Opened from 2026-11-01 00:00 to ..."), so that the
+    list explains the figure it came from. At most two small reads (the assignee's and the plan's names)."""
+    lines = []
+    for name, sentence in (
+        ("opened", _("Opened from %(start)s to %(end)s")),
+        ("resolved", _("Resolved from %(start)s to %(end)s")),
+        ("due", _("Due from %(start)s to %(end)s")),
+    ):
+        start, end = filters.get(f"{name}_from"), filters.get(f"{name}_before")
+        if start or end:
+            lines.append(
+                sentence % {"start": _when(start) if start else "…", "end": _when(end) if end else "…"}
+            )
+    if filters.get("clock") or filters.get("clock_state"):
+        clock = CLOCK_NAMES.get(filters.get("clock") or "", _("Any clock"))
+        states: dict[str, str] = {ClockState.MET: _("met"), ClockState.BREACHED: _("breached")}
+        state = states.get(filters.get("clock_state") or "")
+        lines.append(f"{clock}: {state}" if state else str(clock))
+    if filters.get("assignee_id"):
+        who = User.objects.filter(pk=filters["assignee_id"]).first()
+        lines.append(_("Assigned to %(name)s") % {"name": who.display_name if who else "?"})
+    if filters.get("plan_id"):
+        plan = SlaPlan.objects.filter(pk=filters["plan_id"]).values_list("name", flat=True).first()
+        lines.append(_("Plan %(name)s") % {"name": plan or "?"})
+    return lines
+
+
 def queue_query(filters: dict) -> str:
     """The query string of the queue that ``_filters`` reads back as ``filters`` (the dashboard's links)."""
     params: list[tuple[str, str]] = []
@@ -119,6 +161,7 @@ def queue_view(request):
         {
             "tickets": [by_id[pk] for pk in ids],
             "total": queue(request.user, **filters).count(),
+            "drill": _drill_lines(filters),
             "now": now,
             "soon": now + SOON,
             "offset": offset,

@@ -206,6 +206,7 @@ def test_every_figure_links_to_the_tickets_it_counts(world, activity, filters):
         assert listed.status_code == 200
         assert listed.context["total"] == shown, href
         assert len(listed.context["tickets"]) == shown, href
+        assert "From the dashboard:" in listed.text  # the queue says how it is narrowed
 
 
 def test_the_agents_load(world, activity):
