@@ -312,14 +312,19 @@ def agents_load(user: User, scope: Scope, now: datetime, sort: str = "-open") ->
     the number of agents and tickets: the open ones, the resolved ones, the first-response clocks, the
     agents (the active agents, of the team if one is chosen, and anyone assigned a ticket counted)."""
     now = now.replace(microsecond=0)  # the "due within the hour" links' bounds, readable
-    tickets = _tickets(user, scope).filter(assignee__isnull=False)
+    # No "assignee is not null" in these: SQLite would then read them through the assignee index, that is
+    # every ticket ever assigned, instead of the open ones (status) or those of the period (opened_at,
+    # resolved_at). The unassigned tickets' group is counted and dropped.
+    tickets = _tickets(user, scope)
     soon = Q(next_due_at__gte=now, next_due_at__lt=now + SOON)
     open_rows = {
         r["assignee_id"]: r
         for r in tickets.filter(status__in=OPEN_STATUSES)
         .values("assignee_id")
         .annotate(
-            open=Count("pk"), breached=Count("pk", filter=Q(_any_breached())), soon=Count("pk", filter=soon)
+            open=Count("pk"),
+            breached=Count("pk", filter=Q(_any_breached())),
+            soon=Count("pk", filter=soon),
         )
         .order_by()
     }
@@ -343,7 +348,7 @@ def agents_load(user: User, scope: Scope, now: datetime, sort: str = "-open") ->
         )
         .order_by()
     }
-    counted = set(open_rows) | set(resolved_rows) | set(fr_rows)
+    counted = (set(open_rows) | set(resolved_rows) | set(fr_rows)) - {None}
     listed = Q(is_active=True, kind=User.Kind.AGENT)
     if scope.team_id is not None:
         listed &= Q(teams__id=scope.team_id)
