@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Sum
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -55,7 +56,8 @@ def scale(bars: list[Bar], top: float | None = None) -> list[Bar]:
 
 
 def link(figure: Figure) -> str:
-    return "/console/?" + queue_query(figure.filters)
+    """The console queue listing the tickets behind ``figure``."""
+    return f"{reverse('console-queue')}?{queue_query(figure.filters)}"
 
 
 def percent(value: float | None) -> str:
@@ -78,7 +80,6 @@ def ticket_bars(user: User, scope: Scope, now: datetime) -> dict:
             ]
         ),
         "backlog": scale([_bar(label, figure) for label, figure in figures["backlog"]]),
-        "figures": figures,
     }
 
 
@@ -118,8 +119,7 @@ def agents(user: User, scope: Scope, now: datetime, sort: str) -> list[dict]:
     return [
         {
             "row": a,
-            "queue": "/console/?"
-            + queue_query({"assignee_id": a.agent_id, "statuses": a.open.filters["statuses"]}),
+            "queue": link(Figure(0, {"assignee_id": a.agent_id, "statuses": a.open.filters["statuses"]})),
             "open": link(a.open),
             "breached": link(a.breached),
             "due_soon": link(a.due_soon),
