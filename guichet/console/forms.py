@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.customers.models import Organisation, Team
 from guichet.errors import ValidationError
@@ -18,8 +19,12 @@ SORT_CHOICES = [(f"{sign}{key}", f"{sign}{key}") for key in SORTS for sign in ("
 
 class DashboardFilters(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=Period.choices, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label="—"
     )

@@ -16,7 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from guichet import provider
 from guichet.availability.models import Outage
@@ -74,8 +74,8 @@ def ticket_bars(user: User, scope: Scope, now: datetime) -> dict:
     return {
         "tickets": scale(
             [
-                _bar(_("Opened"), figures["opened"]),
-                _bar(_("Resolved"), figures["resolved"]),
+                _bar(pgettext("tickets", "Opened"), figures["opened"]),
+                _bar(pgettext("tickets", "Resolved"), figures["resolved"]),
                 _bar(_("Opened and still open"), figures["open"]),
             ]
         ),
