@@ -1,0 +1,72 @@
+"""The search index (guichet.tickets.search): an FTS5 virtual table on SQLite, a side table with two tsvector
+columns and their GIN indexes on PostgreSQL; then every ticket already in the database is indexed."""
+
+from django.db import migrations, models
+
+SQLITE = [
+    """CREATE VIRTUAL TABLE tickets_search USING fts5(
+        reference, public, internal, tokenize = "unicode61 remove_diacritics 2", prefix = '3'
+    )""",
+]
+SQLITE_DROP = ["DROP TABLE IF EXISTS tickets_search"]
+
+POSTGRESQL = [
+    """CREATE TABLE tickets_search (
+        rowid bigint PRIMARY KEY REFERENCES tickets_ticket (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        public text NOT NULL,
+        internal text NOT NULL,
+        public_doc tsvector NOT NULL,
+        staff_doc tsvector NOT NULL
+    )""",
+    "CREATE INDEX tickets_search_public ON tickets_search USING gin (public_doc)",
+    "CREATE INDEX tickets_search_staff ON tickets_search USING gin (staff_doc)",
+]
+POSTGRESQL_DROP = ["DROP TABLE IF EXISTS tickets_search"]
+
+
+def create(apps, schema_editor):
+    from guichet.tickets import search
+
+    conn = schema_editor.connection
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(conn.vendor, [])
+    with conn.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+    if statements:
+        search.rebuild(using=conn)
+
+
+def drop(apps, schema_editor):
+    conn = schema_editor.connection
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}.get(conn.vendor, [])
+    with conn.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("tickets", "0011_ordering_ties_broken_by_id"),
+        ("customers", "0009_ordering_ties_broken_by_id"),
+    ]
+
+    operations = [
+        migrations.RunPython(create, drop),
+        migrations.CreateModel(
+            name="TicketSearch",
+            fields=[
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        db_column="rowid",
+                        on_delete=models.DO_NOTHING,
+                        primary_key=True,
+                        related_name="search",
+                        serialize=False,
+                        to="tickets.ticket",
+                    ),
+                ),
+            ],
+            options={"db_table": "tickets_search", "managed": False},
+        ),
+    ]

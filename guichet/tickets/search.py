@@ -1,0 +1,435 @@
+"""Full-text search of tickets on the database's own engine: SQLite FTS5, PostgreSQL tsvector + GIN.
+
+One row per ticket in ``tickets_search`` (its key, ``rowid``, is the ticket's id), written by ``index`` in the
+transaction of every command that changes what is indexed (``services``: creation, reply, note, merge,
+watchers) and rebuilt for all tickets by ``rebuild`` (the migration that creates the table, and
+``guichet search_rebuild``). Two texts per ticket:
+
+- ``public``: the subject, the organisation's name, the requester's and watchers' names, the public messages;
+- ``internal``: the internal notes. A customer's query never reads it, so a customer never matches (nor
+  counts) a ticket on the words of a note; staff search both.
+
+Folding and stemming (docs/decisions.md). Accents are folded on both sides: FTS5's ``unicode61
+remove_diacritics 2`` tokenizer, and on PostgreSQL ``fold`` (a one-character-for-one translation, so that an
+excerpt of the folded text maps back onto the original). French and English: PostgreSQL stems the text and
+the query with both configurations (``to_tsvector('french', …) || to_tsvector('english', …)``). FTS5 only has
+an English Porter stemmer, so the text is indexed as written and the *query* is stemmed in Python with the
+Snowball stemmers of both languages: each word also matches, as a prefix, the part it shares with its
+stems ("factures" → ``factur*``: facture, facturé, facturation; "connected" → ``connect*``).
+
+Queries (``parse``): words (all required), "quoted phrases", the last word as a prefix while it is being
+typed, references (GT-2026-000123) as typed, that ticket first. Results are ranked (bm25 / ts_rank) inside
+``tickets_visible_to`` and the queue's filters (``search_page``), with an HTML excerpt where the matching
+words are in ``<mark>`` and everything else escaped.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import snowballstemmer
+from django.db import connection
+from django.db.models import BooleanField, Case, FloatField, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from guichet.customers.models import User
+from guichet.customers.permissions import may_see_internal
+
+from .models import MessageKind, Ticket
+
+TABLE = "tickets_search"
+REFERENCE = re.compile(r"\bGT-\d{4}-\d{1,9}\b", re.IGNORECASE)
+WORD = re.compile(r"\w+")
+PHRASE = re.compile(r'"([^"]*)"?')
+MIN_STEM = 3  # a shorter shared part would match too much as a prefix
+MAX_TERMS = 12  # words and phrases in one query: more is not a search
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+
+
+def _fold_table() -> dict[int, str]:
+    """Each Latin letter with diacritics → its base letter (é → e, Ç → C), one character for one."""
+    table = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0]
+        if base != char and base.isascii() and base.isalpha():
+            table[code] = base
+    return table
+
+
+FOLD = _fold_table()
+FOLD_FROM = "".join(chr(c) for c in FOLD)
+FOLD_TO = "".join(FOLD.values())
+
+
+def fold(text: str) -> str:
+    """``text`` without its accents, character for character (same length, same positions)."""
+    return text.translate(FOLD)
+
+
+@functools.cache
+def _stemmers() -> tuple[Any, Any]:
+    return snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
+
+
+def stem_prefixes(word: str) -> list[str]:
+    """The parts ``word`` (folded, lower case) shares with its French and English stems, long enough to mean
+    something: matched as prefixes, they find the word's other forms."""
+    out = []
+    for stemmer in _stemmers():
+        stem = stemmer.stemWord(word)
+        shared = 0
+        while shared < min(len(stem), len(word)) and stem[shared] == word[shared]:
+            shared += 1
+        # A word that is its own stem ("drop", "connect") is matched as a prefix too ("dropped"), if longer
+        # than three letters ("box" stays exact).
+        whole = shared == len(word)
+        if shared >= MIN_STEM and (not whole or len(word) > MIN_STEM) and word[:shared] not in out:
+            out.append(word[:shared])
+    return out
+
+
+@dataclass
+class Query:
+    """A query as typed, taken apart: ``words`` (all required), ``phrases`` (word sequences), ``prefix`` (the
+    last word, still being typed: matched as a prefix), ``references`` (GT-2026-000123, upper case)."""
+
+    words: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    prefix: str = ""
+    references: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases or self.prefix or self.references)
+
+
+def _words(text: str) -> list[str]:
+    return WORD.findall(fold(text).lower())
+
+
+def parse(text: str) -> Query:
+    """Take a query apart (see ``Query``). Nothing in it is syntax for the engine: every word is quoted."""
+    text = text[:500]
+    query = Query()
+    query.references = [r.upper() for r in REFERENCE.findall(text)]
+    rest = REFERENCE.sub(" ", text)
+    for phrase in PHRASE.findall(rest):
+        words = _words(phrase)
+        if len(words) > 1:
+            query.phrases.append(words)
+        else:
+            query.words += words
+    loose = PHRASE.sub(" ", rest)
+    query.words += _words(loose)
+    if query.words and re.search(r"\w$", loose):  # the last word is still being typed
+        query.prefix = query.words.pop()
+    query.words = list(dict.fromkeys(query.words))
+    budget = MAX_TERMS - len(query.references)
+    query.phrases = query.phrases[:budget]
+    query.words = query.words[: max(budget - len(query.phrases), 0)]
+    return query
+
+
+# --------------------------------------------------------------------------------------------- the index
+
+
+# The text of each ticket, as SQL (the same on both engines but for the string aggregate), so that the
+# services, the rebuild and the migration write the same rows without loading models: ``{where}`` picks the
+# tickets. Public: subject, organisation, requester, the other watchers, the public messages in order.
+_NAME = "TRIM(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, ''))"
+_DOCS = """
+SELECT t.id AS id, t.reference AS reference,
+       t.subject || {nl} || o.name || {nl}
+       || COALESCE(NULLIF(TRIM(r.first_name || ' ' || r.last_name), ''), r.username)
+       || COALESCE((SELECT {nl} || {agg_names} FROM tickets_ticket_watchers w
+                    JOIN customers_user u ON u.id = w.user_id
+                    WHERE w.ticket_id = t.id AND w.user_id <> t.requester_id AND {name} <> ''), '')
+       || COALESCE((SELECT {nl} || {agg_public}), '') AS public,
+       COALESCE((SELECT {agg_internal}), '') AS internal
+FROM tickets_ticket t
+JOIN customers_organisation o ON o.id = t.organisation_id
+JOIN customers_user r ON r.id = t.requester_id
+WHERE {where}
+"""
+
+
+def _docs_sql(vendor: str, where: str) -> str:
+    def messages(kind: str) -> str:
+        if vendor == "sqlite":  # group_concat keeps the subquery's order
+            return (
+                "group_concat(body, char(10)) FROM (SELECT body FROM tickets_ticketmessage m WHERE "
+                f"m.ticket_id = t.id AND m.kind = '{kind}' ORDER BY m.created_at, m.id)"
+            )
+        return (
+            "string_agg(body, chr(10) ORDER BY m.created_at, m.id) FROM tickets_ticketmessage m WHERE "
+            f"m.ticket_id = t.id AND m.kind = '{kind}'"
+        )
+
+    names = f"group_concat({_NAME}, char(10))" if vendor == "sqlite" else f"string_agg({_NAME}, chr(10))"
+    return _DOCS.format(
+        nl="char(10)" if vendor == "sqlite" else "chr(10)",
+        agg_names=names,
+        name=_NAME,
+        agg_public=messages(MessageKind.PUBLIC.value),
+        agg_internal=messages(MessageKind.INTERNAL.value),
+        where=where,
+    )
+
+
+def _pg_vector(text: str, weight: str) -> str:
+    folded = f"translate({text}, %s, %s)"
+    return f"setweight(to_tsvector('french', {folded}) || to_tsvector('english', {folded}), '{weight}')"
+
+
+def _write_sql(vendor: str, where: str) -> tuple[str, list[str]]:
+    """The statement that (re)writes the search rows of the tickets ``where`` picks, and its leading
+    parameters (the folding table, on PostgreSQL)."""
+    docs = _docs_sql(vendor, where)
+    if vendor == "sqlite":
+        return f"INSERT INTO {TABLE} (rowid, reference, public, internal) SELECT * FROM ({docs})", []
+    public = "setweight(to_tsvector('simple', d.reference), 'A') || " + _pg_vector("d.public", "B")
+    sql = f"""
+INSERT INTO {TABLE} (rowid, public, internal, public_doc, staff_doc)
+SELECT x.id, x.public, x.internal, x.pub, x.pub || {_pg_vector("x.internal", "C")}
+FROM (SELECT d.id, d.public, d.internal, {public} AS pub FROM ({docs}) d) x
+ON CONFLICT (rowid) DO UPDATE SET public = EXCLUDED.public, internal = EXCLUDED.internal,
+    public_doc = EXCLUDED.public_doc, staff_doc = EXCLUDED.staff_doc
+"""
+    return sql, [FOLD_FROM, FOLD_TO] * 4
+
+
+def index(ticket_ids: Iterable[int], *, using: Any = None) -> None:
+    """Write the search rows of ``ticket_ids`` from what they are now (one or two statements). Called by the
+    ticket services inside their transaction, so the index never lags behind a committed change."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return
+    conn = using or connection
+    holes = ", ".join(["%s"] * len(ids))
+    sql, params = _write_sql(conn.vendor, f"t.id IN ({holes})")
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":  # FTS5 has no upsert
+            cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({holes})", ids)
+        cursor.execute(sql, [*params, *ids])
+
+
+def rebuild(*, using: Any = None, batch: int = 20_000, progress=None) -> int:
+    """Index every ticket again, by ranges of ids of ``batch`` (the migration that creates the table;
+    ``guichet search_rebuild`` after a bulk load). Returns the number of tickets."""
+    conn = using or connection
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM tickets_ticket")
+        low, high, count = cursor.fetchone()
+        if not count:
+            return 0
+        sql, params = _write_sql(conn.vendor, "t.id >= %s AND t.id < %s")
+        for start in range(low, high + 1, batch):
+            if conn.vendor == "sqlite":
+                cursor.execute(
+                    f"DELETE FROM {TABLE} WHERE rowid >= %s AND rowid < %s", [start, start + batch]
+                )
+            cursor.execute(sql, [*params, start, start + batch])
+            if progress is not None:
+                progress(min(start + batch - low, high - low + 1))
+    return count
+
+
+# --------------------------------------------------------------------------------------------- queries
+
+
+def _fts_quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _fts_word(word: str, *, prefix: bool) -> str:
+    alternatives = [_fts_quote(word) + ("*" if prefix else "")]
+    alternatives += [_fts_quote(p) + "*" for p in stem_prefixes(word) if not (prefix and p == word)]
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+
+
+def fts5_expression(query: Query, *, internal: bool) -> str:
+    """The FTS5 MATCH expression of ``query``: every term required; without ``internal``, the notes'
+    column is left out of the match."""
+    terms = [_fts_quote(" ".join(_words(ref))) for ref in query.references]
+    terms += [_fts_quote(" ".join(p)) for p in query.phrases]
+    terms += [_fts_word(w, prefix=False) for w in query.words]
+    if query.prefix:
+        terms.append(_fts_word(query.prefix, prefix=True))
+    expression = " AND ".join(terms)
+    return expression if internal else "{reference public} : (" + expression + ")"
+
+
+def _pg_word(word: str, *, prefix: bool) -> tuple[str, list[str]]:
+    if not prefix:
+        return "(to_tsquery('french', %s) || to_tsquery('english', %s))", [word, word]
+    typed = word + ":*"
+    return (
+        "(to_tsquery('french', %s) || to_tsquery('english', %s) || to_tsquery('simple', %s))",
+        [typed, typed, typed],
+    )
+
+
+def pg_tsquery(query: Query) -> tuple[str, list[str]]:
+    """The tsquery of ``query`` as SQL and its parameters: each word stemmed in French or in English."""
+    parts: list[str] = []
+    params: list[str] = []
+    for ref in query.references:
+        parts.append("phraseto_tsquery('simple', %s)")
+        params.append(ref)  # as the text is parsed: 'gt' <-> '-2026' <-> '-000123'
+    for phrase in query.phrases:
+        parts.append("(phraseto_tsquery('french', %s) || phraseto_tsquery('english', %s))")
+        params += [" ".join(phrase)] * 2
+    for word in query.words:
+        sql, more = _pg_word(word, prefix=False)
+        parts.append(sql)
+        params += more
+    if query.prefix:
+        sql, more = _pg_word(query.prefix, prefix=True)
+        parts.append(sql)
+        params += more
+    return "(" + " && ".join(parts) + ")", params
+
+
+class _Match(RawSQL):
+    """A MATCH / @@ condition usable in ``filter``."""
+
+    conditional = True
+
+    def __init__(self, sql: str, params: Sequence[Any]):
+        super().__init__(sql, params, output_field=BooleanField())
+
+
+def matching(qs: QuerySet[Ticket], query: Query, *, internal: bool) -> QuerySet[Ticket]:
+    """``qs`` (already scoped and filtered) narrowed to the tickets matching ``query``, annotated with
+    ``search_rank`` (lower is better)."""
+    qs = qs.filter(search__isnull=False)
+    if connection.vendor == "sqlite":
+        expression = fts5_expression(query, internal=internal)
+        rank = RawSQL(f"bm25({TABLE}, 10.0, 1.0, 1.0)", [], output_field=FloatField())
+        return qs.filter(_Match(f"{TABLE} MATCH %s", [expression])).annotate(search_rank=rank)
+    tsquery, params = pg_tsquery(query)
+    column = f"{TABLE}.staff_doc" if internal else f"{TABLE}.public_doc"
+    rank = RawSQL(f"-ts_rank({column}, {tsquery})", params, output_field=FloatField())
+    return qs.filter(_Match(f"{column} @@ {tsquery}", params)).annotate(search_rank=rank)
+
+
+def _escape_markup(text: str) -> str:
+    """&, < and > as entities: what PostgreSQL's headline is computed on (its parser would drop tags), so that
+    an excerpt of it maps back, character for character, onto the same escaping of the original."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ESCAPE_MARKUP_SQL = "replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+
+
+def _excerpt(raw: str, *, escaped: bool = False) -> SafeString:
+    """An excerpt with the engine's markers turned into <mark>, everything else escaped (``escaped``: &, <
+    and > already are)."""
+    text = raw.strip()
+    text = text.replace('"', "&quot;").replace("'", "&#x27;") if escaped else escape(text)
+    return mark_safe(text.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))  # noqa: S308
+
+
+def _unfold(headline: str, original: str) -> str:
+    """The excerpt ``headline`` (of the folded text, with markers) written with ``original``'s characters,
+    accents included; as it is if it cannot be found (it then shows without accents)."""
+    plain = headline.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+    start = fold(original).find(plain)
+    if start < 0:
+        return headline
+    out, pos = [], start
+    for char in headline:
+        if char in (MARK_OPEN, MARK_CLOSE):
+            out.append(char)
+        else:
+            out.append(original[pos])
+            pos += 1
+    return "".join(out)
+
+
+def excerpts(ids: Sequence[int], query: Query, *, internal: bool) -> dict[int, SafeString]:
+    """A short excerpt of each ticket with the matching words highlighted: of the public text, or of the
+    notes (``internal`` only) when the words are there. Asked for one page of results only."""
+    if not ids or not query:
+        return {}
+    holes = ", ".join(["%s"] * len(ids))
+    out: dict[int, SafeString] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            expression = fts5_expression(query, internal=internal)
+            notes = f"snippet({TABLE}, 2, char(2), char(3), '…', 14)" if internal else "''"
+            cursor.execute(
+                f"SELECT rowid, snippet({TABLE}, 1, char(2), char(3), '…', 14), {notes} FROM {TABLE} "
+                f"WHERE {TABLE} MATCH %s AND rowid IN ({holes})",
+                [expression, *ids],
+            )
+            rows = cursor.fetchall()
+        else:
+            tsquery, params = pg_tsquery(query)
+            options = "StartSel=\x02, StopSel=\x03, MaxWords=24, MinWords=10, ShortWord=2"
+            folded = "translate(" + _ESCAPE_MARKUP_SQL + ", %s, %s)"
+            headline = "ts_headline('{}', " + folded + ", q.q, %s)"
+            cols = []
+            col_params: list[Any] = []
+            for column in ["public", "internal"] if internal else ["public"]:
+                for config in ("french", "english"):
+                    cols.append(headline.format(config, column))
+                    col_params += [FOLD_FROM, FOLD_TO, options]
+                cols.append(column)
+            cursor.execute(
+                f"SELECT rowid, {', '.join(cols)} FROM {TABLE}, (SELECT {tsquery} AS q) AS q "
+                f"WHERE rowid IN ({holes})",
+                [*col_params, *params, *ids],
+            )
+            rows = []
+            for pk, *columns in cursor.fetchall():
+                texts = ["", ""]
+                for i in range(0, len(columns), 3):
+                    french, english, original = columns[i : i + 3]
+                    best = french if MARK_OPEN in french else english
+                    texts[i // 3] = _unfold(best, _escape_markup(original))
+                rows.append((pk, *texts))
+    escaped = connection.vendor != "sqlite"
+    for pk, public, notes in rows:
+        best = notes if MARK_OPEN in (notes or "") and MARK_OPEN not in public else public
+        out[pk] = _excerpt(best, escaped=escaped)
+    return out
+
+
+@dataclass
+class Results:
+    ids: list[int]
+    total: int
+    excerpts: dict[int, SafeString]
+    query: Query
+
+
+def search_page(
+    user: User, text: str, *, offset: int = 0, limit: int = 50, count: bool = True, **filters: Any
+) -> Results:
+    """One page of the tickets ``user`` may see that match ``text``, best first (a reference typed as is
+    first of all), inside the queue's ``filters`` (``selectors.queue``'s keywords); the number of them
+    (``count``), and an excerpt of each. Computed inside ``tickets_visible_to``: a ticket out of scope is
+    neither listed nor counted."""
+    from .selectors import queue
+
+    query = parse(text)
+    if not query:
+        return Results([], 0, {}, query)
+    internal = may_see_internal(user)
+    qs = matching(queue(user, **filters).order_by(), query, internal=internal)
+    order: list[Any] = ["search_rank", "-id"]
+    if query.references:
+        first = Case(When(reference__in=query.references, then=Value(0)), default=Value(1))
+        qs = qs.annotate(search_first=first)
+        order.insert(0, "search_first")
+    ids = list(qs.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
+    total = qs.count() if count else len(ids)
+    return Results(ids, total, excerpts(ids, query, internal=internal), query)
