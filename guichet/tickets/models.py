@@ -332,20 +332,3 @@ class SlaMonthStat(models.Model):
     def __str__(self) -> str:
         total = self.met + self.breached
         return f"{self.month:%Y-%m} {self.plan_id} {self.priority} {self.clock}: {self.met}/{total}"
-
-
-class TicketSearch(models.Model):
-    """A ticket's row in the search index (``tickets.search``): a table of the database's own engine (an FTS5
-    virtual table on SQLite, a tsvector side table on PostgreSQL) created by migration 0012, keyed by the
-    ticket's id as ``rowid``. Only joined to, never written through the ORM (``search.index`` does)."""
-
-    ticket = models.OneToOneField(
-        Ticket, on_delete=models.DO_NOTHING, primary_key=True, db_column="rowid", related_name="search"
-    )
-
-    class Meta:
-        managed = False
-        db_table = "tickets_search"
-
-    def __str__(self) -> str:
-        return str(self.ticket_id)

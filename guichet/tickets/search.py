@@ -33,16 +33,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import snowballstemmer
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Case, FloatField, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from guichet.customers.models import User
 from guichet.customers.permissions import may_see_internal
 
-from .models import MessageKind, Ticket
+from .models import MessageKind
+from .selectors import queue
 
 TABLE = "tickets_search"
 REFERENCE = re.compile(r"\bGT-\d{4}-\d{1,9}\b", re.IGNORECASE)
@@ -297,27 +297,42 @@ def pg_tsquery(query: Query) -> tuple[str, list[str]]:
     return "(" + " && ".join(parts) + ")", params
 
 
-class _Match(RawSQL):
-    """A MATCH / @@ condition usable in ``filter``."""
-
-    conditional = True
-
-    def __init__(self, sql: str, params: Sequence[Any]):
-        super().__init__(sql, params, output_field=BooleanField())
+CANDIDATES = 500  # the most recent matching tickets ranked per query (docs/decisions.md)
 
 
-def matching(qs: QuerySet[Ticket], query: Query, *, internal: bool) -> QuerySet[Ticket]:
-    """``qs`` (already scoped and filtered) narrowed to the tickets matching ``query``, annotated with
-    ``search_rank`` (lower is better)."""
-    qs = qs.filter(search__isnull=False)
+def _scope_sql(user: User, filters: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """The WHERE clause of ``selectors.queue(user, **filters)`` on ``tickets_ticket``: what the user may see
+    and the queue's filters, exactly as the queue has them. None: nothing visible."""
+    qs = queue(user, **filters)
+    try:
+        sql, params = qs.query.get_compiler(connection=connection).compile(qs.query.where)
+    except EmptyResultSet:
+        return None
+    return (sql or "1 = 1"), list(params)
+
+
+def _candidates_sql(query: Query, *, internal: bool, where: str) -> tuple[str, list[Any]]:
+    """The statement listing (id, rank, first) for the ``CANDIDATES`` most recent matching tickets inside
+    ``where``: rank lower is better; first is 0 for a ticket whose reference was typed."""
+    refs = ", ".join(["%s"] * len(query.references))
+    first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
     if connection.vendor == "sqlite":
-        expression = fts5_expression(query, internal=internal)
-        rank = RawSQL(f"bm25({TABLE}, 10.0, 1.0, 1.0)", [], output_field=FloatField())
-        return qs.filter(_Match(f"{TABLE} MATCH %s", [expression])).annotate(search_rank=rank)
+        # CROSS JOIN: SQLite keeps the order as written, so the index is read newest first and the scan
+        # stops at CANDIDATES tickets in scope; bm25 is computed for those only.
+        sql = f"""
+SELECT "tickets_ticket"."id", bm25({TABLE}, 10.0, 1.0, 1.0), {first}
+FROM {TABLE} CROSS JOIN "tickets_ticket" ON "tickets_ticket"."id" = {TABLE}.rowid
+WHERE {TABLE} MATCH %s AND {where}
+ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
+        return sql, [*query.references, fts5_expression(query, internal=internal)]
     tsquery, params = pg_tsquery(query)
-    column = f"{TABLE}.staff_doc" if internal else f"{TABLE}.public_doc"
-    rank = RawSQL(f"-ts_rank({column}, {tsquery})", params, output_field=FloatField())
-    return qs.filter(_Match(f"{column} @@ {tsquery}", params)).annotate(search_rank=rank)
+    doc = f"{TABLE}.staff_doc" if internal else f"{TABLE}.public_doc"
+    sql = f"""
+SELECT "tickets_ticket"."id", -ts_rank({doc}, {tsquery}), {first}
+FROM {TABLE} JOIN "tickets_ticket" ON "tickets_ticket"."id" = {TABLE}.rowid
+WHERE {doc} @@ {tsquery} AND {where}
+ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
+    return sql, [*params, *query.references, *params]
 
 
 def _escape_markup(text: str) -> str:
@@ -406,30 +421,29 @@ def excerpts(ids: Sequence[int], query: Query, *, internal: bool) -> dict[int, S
 @dataclass
 class Results:
     ids: list[int]
-    total: int
+    total: int  # at most CANDIDATES
+    more: bool  # more than CANDIDATES tickets match
     excerpts: dict[int, SafeString]
     query: Query
 
 
-def search_page(
-    user: User, text: str, *, offset: int = 0, limit: int = 50, count: bool = True, **filters: Any
-) -> Results:
+def search_page(user: User, text: str, *, offset: int = 0, limit: int = 50, **filters: Any) -> Results:
     """One page of the tickets ``user`` may see that match ``text``, best first (a reference typed as is
-    first of all), inside the queue's ``filters`` (``selectors.queue``'s keywords); the number of them
-    (``count``), and an excerpt of each. Computed inside ``tickets_visible_to``: a ticket out of scope is
-    neither listed nor counted."""
-    from .selectors import queue
+    first of all), inside the queue's ``filters`` (``selectors.queue``'s keywords); how many match (up to
+    ``CANDIDATES``, then ``more``), and an excerpt of each. Computed inside what ``selectors.queue`` reads:
+    a ticket out of scope is neither listed nor counted. Two queries: the ranked candidates, the excerpts.
 
+    The ``CANDIDATES`` most recent matching tickets are ranked (all of them for any but the most frequent
+    words): the engines rank every match, and a word found in half a million tickets would cost seconds."""
     query = parse(text)
-    if not query:
-        return Results([], 0, {}, query)
+    scope = _scope_sql(user, filters) if query else None
+    if scope is None:
+        return Results([], 0, False, {}, query)
     internal = may_see_internal(user)
-    qs = matching(queue(user, **filters).order_by(), query, internal=internal)
-    order: list[Any] = ["search_rank", "-id"]
-    if query.references:
-        first = Case(When(reference__in=query.references, then=Value(0)), default=Value(1))
-        qs = qs.annotate(search_first=first)
-        order.insert(0, "search_first")
-    ids = list(qs.order_by(*order).values_list("id", flat=True)[offset : offset + limit])
-    total = qs.count() if count else len(ids)
-    return Results(ids, total, excerpts(ids, query, internal=internal), query)
+    sql, params = _candidates_sql(query, internal=internal, where=scope[0])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *scope[1]])
+        rows = cursor.fetchall()
+    rows.sort(key=lambda row: (row[2], row[1], -row[0]))
+    ids = [row[0] for row in rows[offset : offset + limit]]
+    return Results(ids, len(rows), len(rows) >= CANDIDATES, excerpts(ids, query, internal=internal), query)

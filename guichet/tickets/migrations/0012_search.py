@@ -1,7 +1,7 @@
 """The search index (guichet.tickets.search): an FTS5 virtual table on SQLite, a side table with two tsvector
 columns and their GIN indexes on PostgreSQL; then every ticket already in the database is indexed."""
 
-from django.db import migrations, models
+from django.db import migrations
 
 SQLITE = [
     """CREATE VIRTUAL TABLE tickets_search USING fts5(
@@ -52,21 +52,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(create, drop),
-        migrations.CreateModel(
-            name="TicketSearch",
-            fields=[
-                (
-                    "ticket",
-                    models.OneToOneField(
-                        db_column="rowid",
-                        on_delete=models.DO_NOTHING,
-                        primary_key=True,
-                        related_name="search",
-                        serialize=False,
-                        to="tickets.ticket",
-                    ),
-                ),
-            ],
-            options={"db_table": "tickets_search", "managed": False},
-        ),
     ]
