@@ -65,8 +65,6 @@ def _fold_table() -> dict[int, str]:
 
 
 FOLD = _fold_table()
-FOLD_FROM = "".join(chr(c) for c in FOLD)
-FOLD_TO = "".join(FOLD.values())
 
 
 def fold(text: str) -> str:
@@ -184,40 +182,51 @@ def _docs_sql(vendor: str, where: str) -> str:
 
 
 def _pg_vector(text: str, weight: str) -> str:
-    folded = f"translate({text}, %s, %s)"
-    return f"setweight(to_tsvector('french', {folded}) || to_tsvector('english', {folded}), '{weight}')"
+    return f"setweight(to_tsvector('french', {text}) || to_tsvector('english', {text}), '{weight}')"
 
 
-def _write_sql(vendor: str, where: str) -> tuple[str, list[str]]:
-    """The statement that (re)writes the search rows of the tickets ``where`` picks, and its leading
-    parameters (the folding table, on PostgreSQL)."""
-    docs = _docs_sql(vendor, where)
-    if vendor == "sqlite":
-        return f"INSERT INTO {TABLE} (rowid, reference, public, internal) SELECT * FROM ({docs})", []
-    public = "setweight(to_tsvector('simple', d.reference), 'A') || " + _pg_vector("d.public", "B")
-    sql = f"""
+# PostgreSQL: the texts come back to Python to be folded (``fold``; SQL's translate() with a table of this
+# size costs milliseconds a text) and go in again as arrays, one statement for any number of tickets.
+_PG_WRITE = f"""
 INSERT INTO {TABLE} (rowid, public, internal, public_doc, staff_doc)
-SELECT x.id, x.public, x.internal, x.pub, x.pub || {_pg_vector("x.internal", "C")}
-FROM (SELECT d.id, d.public, d.internal, {public} AS pub FROM ({docs}) d) x
+SELECT x.id, x.pub, x.int, x.doc, x.doc || {_pg_vector("x.fint", "C")}
+FROM (SELECT u.id, u.pub, u.int, u.fint,
+             setweight(to_tsvector('simple', u.ref), 'A') || {_pg_vector("u.fpub", "B")} AS doc
+      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+           AS u(id, ref, pub, int, fpub, fint)) x
 ON CONFLICT (rowid) DO UPDATE SET public = EXCLUDED.public, internal = EXCLUDED.internal,
     public_doc = EXCLUDED.public_doc, staff_doc = EXCLUDED.staff_doc
 """
-    return sql, [FOLD_FROM, FOLD_TO] * 4
+
+
+def _write(cursor: Any, vendor: str, where: str, params: list[Any]) -> None:
+    """(Re)write the search rows of the tickets ``where`` picks (one or two statements)."""
+    docs = _docs_sql(vendor, where)
+    if vendor == "sqlite":
+        cursor.execute(
+            f"INSERT INTO {TABLE} (rowid, reference, public, internal) SELECT * FROM ({docs})", params
+        )
+        return
+    cursor.execute(docs, params)
+    rows = cursor.fetchall()
+    if rows:
+        ids, refs, public, internal = (list(column) for column in zip(*rows, strict=True))
+        folded = [fold(t) for t in public], [fold(t) for t in internal]
+        cursor.execute(_PG_WRITE, [ids, refs, public, internal, *folded])
 
 
 def index(ticket_ids: Iterable[int], *, using: Any = None) -> None:
-    """Write the search rows of ``ticket_ids`` from what they are now (one or two statements). Called by the
-    ticket services inside their transaction, so the index never lags behind a committed change."""
+    """Write the search rows of ``ticket_ids`` from what they are now. Called by the ticket services inside
+    their transaction, so the index never lags behind a committed change."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return
     conn = using or connection
     holes = ", ".join(["%s"] * len(ids))
-    sql, params = _write_sql(conn.vendor, f"t.id IN ({holes})")
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":  # FTS5 has no upsert
             cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({holes})", ids)
-        cursor.execute(sql, [*params, *ids])
+        _write(cursor, conn.vendor, f"t.id IN ({holes})", ids)
 
 
 def rebuild(*, using: Any = None, batch: int = 20_000, progress=None) -> int:
@@ -229,13 +238,11 @@ def rebuild(*, using: Any = None, batch: int = 20_000, progress=None) -> int:
         low, high, count = cursor.fetchone()
         if not count:
             return 0
-        sql, params = _write_sql(conn.vendor, "t.id >= %s AND t.id < %s")
         for start in range(low, high + 1, batch):
+            bounds = [start, start + batch]
             if conn.vendor == "sqlite":
-                cursor.execute(
-                    f"DELETE FROM {TABLE} WHERE rowid >= %s AND rowid < %s", [start, start + batch]
-                )
-            cursor.execute(sql, [*params, start, start + batch])
+                cursor.execute(f"DELETE FROM {TABLE} WHERE rowid >= %s AND rowid < %s", bounds)
+            _write(cursor, conn.vendor, "t.id >= %s AND t.id < %s", bounds)
             if progress is not None:
                 progress(min(start + batch - low, high - low + 1))
     return count
@@ -341,9 +348,6 @@ def _escape_markup(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_ESCAPE_MARKUP_SQL = "replace(replace(replace({}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
-
-
 def _excerpt(raw: str, *, escaped: bool = False) -> SafeString:
     """An excerpt with the engine's markers turned into <mark>, everything else escaped (``escaped``: &, <
     and > already are)."""
@@ -369,6 +373,37 @@ def _unfold(headline: str, original: str) -> str:
     return "".join(out)
 
 
+def _pg_headlines(
+    cursor: Any, ids: Sequence[int], query: Query, *, internal: bool
+) -> list[tuple[int, str, str]]:
+    """PostgreSQL's headlines of the public text and the notes, from their folded, escaped forms (folded in
+    Python, see ``_PG_WRITE``), mapped back onto the original characters."""
+    holes = ", ".join(["%s"] * len(ids))
+    cursor.execute(f"SELECT rowid, public, internal FROM {TABLE} WHERE rowid IN ({holes})", list(ids))
+    texts = {
+        pk: (_escape_markup(public), _escape_markup(notes) if internal else "")
+        for pk, public, notes in cursor
+    }
+    keys = list(texts)
+    folded = [[fold(texts[pk][i]) for pk in keys] for i in (0, 1)]
+    tsquery, params = pg_tsquery(query)
+    options = "StartSel=\x02, StopSel=\x03, MaxWords=24, MinWords=10, ShortWord=2"
+    heads = ", ".join(
+        f"ts_headline('{c}', u.{t}, q.q, %s)" for t in ("pub", "int") for c in ("french", "english")
+    )
+    cursor.execute(
+        f"SELECT u.id, {heads} FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(id, pub, int), "
+        f"(SELECT {tsquery} AS q) AS q",
+        [*[options] * 4, keys, *folded, *params],
+    )
+    rows = []
+    for pk, pub_fr, pub_en, int_fr, int_en in cursor.fetchall():
+        public = _unfold(pub_fr if MARK_OPEN in pub_fr else pub_en, texts[pk][0])
+        notes = _unfold(int_fr if MARK_OPEN in int_fr else int_en, texts[pk][1]) if internal else ""
+        rows.append((pk, public, notes))
+    return rows
+
+
 def excerpts(ids: Sequence[int], query: Query, *, internal: bool) -> dict[int, SafeString]:
     """A short excerpt of each ticket with the matching words highlighted: of the public text, or of the
     notes (``internal`` only) when the words are there. Asked for one page of results only."""
@@ -387,30 +422,7 @@ def excerpts(ids: Sequence[int], query: Query, *, internal: bool) -> dict[int, S
             )
             rows = cursor.fetchall()
         else:
-            tsquery, params = pg_tsquery(query)
-            options = "StartSel=\x02, StopSel=\x03, MaxWords=24, MinWords=10, ShortWord=2"
-            folded = "translate(" + _ESCAPE_MARKUP_SQL + ", %s, %s)"
-            headline = "ts_headline('{}', " + folded + ", q.q, %s)"
-            cols = []
-            col_params: list[Any] = []
-            for column in ["public", "internal"] if internal else ["public"]:
-                for config in ("french", "english"):
-                    cols.append(headline.format(config, column))
-                    col_params += [FOLD_FROM, FOLD_TO, options]
-                cols.append(column)
-            cursor.execute(
-                f"SELECT rowid, {', '.join(cols)} FROM {TABLE}, (SELECT {tsquery} AS q) AS q "
-                f"WHERE rowid IN ({holes})",
-                [*col_params, *params, *ids],
-            )
-            rows = []
-            for pk, *columns in cursor.fetchall():
-                texts = ["", ""]
-                for i in range(0, len(columns), 3):
-                    french, english, original = columns[i : i + 3]
-                    best = french if MARK_OPEN in french else english
-                    texts[i // 3] = _unfold(best, _escape_markup(original))
-                rows.append((pk, *texts))
+            rows = _pg_headlines(cursor, ids, query, internal=internal)
     escaped = connection.vendor != "sqlite"
     for pk, public, notes in rows:
         best = notes if MARK_OPEN in (notes or "") and MARK_OPEN not in public else public
