@@ -194,3 +194,17 @@ def test_a_page_costs_a_constant_number_of_queries(world):
         results = search.search_page(world.agent, "messagerie ", limit=10)
     assert len(results.ids) == 10 and results.total == 12
     assert len(ctx.captured_queries) <= 4
+
+
+def test_the_rebuild_command(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    t = open_ticket(world, "Climatisation", "Salle serveur trop chaude")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tickets_search")
+    out = StringIO()
+    call_command("search_rebuild", stdout=out)
+    assert out.getvalue().startswith("1 ticket(s) indexed")
+    assert found(world.supervisor, "climatisation ") == [t.reference]
