@@ -1,6 +1,7 @@
 """Benchmark: ticket search (GET /api/v1/tickets?q=) over HTTP, rare and frequent words.
 
 Run:  .venv/bin/python bench/search.py [--tickets N] [--db sqlite|postgres|both] [--reps N]
+      DEBUG=1 DATABASE_URL=... .venv/bin/python bench/search.py --child postgres --reuse   (already loaded)
 
 For each database the script makes a fresh one (bench/benchkit.py) and, in a child process:
 
@@ -47,6 +48,12 @@ def parse_args(argv):
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--reps", type=int, default=40)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --child: measure the database DATABASE_URL names, already loaded with bench/tickets.py's "
+        "data set (indexed again, not loaded)",
+    )
     p.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -125,7 +132,8 @@ def load(args, result: dict):
 
     t0 = time.perf_counter()
     world = ticket_bench.World.make()
-    ticket_bench.Loader(world, args.tickets, args.open, args.seed, result).run()
+    if not args.reuse:
+        ticket_bench.Loader(world, args.tickets, args.open, args.seed, result).run()
     result["tickets_load_seconds"] = round(time.perf_counter() - t0, 1)
     say(f"loaded {args.tickets:,} tickets in {result['tickets_load_seconds']} s")
 
