@@ -208,3 +208,30 @@ def test_the_rebuild_command(world):
     call_command("search_rebuild", stdout=out)
     assert out.getvalue().startswith("1 ticket(s) indexed")
     assert found(world.supervisor, "climatisation ") == [t.reference]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_writes_are_found_and_the_database_still_flushes():
+    """Outside a test transaction: the row is committed with the ticket; Django's flush afterwards (TRUNCATE
+    on PostgreSQL) is not refused by the search table, which Django does not know."""
+    from guichet.customers.models import User
+    from guichet.plans.demo import load_plans
+    from guichet.plans.models import OrganisationPlan, SlaPlan
+    from tests.customers.factories import ContactFactory, OrganisationFactory, StaffFactory
+
+    load_plans()
+    org = OrganisationFactory(name="Initech")
+    OrganisationPlan.objects.create(organisation=org, plan=SlaPlan.objects.get(code="office"))
+    customer = ContactFactory(organisation=org).user
+    sue = StaffFactory(username="sue-t", kind=User.Kind.SUPERVISOR)
+    t = services.ticket_create(
+        actor=customer,
+        door="api",
+        organisation=org,
+        requester=customer,
+        subject="Agrafeuse",
+        description="Elle a disparu",
+    )
+    assert [Ticket.objects.get(pk=pk).reference for pk in search.search_page(sue, "agrafeuse ").ids] == [
+        t.reference
+    ]

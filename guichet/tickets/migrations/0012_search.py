@@ -1,5 +1,9 @@
 """The search index (guichet.tickets.search): an FTS5 virtual table on SQLite, a side table with two tsvector
-columns and their GIN indexes on PostgreSQL; then every ticket already in the database is indexed."""
+columns and their GIN indexes on PostgreSQL; then every ticket already in the database is indexed.
+
+No foreign key on PostgreSQL: Django does not know this table, and its flush (TRUNCATE of the tables it knows)
+would be refused. A row whose ticket is gone is never read (searches join the tickets), and a ticket's row is
+rewritten whenever the ticket is created or changes."""
 
 from django.db import migrations
 
@@ -12,7 +16,7 @@ SQLITE_DROP = ["DROP TABLE IF EXISTS tickets_search"]
 
 POSTGRESQL = [
     """CREATE TABLE tickets_search (
-        rowid bigint PRIMARY KEY REFERENCES tickets_ticket (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        rowid bigint PRIMARY KEY,
         public text NOT NULL,
         internal text NOT NULL,
         public_doc tsvector NOT NULL,
