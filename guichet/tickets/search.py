@@ -318,16 +318,23 @@ def _scope_sql(user: User, filters: dict[str, Any]) -> tuple[str, list[Any]] | N
     return (sql or "1 = 1"), list(params)
 
 
+_SNIPPET = "snippet(" + TABLE + ", {}, char(2), char(3), '…', 14)"
+_SNIPPETS = {False: _SNIPPET.format(1) + ", ''", True: _SNIPPET.format(1) + ", " + _SNIPPET.format(2)}
+
+
 def _candidates_sql(query: Query, *, internal: bool, where: str) -> tuple[str, list[Any]]:
-    """The statement listing (id, rank, first) for the ``CANDIDATES`` most recent matching tickets inside
-    ``where``: rank lower is better; first is 0 for a ticket whose reference was typed."""
+    """The statement listing (id, rank, first[, public snippet, notes snippet]) for the ``CANDIDATES`` most
+    recent matching tickets inside ``where``: rank lower is better; first is 0 for a ticket whose reference
+    was typed; the snippets on SQLite only."""
     refs = ", ".join(["%s"] * len(query.references))
     first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
     if connection.vendor == "sqlite":
         # CROSS JOIN: SQLite keeps the order as written, so the index is read newest first and the scan
-        # stops at CANDIDATES tickets in scope; bm25 is computed for those only.
+        # stops at CANDIDATES tickets in scope; bm25 and the snippets are computed for those only (a
+        # query of its own for the page's snippets, by rowid, costs more: FTS5 evaluates the whole MATCH
+        # again for each, prefix terms included).
         sql = f"""
-SELECT "tickets_ticket"."id", bm25({TABLE}, 10.0, 1.0, 1.0), {first}
+SELECT "tickets_ticket"."id", bm25({TABLE}, 10.0, 1.0, 1.0), {first}, {_SNIPPETS[internal]}
 FROM {TABLE} CROSS JOIN "tickets_ticket" ON "tickets_ticket"."id" = {TABLE}.rowid
 WHERE {TABLE} MATCH %s AND {where}
 ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
@@ -425,9 +432,15 @@ def excerpts(ids: Sequence[int], query: Query, *, internal: bool) -> dict[int, S
             rows = _pg_headlines(cursor, ids, query, internal=internal)
     escaped = connection.vendor != "sqlite"
     for pk, public, notes in rows:
-        best = notes if MARK_OPEN in (notes or "") and MARK_OPEN not in public else public
-        out[pk] = _excerpt(best, escaped=escaped)
+        out[pk] = _best_excerpt(public, notes, escaped=escaped)
     return out
+
+
+def _best_excerpt(public: str, notes: str, *, escaped: bool) -> SafeString:
+    """The public text's excerpt, or the notes' when only they hold the words."""
+    return _excerpt(
+        notes if MARK_OPEN in (notes or "") and MARK_OPEN not in public else public, escaped=escaped
+    )
 
 
 @dataclass
@@ -457,5 +470,10 @@ def search_page(user: User, text: str, *, offset: int = 0, limit: int = 50, **fi
         cursor.execute(sql, [*params, *scope[1]])
         rows = cursor.fetchall()
     rows.sort(key=lambda row: (row[2], row[1], -row[0]))
-    ids = [row[0] for row in rows[offset : offset + limit]]
-    return Results(ids, len(rows), len(rows) >= CANDIDATES, excerpts(ids, query, internal=internal), query)
+    page = rows[offset : offset + limit]
+    ids = [row[0] for row in page]
+    if connection.vendor == "sqlite":
+        found = {row[0]: _best_excerpt(row[3], row[4], escaped=False) for row in page}
+    else:
+        found = excerpts(ids, query, internal=internal)
+    return Results(ids, len(rows), len(rows) >= CANDIDATES, found, query)
