@@ -322,10 +322,12 @@ _SNIPPET = "snippet(" + TABLE + ", {}, char(2), char(3), '…', 14)"
 _SNIPPETS = {False: _SNIPPET.format(1) + ", ''", True: _SNIPPET.format(1) + ", " + _SNIPPET.format(2)}
 
 
-def _candidates_sql(query: Query, *, internal: bool, where: str) -> tuple[str, list[Any]]:
+def _candidates_sql(
+    query: Query, *, internal: bool, where: str, where_params: list[Any]
+) -> tuple[str, list[Any]]:
     """The statement listing (id, rank, first[, public snippet, notes snippet]) for the ``CANDIDATES`` most
-    recent matching tickets inside ``where``: rank lower is better; first is 0 for a ticket whose reference
-    was typed; the snippets on SQLite only."""
+    recent matching tickets inside ``where``, and its parameters: rank lower is better; first is 0 for a
+    ticket whose reference was typed; the snippets on SQLite only."""
     refs = ", ".join(["%s"] * len(query.references))
     first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
     if connection.vendor == "sqlite":
@@ -338,15 +340,22 @@ SELECT "tickets_ticket"."id", bm25({TABLE}, 10.0, 1.0, 1.0), {first}, {_SNIPPETS
 FROM {TABLE} CROSS JOIN "tickets_ticket" ON "tickets_ticket"."id" = {TABLE}.rowid
 WHERE {TABLE} MATCH %s AND {where}
 ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
-        return sql, [*query.references, fts5_expression(query, internal=internal)]
+        return sql, [*query.references, fts5_expression(query, internal=internal), *where_params]
     tsquery, params = pg_tsquery(query)
     doc = f"{TABLE}.staff_doc" if internal else f"{TABLE}.public_doc"
+    first = first.replace('"tickets_ticket"."reference"', "t.reference")
+    # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery): from the matches, newest
+    # first (the GIN index for rare words, the table backwards for frequent ones), never a merge join that
+    # walks every ticket in scope down to an old match.
     sql = f"""
-SELECT "tickets_ticket"."id", -ts_rank({doc}, {tsquery}), {first}
-FROM {TABLE} JOIN "tickets_ticket" ON "tickets_ticket"."id" = {TABLE}.rowid
-WHERE {doc} @@ {tsquery} AND {where}
+SELECT t.id, -ts_rank({doc}, {tsquery}), {first}
+FROM {TABLE} CROSS JOIN LATERAL (
+    SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
+    WHERE "tickets_ticket"."id" = {TABLE}.rowid AND {where} OFFSET 0
+) t
+WHERE {doc} @@ {tsquery}
 ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
-    return sql, [*params, *query.references, *params]
+    return sql, [*params, *query.references, *where_params, *params]
 
 
 def _escape_markup(text: str) -> str:
@@ -465,9 +474,9 @@ def search_page(user: User, text: str, *, offset: int = 0, limit: int = 50, **fi
     if scope is None:
         return Results([], 0, False, {}, query)
     internal = may_see_internal(user)
-    sql, params = _candidates_sql(query, internal=internal, where=scope[0])
+    sql, params = _candidates_sql(query, internal=internal, where=scope[0], where_params=scope[1])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *scope[1]])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     rows.sort(key=lambda row: (row[2], row[1], -row[0]))
     page = rows[offset : offset + limit]
