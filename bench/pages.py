@@ -26,6 +26,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,6 +126,7 @@ def load(args, result: dict):
     from django.db import transaction
     from django.utils import timezone
 
+    from guichet import provider
     from guichet.availability.models import Outage
     from guichet.billing.invoicing import billing_run
     from guichet.billing.models import Claim
@@ -253,13 +255,23 @@ def load(args, result: dict):
         "/extranet/activity/",
         "/extranet/chat/",
     ]
+    team = Team.objects.order_by("pk").first()
     console = [
         "/console/",
         "/console/?priority=urgent",
         f"/console/tickets/{ticket.reference}/",
         "/console/claims/",
         f"/console/claims/{claim.pk}/",
-        "/console/dashboard/",
+        "/console/dashboard/",  # this month: SLA compliance from the hourly rows
+        "/console/dashboard/?period=last_month",
+        "/console/dashboard/?period=30d",  # not whole months: every figure counted live
+        f"/console/dashboard/?organisation={org0.pk}",  # narrowed: counted live
+        f"/console/dashboard/?team={team.pk}&sort=-breached",
+        # a drill-down: last month's tickets whose first response was late
+        "/console/?status=all&clock=first_response&clock_state=breached&opened_from="
+        + quote(provider.month(last_month.year, last_month.month)[0].isoformat())
+        + "&opened_before="
+        + quote(provider.month(last_month.year, last_month.month)[1].isoformat()),
         "/console/backoffice/",
         "/console/chat/",
         f"/console/chat/{conversation.pk}/",

@@ -9,6 +9,7 @@ from guichet.console import calls as console_calls
 from guichet.console import mail as console_mail
 from guichet.console import oncall as console_oncall
 from guichet.console import outages as console_outages
+from guichet.console import search as console_search
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.console import working as console_working
@@ -89,6 +90,7 @@ urlpatterns = [
     path(
         "console/tickets/<str:ref>/merge-targets", console_working.merge_targets, name="console-merge-targets"
     ),
+    path("console/search/", console_search.search_view, name="console-search"),
     path("console/tickets/<str:ref>/", console_tickets.ticket_view, name="console-ticket"),
     path("console/tickets/<str:ref>/reply", console_tickets.reply, name="console-reply"),
     path("console/tickets/<str:ref>/change", console_tickets.change, name="console-change"),

@@ -93,9 +93,11 @@ def pages(world):
         "/extranet/contacts/",
         "/extranet/activity/",
         "/extranet/chat/",
+        "/extranet/tickets/?q=trunk",
     ]
     staff = [
         "/console/",
+        "/console/search/?q=trunk",
         f"/console/tickets/{ticket.reference}/",
         "/console/claims/",
         f"/console/claims/{claim.pk}/",

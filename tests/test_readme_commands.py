@@ -46,6 +46,7 @@ TRIED = {
     "pollmail": "the production test",
     "mailserver": "the production test (started, answers SMTP, stopped)",
     "serve": "tests/test_project.py::test_serve_runs_the_web_server_and_the_worker_and_ctrl_c_stops_both",
+    "search_rebuild": "tests/tickets/test_search.py::test_the_rebuild_command",
 }
 # Without DEBUG: the setting each command names when refusing to start (Django's runserver asks for the hosts
 # first).

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import FileResponse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from guichet.customers.models import User
 from guichet.customers.permissions import is_customer, is_provider_staff
 from guichet.customers.selectors import acting_contact
 from guichet.errors import NotFound, ValidationError
-from guichet.tickets import services
+from guichet.tickets import search, services
 from guichet.tickets.models import MessageKind, Quote, Ticket
 from guichet.tickets.read import ticket_json, tickets_json, utc
 from guichet.tickets.selectors import (
@@ -104,6 +104,14 @@ class TicketOut(BaseModel):
     version: int
     watchers: list[PersonRef]
     sla: SlaOut
+
+
+class TicketFoundOut(TicketOut):
+    excerpt: str | None = Field(
+        None,
+        description="With `q`: a short passage of the ticket where its words are, in HTML (the matching "
+        "words in <mark>, everything else escaped). Null without `q`.",
+    )
 
 
 class DuplicateOut(Schema):
@@ -233,6 +241,14 @@ class ClockExplained(Schema):
 
 
 class TicketFilters(Schema):
+    q: str | None = Field(
+        None,
+        max_length=500,
+        description="Full-text search in the subject, the messages (internal notes for staff only), the "
+        "reference, the organisation's and the people's names: every word required, \"quoted phrases\", the "
+        "last word as a prefix (as you type), French and English word forms, accents optional; a reference "
+        "(GT-2026-000123) first. With q the tickets come best match first, each with an `excerpt`.",
+    )
     status: list[str] | None = None
     priority: str | None = None
     category: str | None = None
@@ -252,20 +268,28 @@ def _reload(ticket: Ticket) -> dict:
     return tickets_json([ticket.pk])[ticket.pk]
 
 
-@router.get("", response=list[TicketOut], summary="Tickets you can see, by next due instant")
+@router.get(
+    "",
+    response=list[TicketFoundOut],
+    summary="Tickets you can see, by next due instant (with q: found by full-text search, best first)",
+)
 def list_tickets(request, filters: Query[TicketFilters]):
-    ids = queue_page(
-        request.user,
-        offset=filters.offset,
-        limit=filters.limit,
-        statuses=filters.status,
-        team_id=filters.team_id,
-        priority=filters.priority,
-        category=filters.category,
-        organisation_id=filters.organisation_id,
-        breached=filters.breached,
-        mine=filters.mine,
-    )
+    kwargs: dict[str, Any] = {
+        "offset": filters.offset,
+        "limit": filters.limit,
+        "statuses": filters.status,
+        "team_id": filters.team_id,
+        "priority": filters.priority,
+        "category": filters.category,
+        "organisation_id": filters.organisation_id,
+        "breached": filters.breached,
+        "mine": filters.mine,
+    }
+    if filters.q is not None and filters.q.strip():
+        found = search.search_page(request.user, filters.q, **kwargs)
+        by_id = tickets_json(found.ids)
+        return [{**by_id[pk], "excerpt": found.excerpts.get(pk, "")} for pk in found.ids]
+    ids = queue_page(request.user, **kwargs)
     by_id = tickets_json(ids)
     return [by_id[pk] for pk in ids]
 

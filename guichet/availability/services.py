@@ -213,16 +213,24 @@ def excluded(outage: Outage) -> bool:
     return False
 
 
+def touching(start: datetime, end: datetime) -> Q:
+    """The outages that touch ``[start, end)`` (one still going touches everything after its start)."""
+    return Q(started_at__lt=end) & (Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+
+
 def downtime_windows(
-    subscription: Subscription, start: datetime, end: datetime, now: datetime | None = None
+    subscription: Subscription,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    outages: Iterable[Outage] | None = None,
 ) -> tuple[list[Interval], list[Interval]]:
     """The windows of the subscription's outages that touch ``[start, end)``, as ``(down, excluded)``:
     downtime, and the planned maintenance and force majeure that are not (``excluded``). An outage still
-    going runs until ``now``. Availability and claims both read the records through here."""
+    going runs until ``now``. Availability and claims both read the records through here. ``outages``: those
+    outages already read (``touching``), for a list of subscriptions measured with one query."""
     now = now or timezone.now()
-    rows = subscription.outages.filter(started_at__lt=end).filter(
-        Q(ended_at__isnull=True) | Q(ended_at__gt=start)
-    )
+    rows = subscription.outages.filter(touching(start, end)) if outages is None else outages
     down: list[Interval] = []
     holes: list[Interval] = []
     for outage in rows:
@@ -240,12 +248,14 @@ def monthly(
     year: int,
     month: int,
     now: datetime | None = None,
+    outages: Iterable[Outage] | None = None,
     *,
     windows: tuple[list[Interval], list[Interval]] | None = None,
 ) -> Measured:
     """The subscription's availability over a calendar month of the provider's time zone, on the days it was
-    subscribed; an outage still going counts until now. ``windows``: the month's ``(down, excluded)`` already
-    read for several subscriptions at once (``selectors.month_of_organisation``), else read here."""
+    subscribed; an outage still going counts until now. ``outages``: as for ``downtime_windows``;
+    ``windows``: the month's ``(down, excluded)`` already read for several subscriptions at once
+    (``selectors.organisation_month``). Without either, the outages are read here."""
     tz = provider.zone()
     now = now or timezone.now()
     first = subscription.start_date
@@ -258,7 +268,9 @@ def monthly(
     month_start = datetime(year, month, 1, tzinfo=tz)
     next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
     down, holes = (
-        windows if windows is not None else downtime_windows(subscription, month_start, next_month, now)
+        windows
+        if windows is not None
+        else downtime_windows(subscription, month_start, next_month, now, outages)
     )
     result = monthly_availability(
         year=year,

@@ -1,33 +1,42 @@
-"""The supervisor dashboard's figures: reads only, each a handful of grouped queries.
+"""The supervisor dashboard's figures, as the console draws them: bars for its charts, each linked to the
+console queue listing the tickets behind it.
 
-- SLA compliance by month of opening (last 6 months): clocks that ended met or breached, per month, and per
-  plan and priority — read from the rows the hourly ``sla-stats`` job computes (tickets/stats.py);
-- the backlog of open tickets by age;
-- availability this month of the subscriptions that had an outage (the others are at 100 %);
-- credits issued per month and currency.
+The ticket figures and their filters are the tickets app's (guichet/tickets/reports.py, scoped to the reader;
+SLA compliance partly from the hourly ``sla-stats`` rows); here they become bars and links. Availability and
+credits are not tickets: they honour the period, plan and organisation, have no team and link nowhere.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Prefetch, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from guichet import provider
 from guichet.availability.models import Outage
-from guichet.availability.services import monthly
+from guichet.availability.services import monthly, touching
 from guichet.billing.models import Credit
 from guichet.contracts.models import Subscription
-from guichet.money.availability import month_bounds
-from guichet.tickets.models import OPEN_STATUSES, SlaMonthStat, Ticket
+from guichet.customers.models import User
+from guichet.tickets import reports as tickets
+from guichet.tickets.models import Priority
+from guichet.tickets.reports import Figure, Scope
 
-AGE_BUCKETS = [("< 1 day", 1), ("1-3 days", 3), ("3-7 days", 7), ("7-30 days", 30), ("30 days +", None)]
+from .tickets import CLOCK_NAMES, queue_query
+
+CLOCK_LABELS = CLOCK_NAMES
+PRIORITY_LABELS = {
+    Priority.LOW: pgettext_lazy("priority", "Low"),
+    Priority.MEDIUM: pgettext_lazy("priority", "Medium"),
+    Priority.HIGH: pgettext_lazy("priority", "High"),
+    Priority.URGENT: pgettext_lazy("priority", "Urgent"),
+}
 
 
 @dataclass
@@ -36,6 +45,7 @@ class Bar:
     value: float
     text: str
     share: float = 0.0  # of the chart's largest value, for drawing
+    url: str = ""  # the queue listing the tickets behind it, if it counts tickets
 
 
 def scale(bars: list[Bar], top: float | None = None) -> list[Bar]:
@@ -45,96 +55,121 @@ def scale(bars: list[Bar], top: float | None = None) -> list[Bar]:
     return bars
 
 
-def _tz() -> ZoneInfo:
-    return provider.zone()
+def link(figure: Figure) -> str:
+    """The console queue listing the tickets behind ``figure``."""
+    return f"{reverse('console-queue')}?{queue_query(figure.filters)}"
 
 
-def _since(months: int) -> datetime:
-    first = provider.first_of_months_ago(months)
-    return provider.month(first.year, first.month)[0]
+def percent(value: float | None) -> str:
+    """One decimal, in the reader's notation ("92.5 %", "92,5 %"); a dash when nothing is counted."""
+    return "—" if value is None else f"{number_format(value, 1)} %"
 
 
-def compliance(months: int = 6) -> dict:
-    """From the hourly ``SlaMonthStat`` rows (tickets/stats.py): per month, and per plan and priority."""
+def _bar(label, figure: Figure) -> Bar:
+    return Bar(str(label), float(figure.value), str(figure.value), url=link(figure))
 
-    rows = list(
-        SlaMonthStat.objects.filter(month__gte=_since(months).astimezone(_tz()).date())
-        .select_related("plan")
-        .order_by("month")
-    )
-    months_: dict = {}
-    plans: dict = {}
-    for row in rows:
-        m = months_.setdefault(row.month, [0, 0])
-        m[0] += row.met
-        m[1] += row.met + row.breached
-        p = plans.setdefault((row.plan.name, row.priority), [0, 0])
-        p[0] += row.met
-        p[1] += row.met + row.breached
-    bars = [
-        Bar(f"{m:%Y-%m}", 100.0 * met / total, f"{100 * met / total:.1f} %")
-        for m, (met, total) in months_.items()
-        if total
-    ]
-    breaches = [
-        Bar(f"{m:%Y-%m}", float(total - met), str(total - met)) for m, (met, total) in months_.items()
-    ]
-    table = [
+
+def ticket_bars(user: User, scope: Scope, now: datetime) -> dict:
+    figures = tickets.ticket_figures(user, scope, now)
+    return {
+        "tickets": scale(
+            [
+                _bar(pgettext("tickets", "Opened"), figures["opened"]),
+                _bar(pgettext("tickets", "Resolved"), figures["resolved"]),
+                _bar(_("Opened and still open"), figures["open"]),
+            ]
+        ),
+        "backlog": scale([_bar(label, figure) for label, figure in figures["backlog"]]),
+    }
+
+
+def compliance(user: User, scope: Scope) -> dict:
+    """Per clock kind, a bar split in met and breached clocks (each part linked to its tickets); the table
+    per plan, priority and clock."""
+    found = tickets.compliance(user, scope)
+    return {
+        "by_clock": [
+            {
+                "row": c,
+                "clock": CLOCK_LABELS[c.clock],
+                "percent": percent(c.percent),
+                "met_share": (c.met.value / c.ended) if c.ended else 0.0,
+                "breached_share": (c.breached.value / c.ended) if c.ended else 0.0,
+                "met_url": link(c.met),
+                "breached_url": link(c.breached),
+            }
+            for c in found["by_clock"]
+        ],
+        "by_plan": [
+            {
+                "row": c,
+                "clock": CLOCK_LABELS[c.clock],
+                "priority": PRIORITY_LABELS[c.priority],
+                "percent": percent(c.percent),
+                "met_url": link(c.met),
+                "breached_url": link(c.breached),
+            }
+            for c in found["by_plan"]
+        ],
+        "as_of": found["as_of"],
+    }
+
+
+def agents(user: User, scope: Scope, now: datetime, sort: str) -> list[dict]:
+    return [
         {
-            "plan": plan,
-            "priority": priority,
-            "met": met,
-            "total": total,
-            "percent": f"{100 * met / total:.1f}",
+            "row": a,
+            "queue": link(Figure(0, {"assignee_id": a.agent_id, "statuses": a.open.filters["statuses"]})),
+            "open": link(a.open),
+            "breached": link(a.breached),
+            "due_soon": link(a.due_soon),
+            "resolved": link(a.resolved),
+            "first_response": percent(a.first_response.percent),
+            "first_response_breached": link(a.first_response.breached),
         }
-        for (plan, priority), (met, total) in sorted(plans.items())
-        if total
+        for a in tickets.agents_load(user, scope, now, sort)
     ]
-    as_of = max((row.computed_at for row in rows), default=None)
-    return {"months": scale(bars, 100.0), "breaches": scale(breaches), "by_plan": table, "as_of": as_of}
 
 
-def backlog() -> list[Bar]:
-    now = timezone.now()
-    counts = []
-    lower = 0
-    for label, upper in AGE_BUCKETS:
-        q = Q(opened_at__lte=now - timedelta(days=lower))
-        if upper is not None:
-            q &= Q(opened_at__gt=now - timedelta(days=upper))
-        counts.append((label, q))
-        lower = upper or lower
-    row = Ticket.objects.filter(status__in=OPEN_STATUSES).aggregate(
-        **{f"b{i}": Count("pk", filter=q) for i, (_, q) in enumerate(counts)}
-    )
-    return scale([Bar(label, float(row[f"b{i}"]), str(row[f"b{i}"])) for i, (label, _) in enumerate(counts)])
-
-
-def availability(limit: int = 20) -> list[Bar]:
-    """This month's availability of the subscriptions that had an outage, worst first."""
-    today = timezone.localtime(timezone.now(), _tz()).date()
-    start, end = month_bounds(year=today.year, month=today.month, tz=_tz())
-    touched = Outage.objects.filter(started_at__lt=end).exclude(ended_at__lte=start).values("subscriptions")
+def availability(scope: Scope, limit: int = 20) -> tuple[str, list[Bar]]:
+    """The availability, in the month where the period ends, of the subscriptions (of the plan and
+    organisation chosen) that had an outage then, worst first; and that month ("2026-11"). Three queries
+    whatever the number of subscriptions: theirs, their plans', their outages of the month."""
+    last = provider.local(scope.end - timedelta(microseconds=1))
+    start, end = provider.month(last.year, last.month)
+    month_outages = Outage.objects.filter(touching(start, end))
+    subscriptions = Subscription.objects.filter(pk__in=month_outages.values("subscriptions"))
+    if scope.plan_id is not None:
+        subscriptions = subscriptions.filter(plan_id=scope.plan_id)
+    if scope.organisation_id is not None:
+        subscriptions = subscriptions.filter(organisation_id=scope.organisation_id)
     rows = []
-    for s in Subscription.objects.filter(pk__in=touched).select_related("service", "plan"):
-        result = monthly(s, today.year, today.month)
+    found = subscriptions.select_related("service", "plan").prefetch_related(
+        Prefetch("outages", queryset=month_outages, to_attr="month_outages")
+    )
+    for s in found:
+        result = monthly(s, last.year, last.month, outages=s.month_outages)
         rows.append(Bar(f"{s.service.name} {s.identifier}", float(result.percent), f"{result.percent} %"))
     rows.sort(key=lambda b: b.value)
-    return scale(rows[:limit], 100.0)
+    return f"{last:%Y-%m}", scale(rows[:limit], 100.0)
 
 
-def credits(months: int = 6) -> list[Bar]:
-    rows = (
-        Credit.objects.filter(created_at__gte=_since(months))
-        .annotate(m=TruncMonth("created_at", tzinfo=_tz()))
+def credits(scope: Scope) -> list[Bar]:
+    """Credits issued in the period (to the organisation, on subscriptions of the plan chosen), by month
+    and currency."""
+    rows = Credit.objects.filter(created_at__gte=scope.start, created_at__lt=scope.end)
+    if scope.plan_id is not None:
+        rows = rows.filter(subscription__plan_id=scope.plan_id)
+    if scope.organisation_id is not None:
+        rows = rows.filter(organisation_id=scope.organisation_id)
+    totals = (
+        rows.annotate(m=TruncMonth("created_at", tzinfo=provider.zone()))
         .values("m", "currency")
         .annotate(total=Sum("amount"))
         .order_by("m", "currency")
     )
-    totals: dict[str, Decimal] = defaultdict(Decimal)
     bars = []
-    for row in rows:
+    for row in totals:
         label = f"{row['m']:%Y-%m} {row['currency']}"
-        totals[row["currency"]] += row["total"]
         bars.append(Bar(label, float(row["total"]), f"{row['total']:.2f} {row['currency']}"))
     return scale(bars)

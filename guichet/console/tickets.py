@@ -15,13 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guichet import provider
 from guichet.audit.models import Door
 from guichet.customers.access import error_lines, form_id, staff_only
 from guichet.customers.models import Organisation, Team, User
 from guichet.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from guichet.plans.models import CLOCK_LABEL, SlaPlan
 from guichet.tickets import services
 from guichet.tickets.history import ticket_history
-from guichet.tickets.models import OPEN_STATUSES, Category, Priority, Status, Ticket
+from guichet.tickets.models import OPEN_STATUSES, Category, Clock, ClockState, Priority, Status, Ticket
 from guichet.tickets.present import clock_badges, next_due_badges
 from guichet.tickets.selectors import conversation, merge_target, queue, queue_page, ticket_get
 
@@ -29,9 +31,34 @@ from . import services as console_services
 from .context import ticket_context
 from .models import CannedReply
 
+CLOCK_NAMES = CLOCK_LABEL  # the clocks' names, as the badges and the history say them
+
 DOOR = Door.WEB
 PAGE = 50
 SOON = timedelta(hours=1)
+
+
+# The drill-down filters (from the supervisors' dashboard): ids, instants, a clock's kind and state.
+DRILL_IDS = ("assignee_id", "plan_id")
+DRILL_INSTANTS = (
+    "opened_from",
+    "opened_before",
+    "resolved_from",
+    "resolved_before",
+    "due_from",
+    "due_before",
+)
+ALL = "all"
+
+
+def _instant(value: str | None) -> datetime | None:
+    """An ISO 8601 instant from the query string (one without an offset is the provider's wall clock);
+    anything else is no filter, as for the queue's other filters."""
+    try:
+        at = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return at if timezone.is_aware(at) else at.replace(tzinfo=provider.zone())
 
 
 def _filters(params) -> dict:
@@ -39,15 +66,84 @@ def _filters(params) -> dict:
         return form_id(params.get(name, ""))
 
     breached = params.get("breached")
-    return {
-        "statuses": [s for s in params.getlist("status") if s in Status.values] or list(OPEN_STATUSES),
+    statuses = params.getlist("status")
+    filters = {
+        "statuses": list(Status.values)
+        if ALL in statuses
+        else [s for s in statuses if s in Status.values] or list(OPEN_STATUSES),
         "team_id": number("team"),
         "priority": params.get("priority") if params.get("priority") in Priority.values else None,
         "category": params.get("category") if params.get("category") in Category.values else None,
         "organisation_id": number("organisation"),
         "breached": True if breached == "1" else (False if breached == "0" else None),
         "mine": params.get("mine") == "1",
+        "clock": params.get("clock") if params.get("clock") in Clock.values else None,
+        "clock_state": params.get("clock_state")
+        if params.get("clock_state") in (ClockState.MET, ClockState.BREACHED)
+        else None,
     }
+    filters.update({name: number(name.removesuffix("_id")) for name in DRILL_IDS})
+    filters.update({name: _instant(params.get(name)) for name in DRILL_INSTANTS})
+    return filters
+
+
+def _when(at: datetime) -> str:
+    return f"{provider.local(at):%Y-%m-%d %H:%M}"
+
+
+def _drill_lines(filters: dict) -> list[str]:
+    """The dashboard's narrowing of this queue, in words ("Opened from 2026-11-01 00:00 to ..."), so that the
+    list explains the figure it came from. At most two small reads (the assignee's and the plan's names)."""
+    lines = []
+    for name, sentence in (
+        ("opened", _("Opened from %(start)s to %(end)s")),
+        ("resolved", _("Resolved from %(start)s to %(end)s")),
+        ("due", _("Due from %(start)s to %(end)s")),
+    ):
+        start, end = filters.get(f"{name}_from"), filters.get(f"{name}_before")
+        if start or end:
+            lines.append(
+                sentence % {"start": _when(start) if start else "…", "end": _when(end) if end else "…"}
+            )
+    if filters.get("clock") or filters.get("clock_state"):
+        clock = CLOCK_NAMES.get(filters.get("clock") or "", _("Any clock"))
+        states: dict[str, str] = {ClockState.MET: _("met"), ClockState.BREACHED: _("breached")}
+        state = states.get(filters.get("clock_state") or "")
+        lines.append(f"{clock}: {state}" if state else str(clock))
+    if filters.get("assignee_id"):
+        who = User.objects.filter(pk=filters["assignee_id"]).first()
+        lines.append(_("Assigned to %(name)s") % {"name": who.display_name if who else "?"})
+    if filters.get("plan_id"):
+        plan = SlaPlan.objects.filter(pk=filters["plan_id"]).values_list("name", flat=True).first()
+        lines.append(_("Plan %(name)s") % {"name": plan or "?"})
+    return lines
+
+
+def queue_query(filters: dict) -> str:
+    """The query string of the queue that ``_filters`` reads back as ``filters`` (the dashboard's links)."""
+    params: list[tuple[str, str]] = []
+    statuses = filters.get("statuses") or []
+    if set(statuses) == set(Status.values):
+        params.append(("status", ALL))
+    else:
+        params += [("status", str(s)) for s in statuses]
+    names = {
+        "team_id": "team",
+        "organisation_id": "organisation",
+        "assignee_id": "assignee",
+        "plan_id": "plan",
+    }
+    for key in ("team_id", "organisation_id", "assignee_id", "plan_id", "priority", "category", "clock"):
+        if filters.get(key) not in (None, ""):
+            params.append((names.get(key, key), str(filters[key])))
+    if filters.get("clock_state"):
+        params.append(("clock_state", str(filters["clock_state"])))
+    if filters.get("breached") is not None:
+        params.append(("breached", "1" if filters["breached"] else "0"))
+    for key in DRILL_INSTANTS:
+        if filters.get(key) is not None:
+            params.append((key, timezone.localtime(filters[key], provider.zone()).isoformat()))
+    return urlencode(params)
 
 
 def page_cursor(params) -> tuple[datetime | None, int] | None:
@@ -134,6 +230,7 @@ def queue_view(request):
             "tickets": tickets,
             "etag": etag,
             "total": queue(request.user, **filters).count(),
+            "drill": _drill_lines(filters),
             "now": now,
             "soon": now + SOON,
             "paged": "after" in request.GET,

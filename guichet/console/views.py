@@ -4,6 +4,7 @@ ticket view, dashboards — is issue 6). Staff only."""
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as Forbidden
@@ -14,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from guichet import provider
 from guichet.audit.models import Door
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim
@@ -27,6 +29,7 @@ from guichet.formats import money_text
 from guichet.money.intervals import format_duration
 
 from . import reports
+from .forms import DashboardFilters
 
 
 @staff_only
@@ -96,37 +99,100 @@ def decide(request, pk: int):
 
 @staff_only
 def dashboard(request):
-    """Charts of SLA compliance, breaches, backlog, availability and credits; ``?format=csv`` gives the same
-    figures as CSV."""
+    """The supervisors' dashboard for a period, team, plan and organisation (all in the query string, so a
+    view of it can be bookmarked): tickets, SLA compliance, backlog, agents' load, availability, credits;
+    every ticket figure links to the queue listing its tickets. ``?format=csv``: the same figures as CSV."""
 
     if not may_see_dashboard(request.user):
         raise Forbidden("The dashboard is for supervisors, account managers and admins.")
-    sla = reports.compliance()
+    form = DashboardFilters(request.GET)
+    now = timezone.now()
+    scope = form.scope(now)
+    if scope is None:
+        return render(
+            request, "console/dashboard.html", {"form": form, "errors": form.error_lines()}, status=400
+        )
+    sort = form.cleaned_data["sort"] or "-open"
+    tickets = reports.ticket_bars(request.user, scope, now)
+    sla = reports.compliance(request.user, scope)
+    month, availability = reports.availability(scope)
     charts = [
-        ("compliance", _("SLA compliance by month of opening"), sla["months"]),
-        ("breaches", _("Clocks breached by month of opening"), sla["breaches"]),
-        ("backlog", _("Open tickets by age"), reports.backlog()),
-        ("availability", _("Availability this month (services with an outage)"), reports.availability()),
-        ("credits", _("Credits issued by month"), reports.credits()),
+        ("tickets", _("Tickets in the period"), tickets["tickets"]),
+        ("backlog", _("Tickets opened in the period and still open, by age"), tickets["backlog"]),
+        (
+            "availability",
+            _("Availability in %(month)s (services with an outage)") % {"month": month},
+            availability,
+        ),
+        ("credits", _("Credits issued in the period"), reports.credits(scope)),
     ]
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["chart", "label", "value"])
-        for key, _title, bars in charts:
-            for bar in bars:
-                writer.writerow([key, bar.label, bar.text])
-        for row in sla["by_plan"]:
-            writer.writerow(
-                ["compliance_by_plan", f"{row['plan']} / {row['priority']}", f"{row['percent']} %"]
-            )
-        return response
+        return _csv(charts, sla)
     return render(
         request,
         "console/dashboard.html",
-        {"charts": charts, "by_plan": sla["by_plan"], "as_of": sla["as_of"]},
+        {
+            "form": form,
+            "scope": scope,
+            "first_day": provider.local(scope.start).date(),
+            # In the provider's zone, as the period's days (the template's date filter would use UTC).
+            "as_of": f"{provider.local(sla['as_of']):%Y-%m-%d %H:%M}" if sla["as_of"] else None,
+            "last_day": provider.local(scope.end - timedelta(microseconds=1)).date(),
+            "charts": charts,
+            "sla": sla,
+            "agents": reports.agents(request.user, scope, now, sort),
+            "columns": _columns(request.GET, sort),
+            "csv": _with(request.GET, format="csv"),
+        },
     )
+
+
+AGENT_COLUMNS = [
+    ("agent", _("Agent")),
+    ("open", _("Open tickets assigned")),
+    ("breached", _("of which breached")),
+    ("due_soon", _("due within the hour")),
+    ("resolved", _("Resolved in the period")),
+    ("first_response", _("First responses in time")),
+]
+
+
+def _columns(params, sort: str) -> list[dict]:
+    """The agents' table's headers: a link sorting by the column (the largest first, but names from A; the
+    same column again reverses), and the order it is in for assistive technologies."""
+    columns = []
+    for key, label in AGENT_COLUMNS:
+        ascending = key == "agent"
+        state = "ascending" if sort == key else ("descending" if sort == f"-{key}" else "")
+        first = key if ascending else f"-{key}"
+        again = f"-{key}" if sort == key else key
+        columns.append(
+            {"label": label, "url": "?" + _with(params, sort=again if state else first), "sort": state}
+        )
+    return columns
+
+
+def _with(params, **changes) -> str:
+    query = params.copy()
+    for name, value in changes.items():
+        query[name] = value
+    return query.urlencode()
+
+
+def _csv(charts, sla) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["chart", "label", "value"])
+    for key, _title, bars in charts:
+        for bar in bars:
+            writer.writerow([key, bar.label, bar.text])
+    for line in sla["by_clock"]:
+        writer.writerow(["compliance", line["clock"], line["percent"]])
+    for line in sla["by_plan"]:
+        label = f"{line['row'].plan} / {line['priority']} / {line['clock']}"
+        writer.writerow(["compliance_by_plan", label, line["percent"]])
+    return response
 
 
 @staff_only

@@ -18,6 +18,7 @@ from guichet.tickets import services
 from guichet.tickets.history import ticket_history
 from guichet.tickets.models import OPEN_STATUSES, Category, Channel, Priority
 from guichet.tickets.present import clock_badges
+from guichet.tickets.search import search_page
 from guichet.tickets.selectors import (
     conversation,
     merge_target,
@@ -27,11 +28,15 @@ from guichet.tickets.selectors import (
 )
 
 DOOR = Door.WEB
+SEARCH_PAGE = 50
 CUSTOMER_CATEGORIES = Category.choices
 
 
 @customer_only
 def tickets(request):
+    text = request.GET.get("q", "")[:500]
+    if text.strip():
+        return _search(request, text)
     show = request.GET.get("show", "open")
     rows = tickets_visible_to(request.user).select_related("subscription__service")
     rows = rows.filter(status__in=OPEN_STATUSES) if show == "open" else rows.exclude(status__in=OPEN_STATUSES)
@@ -39,6 +44,25 @@ def tickets(request):
     rows = rows.order_by(*order)
     return render(
         request, "portal/tickets.html", {"tickets": rows[:200], "show": show, "now": timezone.now()}
+    )
+
+
+def _search(request, text: str):
+    """The customer's tickets (their organisation's, public messages only) matching ``text``, best first."""
+    found = search_page(request.user, text, limit=SEARCH_PAGE)
+    rows = tickets_visible_to(request.user).filter(pk__in=found.ids).select_related("subscription__service")
+    by_id = {t.pk: t for t in rows}
+    return render(
+        request,
+        "portal/tickets.html",
+        {
+            "q": text,
+            "results": [(by_id[pk], found.excerpts.get(pk, "")) for pk in found.ids if pk in by_id],
+            "total": found.total,
+            "more": found.more,
+            "searching": True,
+            "page": SEARCH_PAGE,
+        },
     )
 
 

@@ -28,7 +28,7 @@ from guichet.errors import Conflict, PermissionDenied, QuotaExceeded, Validation
 from guichet.plans.models import Clock, Priority, QuotaPolicy, SlaPlan
 from guichet.plans.selectors import plan_for_organisation
 
-from . import events, notifications, sla
+from . import events, notifications, search, sla
 from .attachments import check as check_upload
 from .attachments import clean_filename
 from .models import (
@@ -359,6 +359,7 @@ def _do_ticket_create(
         )
         ticket.opening_message = first
         files = _store_uploads(first, attachments)
+        search.index([ticket.pk])
         _audit_created(ticket, actor, door, imported=imported, files=files)
         events.ticket_opened.send(sender=Ticket, ticket=ticket, door=door)
         if door != "import" and ticket.category == Category.INCIDENT and ticket.priority == Priority.URGENT:
@@ -472,6 +473,7 @@ def ticket_reply(
     if changed:
         changes["status"] = ticket.status
     _bump(ticket, changed)
+    search.index([ticket.pk])
     action = "ticket.note_added" if internal else "ticket.replied"
     _audit(ticket, actor, door, action, changes=changes, internal=internal, at=when if at else None)
     if not is_customer(actor) and not internal:
@@ -864,6 +866,7 @@ def ticket_merge(
     source.closed_at = now
     _bump(source, ["merged_into", "status", "closed_at"])
     _bump(target, [])
+    search.index([source.pk, target.pk])  # the messages moved: their words now find the survivor
     _audit(
         source,
         actor,
@@ -926,6 +929,7 @@ def ticket_watch(*, actor: User, door: Door, ticket: Ticket, user: User, watch: 
     else:
         ticket.watchers.remove(user)
     _bump(ticket, [])
+    search.index([ticket.pk])  # watchers' names are searched
     _audit(
         ticket,
         actor,

@@ -37,7 +37,7 @@ def test_an_agent_answers_and_the_first_response_clock_stops(world, signed_in):
     assert ticket.first_response_at is not None
 
 
-def test_a_supervisor_opens_the_dashboard_and_sees_its_charts(world, signed_in):
+def test_a_supervisor_drills_down_from_the_dashboard_to_the_tickets_behind_a_figure(world, signed_in):
     services.ticket_create(
         actor=world.customer,
         door="api",
@@ -47,9 +47,20 @@ def test_a_supervisor_opens_the_dashboard_and_sees_its_charts(world, signed_in):
         description="x",
     )
     sue = signed_in(world.supervisor)
-    sue.goto("/console/dashboard/")
-    for chart in ("compliance", "breaches", "backlog", "availability", "credits"):
-        expect(sue.locator(f"#chart-{chart} h2")).to_be_visible()
-    expect(sue.locator("#chart-backlog svg rect")).to_have_count(5)
-    expect(sue.locator("#chart-backlog")).to_contain_text("< 1 day")
-    screenshot(sue, "console-dashboard")
+    for width, height in ((1440, 900), (768, 1024)):
+        sue.set_viewport_size({"width": width, "height": height})
+        sue.goto("/console/dashboard/")
+        for chart in ("tickets", "backlog", "compliance", "availability", "credits"):
+            expect(sue.locator(f"#chart-{chart} h2")).to_be_visible()
+        expect(sue.locator("#chart-backlog svg rect")).to_have_count(5)
+        expect(sue.locator("#chart-backlog")).to_contain_text("Less than a day")
+        expect(sue.locator("#agents")).to_contain_text(world.agent.display_name)
+        screenshot(sue, f"console-dashboard-{width}")
+    # With the keyboard: to the backlog's first figure, then Enter: the queue of exactly that ticket.
+    figure = sue.locator("#chart-backlog table a").first
+    expect(figure).to_have_text("1")
+    figure.focus()
+    sue.keyboard.press("Enter")
+    expect(sue.locator("h1")).to_contain_text("(1)")
+    expect(sue.locator("#queue tbody tr")).to_have_count(1)
+    expect(sue.locator("#queue")).to_contain_text("Open")

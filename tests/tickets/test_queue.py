@@ -55,6 +55,12 @@ FILTERS = [
     {"breached": True},
     {"breached": False},
     {"category": "billing", "statuses": ["new", "open"]},
+    # the dashboard's drill-downs
+    {"clock": "first_response", "clock_state": "breached", "statuses": list(Status.values)},
+    {"clock_state": "breached"},
+    {"due_from": datetime(2026, 12, 1, tzinfo=UTC), "due_before": datetime(2026, 12, 1, 12, tzinfo=UTC)},
+    {"opened_from": datetime(2000, 1, 1, tzinfo=UTC), "opened_before": datetime(2100, 1, 1, tzinfo=UTC)},
+    {"resolved_from": datetime(2000, 1, 1, tzinfo=UTC)},
 ]
 
 
@@ -119,3 +125,28 @@ def test_each_scope_reads_its_own_index(world, crowd):
                     plan = " ".join(str(r[-1]) for r in cur.execute(f"EXPLAIN QUERY PLAN {q['sql']}"))
                     used |= {word for word in plan.split() if word.startswith("ticket_")}
         assert used == expected[user.username], (user.username, used)
+
+
+def test_the_dashboards_filters_narrow_the_queue_as_they_say(world, crowd):
+    sue = world.supervisor
+    every = list(Status.values)
+    late = set(
+        SlaClock.objects.filter(clock="first_response", state=ClockState.BREACHED).values_list(
+            "ticket", flat=True
+        )
+    )
+    assert (
+        set(
+            queue(sue, statuses=every, clock="first_response", clock_state="breached").values_list(
+                "id", flat=True
+            )
+        )
+        == late
+    )
+    assert queue(sue, statuses=every, clock="resolution", clock_state="breached").count() == 0
+    alices = Ticket.objects.filter(assignee=world.agent)
+    assert queue(sue, statuses=every, assignee_id=world.agent.pk).count() == alices.count() > 0
+    base = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    due = queue(sue, statuses=every, due_from=base, due_before=base + timedelta(hours=1))
+    assert {t.next_due_at for t in due} == {base}
+    assert queue(sue, statuses=every, opened_before=datetime(2000, 1, 1, tzinfo=UTC)).count() == 0
