@@ -21,12 +21,14 @@ class UserPreferencesMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
-        translation.activate(user.language)
-        request.LANGUAGE_CODE = translation.get_language()
-        try:
-            return self.get_response(request)
-        finally:
-            timezone.deactivate()
+        # override, not activate: the language goes back to what it was once the answer is made, so a
+        # thread that serves (or a test that makes) the next request does not keep this reader's.
+        with translation.override(user.language):
+            request.LANGUAGE_CODE = translation.get_language()
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()
 
 
 class RefuseNulMiddleware:
