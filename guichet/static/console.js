@@ -193,3 +193,11 @@ document.addEventListener("DOMContentLoaded", () => {
     })
   );
 });
+
+// Ticking a ticket opens the bulk actions above the queue.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("#queue input[name=ticket]") && event.target.checked) {
+    const bulk = document.querySelector("details.bulk");
+    if (bulk) bulk.open = true;
+  }
+});
