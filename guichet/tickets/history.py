@@ -194,9 +194,15 @@ def _team(who: str, new: Any, names: Names) -> str:
     return gettext("%(actor)s assigned the ticket to the %(team)s team") % {"actor": who, "team": team}
 
 
+# The order a change's sentences are said in (the order ticket_change records them). Not the stored dict's
+# order: PostgreSQL's jsonb keeps keys sorted by length, SQLite's JSON as written.
+CHANGE_ORDER = ("category", "priority", "assignee", "team", "status")
+
+
 def _changed(event: AuditEvent, who: str, names: Names) -> list[str]:
     lines = []
-    for key, value in event.changes.items():
+    for key in CHANGE_ORDER:
+        value = event.changes.get(key)
         if not (isinstance(value, list) and len(value) == 2):
             continue
         old, new = value
