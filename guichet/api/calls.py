@@ -49,7 +49,7 @@ class CallerOut(Schema):
 @router.get("/caller", response=CallerOut, summary="Who is calling: contact, organisation, plan, queue")
 def caller(request, number: str):
     _staff(request)
-    found = phone.caller(number)
+    found = phone.caller(number, user=request.user)
     if found is None:
         return {"known": False}
     candidates = [

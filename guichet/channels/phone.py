@@ -17,13 +17,15 @@ from guichet.errors import PermissionDenied, ValidationError
 from guichet.plans.selectors import plan_for_organisation
 from guichet.tickets import services as tickets
 from guichet.tickets.models import OPEN_STATUSES, Channel, Ticket, TicketMessage
+from guichet.tickets.selectors import tickets_visible_to
 
 from .models import PhoneCall
 
 
-def caller(number: str) -> dict[str, Any] | None:
-    """What the agent sees when the phone rings: the contact with that number, its organisation, its plan
-    and the plan's phone-queue priority, and its open tickets (newest first). None for an unknown number.
+def caller(number: str, *, user: User) -> dict[str, Any] | None:
+    """What ``user`` (the agent) sees when the phone rings: the contact with that number, its organisation,
+    its plan and the plan's phone-queue priority, and those of its open tickets the agent may see (newest
+    first: the queue's scope, never more). None for an unknown number.
     A number several active contacts share is shown as such (``candidates``), with no contact, organisation
     or plan: the agent asks who is calling rather than reading another organisation's tickets to them."""
     candidates = contacts_for_number(number)
@@ -42,7 +44,8 @@ def caller(number: str) -> dict[str, Any] | None:
     contact = candidates[0]
     plan = plan_for_organisation(contact.organisation)
     open_tickets = list(
-        Ticket.objects.filter(organisation=contact.organisation, status__in=OPEN_STATUSES)
+        tickets_visible_to(user)
+        .filter(organisation=contact.organisation, status__in=OPEN_STATUSES)
         .order_by("-opened_at", "-pk")
         .values_list("reference", "subject")[:10]
     )

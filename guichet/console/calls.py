@@ -38,7 +38,7 @@ LABELS = {
 
 def _lookup(user: User, number: str) -> dict | None:
     """``phone.caller`` for the screen, the open tickets limited to those ``user`` may see."""
-    found = phone.caller(number) if number.strip() else None
+    found = phone.caller(number, user=user) if number.strip() else None
     if found is None or found["organisation"] is None:
         return found
     tickets = tickets_visible_to(user).filter(organisation=found["organisation"], status__in=OPEN_STATUSES)

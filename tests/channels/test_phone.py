@@ -34,6 +34,17 @@ def test_a_known_number_shows_the_organisation_its_plan_and_its_queue(world, as_
     assert sue.get("/calls/caller", number="+33 6 12 34 56 78").json()["known"] is False
 
 
+def test_the_callers_open_tickets_are_only_those_the_agent_may_see(world, as_user, carla):
+    customer = as_user(world.customer)
+    request = customer.post("/tickets", {"subject": "Fax", "description": "?"}).json()["reference"]
+    incident = customer.post(
+        "/tickets", {"subject": "Line down", "description": "?", "category": "incident"}
+    ).json()["reference"]  # the NOC's, not the support desk's
+    alice_sees = as_user(world.agent).get("/calls/caller", number="00352621123456").json()["open_tickets"]
+    nora_sees = as_user(world.noc_agent).get("/calls/caller", number="00352621123456").json()["open_tickets"]
+    assert (alice_sees, nora_sees) == ([request], [incident])
+
+
 def test_customers_neither_see_callers_nor_log_calls(world, as_user, carla):
     carla_api = as_user(world.customer)
     assert carla_api.get("/calls/caller", number="352621123456").status_code == 403
