@@ -87,3 +87,14 @@ def run_child(script: Path, db: str, child_args: list[str], prefix: str) -> dict
         if pg is not None:
             pg.stop(remove=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def database_server(connection) -> str:
+    """The database a child measures, as its results name it: "SQLite 3.40.1" or "PostgreSQL 15.18"."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        return f"PostgreSQL {cur.fetchone()[0]}"

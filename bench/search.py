@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchkit import machine, run_databases  # noqa: E402 - bench/ is first on sys.path
+from benchkit import database_server, machine, run_databases  # noqa: E402 - bench/ is first on sys.path
 
 TARGET_MS = 100.0
 RARE_REPLY, RARE_NOTE = "kangourou", "ornithorynque"
@@ -103,14 +103,7 @@ def child_main(args) -> int:
     result: dict = {"db": args.child}
     try:
         call_command("migrate", verbosity=0)
-        if connection.vendor == "sqlite":
-            import sqlite3
-
-            result["server"] = f"SQLite {sqlite3.sqlite_version}"
-        else:
-            with connection.cursor() as cur:
-                cur.execute("SHOW server_version")
-                result["server"] = f"PostgreSQL {cur.fetchone()[0]}"
+        result["server"] = database_server(connection)
         say(f"== {result['server']}")
         people, queries = load(args, result)
         result["queries"] = measure(people, queries, args.reps)
