@@ -24,13 +24,13 @@ from guichet.availability.services import monthly, touching
 from guichet.billing.models import Credit
 from guichet.contracts.models import Subscription
 from guichet.customers.models import User
+from guichet.plans.models import CLOCK_LABEL
 from guichet.tickets import reports as tickets
 from guichet.tickets.models import Priority
 from guichet.tickets.reports import Figure, Scope
 
-from .tickets import CLOCK_NAMES, queue_query
+from .tickets import queue_query
 
-CLOCK_LABELS = CLOCK_NAMES
 PRIORITY_LABELS = {
     Priority.LOW: pgettext_lazy("priority", "Low"),
     Priority.MEDIUM: pgettext_lazy("priority", "Medium"),
@@ -91,7 +91,7 @@ def compliance(user: User, scope: Scope) -> dict:
         "by_clock": [
             {
                 "row": c,
-                "clock": CLOCK_LABELS[c.clock],
+                "clock": CLOCK_LABEL[c.clock],
                 "percent": percent(c.percent),
                 "met_share": (c.met.value / c.ended) if c.ended else 0.0,
                 "breached_share": (c.breached.value / c.ended) if c.ended else 0.0,
@@ -103,7 +103,7 @@ def compliance(user: User, scope: Scope) -> dict:
         "by_plan": [
             {
                 "row": c,
-                "clock": CLOCK_LABELS[c.clock],
+                "clock": CLOCK_LABEL[c.clock],
                 "priority": PRIORITY_LABELS[c.priority],
                 "percent": percent(c.percent),
                 "met_url": link(c.met),

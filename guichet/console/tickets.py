@@ -31,8 +31,6 @@ from . import services as console_services
 from .context import ticket_context
 from .models import CannedReply
 
-CLOCK_NAMES = CLOCK_LABEL  # the clocks' names, as the badges and the history say them
-
 DOOR = Door.WEB
 PAGE = 50
 SOON = timedelta(hours=1)
@@ -106,7 +104,7 @@ def _drill_lines(filters: dict) -> list[str]:
                 sentence % {"start": _when(start) if start else "…", "end": _when(end) if end else "…"}
             )
     if filters.get("clock") or filters.get("clock_state"):
-        clock = CLOCK_NAMES.get(filters.get("clock") or "", _("Any clock"))
+        clock = CLOCK_LABEL.get(filters.get("clock") or "", _("Any clock"))
         states: dict[str, str] = {ClockState.MET: _("met"), ClockState.BREACHED: _("breached")}
         state = states.get(filters.get("clock_state") or "")
         lines.append(f"{clock}: {state}" if state else str(clock))
@@ -328,7 +326,7 @@ def reply(request, ref: str):
 def change(request, ref: str):
     def act(t):
         kwargs: dict = {name: request.POST[name] for name in ("status", "priority") if request.POST.get(name)}
-        kwargs.update(_assignment(request))
+        kwargs.update(assignment_from(request))
         services.ticket_change(
             actor=request.user, door=DOOR, ticket=t, expected_version=_version(request), **kwargs
         )
@@ -336,7 +334,7 @@ def change(request, ref: str):
     return _act(request, ref, act, "Ticket updated.")
 
 
-def _assignment(request) -> dict:
+def assignment_from(request) -> dict:
     """The assignee and team the form names: "me", nobody (an empty assignee), or an id the services look
     up (one that names no one is refused, field by field; never read as nobody)."""
     kwargs: dict = {}

@@ -21,7 +21,7 @@ from guichet.tickets.selectors import ticket_get, tickets_visible_to
 
 from . import services
 from .models import CannedReply
-from .tickets import DOOR, SOON, _assignment, queue_fingerprint, queue_rows
+from .tickets import DOOR, SOON, assignment_from, queue_fingerprint, queue_rows
 
 LIVE_HEADER = "X-Queue-Live"
 
@@ -82,10 +82,9 @@ def bulk_action(request):
             )
             return _back_to_queue(request)
         kwargs: dict = {name: request.POST[name] for name in ("status", "priority") if request.POST.get(name)}
-        if request.POST.get("assignee", "") != "":
-            kwargs.update(_assignment(request))
-        elif request.POST.get("team"):
-            kwargs["team"] = _assignment(request)["team"]
+        kwargs.update(assignment_from(request))
+        if request.POST.get("assignee", "") == "":  # here an empty assignee leaves each ticket's as it is
+            kwargs.pop("assignee", None)
         done = bulk.tickets_change(actor=request.user, door=DOOR, tickets=tickets, **kwargs)
     except (ValidationError, Conflict, PermissionDenied) as exc:
         for line in error_lines(exc):
