@@ -42,30 +42,41 @@ def machine() -> str:
     )
 
 
-def run_databases(which: str, script: Path, child_args: list[str], prefix: str) -> dict[str, dict]:
+def run_databases(
+    which: str, script: Path, child_args: list[str], prefix: str, keep: str | None = None
+) -> dict[str, dict]:
     """``run_child`` on SQLite, PostgreSQL or both (``which``: sqlite, postgres or both), a banner before
     each; the results by database."""
     results = {}
     for db in ["sqlite", "postgres"] if which == "both" else [which]:
         print(f"==================== {db} ====================", flush=True)
-        results[db] = run_child(script, db, child_args, prefix)
+        results[db] = run_child(script, db, child_args, prefix, keep=keep)
     print("==================== summary ====================", flush=True)
     return results
 
 
-def run_child(script: Path, db: str, child_args: list[str], prefix: str) -> dict:
-    """Run ``script --child db --result FILE *child_args`` against a fresh database of its own — a SQLite
-    file, or a private PostgreSQL cluster — in a temporary directory removed afterwards; return the JSON the
-    child wrote (with "error" set when it failed)."""
+def run_child(script: Path, db: str, child_args: list[str], prefix: str, keep: str | None = None) -> dict:
+    """Run ``script --child db --result FILE *child_args`` against a database of its own — a SQLite file, or
+    a private PostgreSQL cluster — in a temporary directory removed afterwards, or, with ``keep``, in
+    ``keep/db``, kept for later runs (the child finds it in ``GUICHET_BENCH_KEPT``: bench/dataset.py); return
+    the JSON the child wrote (with "error" set when it failed)."""
     import json
     import sys
     import tempfile
 
-    workdir = Path(tempfile.mkdtemp(prefix=f"{prefix}-{db}-"))
+    if keep:
+        workdir = Path(keep).resolve() / db
+        workdir.mkdir(parents=True, exist_ok=True)
+        os.chmod(workdir.parent, 0o755)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix=f"{prefix}-{db}-"))
     os.chmod(workdir, 0o755)  # the postgres user must reach its data directory inside
     env = dict(os.environ, DEBUG="1", DJANGO_SETTINGS_MODULE="guichet.settings", PYTHONUNBUFFERED="1")
+    if keep:
+        env["GUICHET_BENCH_KEPT"] = str(workdir)
     env["GUICHET_VAR_DIR"] = str(workdir / "var")
     result_file = workdir / "result.json"
+    result_file.unlink(missing_ok=True)
     pg = None
     try:
         if db == "sqlite":
@@ -85,8 +96,9 @@ def run_child(script: Path, db: str, child_args: list[str], prefix: str) -> dict
         return result
     finally:
         if pg is not None:
-            pg.stop(remove=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+            pg.stop(remove=not keep)
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def database_server(connection) -> str:

@@ -1,15 +1,15 @@
 """Benchmark: ticket search (GET /api/v1/tickets?q=) over HTTP, rare and frequent words.
 
-Run:  .venv/bin/python bench/search.py [--tickets N] [--db sqlite|postgres|both] [--reps N]
-      DEBUG=1 DATABASE_URL=... .venv/bin/python bench/search.py --child postgres --reuse   (already loaded)
+Run:  .venv/bin/python bench/search.py [--tickets N] [--db sqlite|postgres|both] [--reps N] [--keep DIR]
 
-For each database the script makes a fresh one (bench/benchkit.py) and, in a child process:
+For each database, in a child process, on a database of its own (benchkit.run_child; with ``--keep DIR``
+kept in DIR/<db> and reused by later runs of this script or of bench/pages.py):
 
-1. loads bench/tickets.py's data set (default 1,000,000 tickets and their messages, a tenth open, 20
-   organisations, 6 teams) with its loader, which writes with ``bulk_create``; then indexes them all with
-   ``tickets.search.rebuild`` (what ``guichet search_rebuild`` runs; timed), and adds, through the services
-   (so through the index update of every reply), a public reply with a rare word to 10 tickets and an
-   internal note with another to 10 more;
+1. bench/dataset.py's data set, loaded once: bench/tickets.py's tickets (default 1,000,000 and their
+   messages, a tenth open, 20 organisations, 6 teams) written with ``bulk_create``, all indexed with
+   ``tickets.search.rebuild`` (what ``guichet search_rebuild`` runs; timed), then, through the services (so
+   through the index update of every reply), a public reply with a rare word on 10 tickets and an internal
+   note with another on 10 more;
 2. serves the API with gunicorn (2 sync workers, production settings) and asks each query ``--reps`` times
    (after warm-up requests), one at a time on a keep-alive connection, as the supervisor (every ticket), an
    agent (their teams') and a customer contact (their organisation's); prints p50, p95 and the slowest with
@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 from benchkit import database_server, machine, run_databases  # noqa: E402 - bench/ is first on sys.path
 
 TARGET_MS = 100.0
-RARE_REPLY, RARE_NOTE = "kangourou", "ornithorynque"
 
 
 def say(*args) -> None:
@@ -48,12 +47,7 @@ def parse_args(argv):
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--reps", type=int, default=40)
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument(
-        "--reuse",
-        action="store_true",
-        help="with --child: measure the database DATABASE_URL names, already loaded with bench/tickets.py's "
-        "data set (indexed again, not loaded)",
-    )
+    p.add_argument("--keep", help="keep the loaded databases in DIR and reuse them (bench/dataset.py)")
     p.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -75,7 +69,9 @@ def main(argv=None) -> int:
         return child_main(args)
     say(machine())
     say(f"== {args.tickets:,} tickets ({args.open:,} open), {args.reps} requests per query")
-    results = run_databases(args.db, Path(__file__).resolve(), child_args(args), "guichet-bench-search")
+    results = run_databases(
+        args.db, Path(__file__).resolve(), child_args(args), "guichet-bench-search", keep=args.keep
+    )
     for db, r in results.items():
         if "error" in r:
             say(f"{db}: ERROR {r['error']}")
@@ -114,70 +110,16 @@ def child_main(args) -> int:
 
 
 def load(args, result: dict):
-    import tickets as ticket_bench  # bench/tickets.py: its data set and loader
-    from django.db import connection
+    """The data set (bench/dataset.py, loaded and indexed once per kept database), then who asks and what."""
+    import dataset  # bench/dataset.py
 
-    from guichet.audit.models import Door
     from guichet.customers.models import User
     from guichet.customers.tokens import token_create
-    from guichet.tickets import search, services
-    from guichet.tickets.models import TicketMessage
+    from guichet.tickets.models import Ticket, TicketMessage
 
-    t0 = time.perf_counter()
-    world = ticket_bench.World.make()
-    if not args.reuse:
-        ticket_bench.Loader(world, args.tickets, args.open, args.seed, result).run()
-    result["tickets_load_seconds"] = round(time.perf_counter() - t0, 1)
-    say(f"loaded {args.tickets:,} tickets in {result['tickets_load_seconds']} s")
-
-    t1 = time.perf_counter()
-    next_report = [t1 + 30]
-
-    def progress(done: int) -> None:
-        if time.perf_counter() > next_report[0]:
-            say(f"   ... indexed up to {done:,} ids ({time.perf_counter() - t1:.0f} s)")
-            next_report[0] = time.perf_counter() + 30
-
-    search.rebuild(progress=progress)
-    result["index_seconds"] = round(time.perf_counter() - t1, 1)
-    ticket_bench.analyze()
-    with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute("SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'tickets_search%'")
-        else:
-            cur.execute("SELECT pg_total_relation_size('tickets_search')")
-        size = cur.fetchone()[0]
-    result["index_mb"] = round((size or 0) / 1e6)
-    say(f"indexed {args.tickets:,} tickets in {result['index_seconds']} s ({result['index_mb']:,} MB)")
-
-    # Through the services: each reply and note updates the index in its transaction.
+    world = dataset.prepare(args, result)
     org0 = world.orgs[0]
     contact = User.objects.get(pk=world.contacts[org0.pk][0])
-    picked = list(
-        TicketMessage.objects.filter(ticket__organisation=org0, ticket__status="open")
-        .order_by("-ticket_id")
-        .values_list("ticket_id", flat=True)[:20]
-    )
-    from guichet.tickets.models import Ticket
-
-    t2 = time.perf_counter()
-    for i, pk in enumerate(picked):
-        ticket = Ticket.objects.get(pk=pk)
-        if i < 10:
-            services.ticket_reply(
-                actor=contact, door=Door.API, ticket=ticket, body=f"Le {RARE_REPLY} a encore mordu le câble"
-            )
-        else:
-            services.ticket_reply(
-                actor=world.supervisor,
-                door=Door.API,
-                ticket=ticket,
-                body=f"Note: l'{RARE_NOTE} du client",
-                internal=True,
-            )
-    result["reply_ms"] = round((time.perf_counter() - t2) / max(len(picked), 1) * 1000, 1)
-    say(f"{len(picked)} replies and notes through the services: {result['reply_ms']} ms each")
-
     one = Ticket.objects.filter(organisation=org0).order_by("pk").values_list("reference", flat=True).first()
     unique = TicketMessage.objects.filter(ticket__reference=one).values_list("body", flat=True).first()
     number = unique.rsplit(" ", 1)[-1].rstrip(".")
@@ -189,8 +131,8 @@ def load(args, result: dict):
     queries = [
         number,  # one ticket
         one,  # a reference as typed
-        RARE_REPLY,  # 10 tickets (a reply through the services)
-        RARE_NOTE,  # 10 tickets (a note: staff only)
+        dataset.RARE_REPLY,  # 10 tickets (a reply through the services)
+        dataset.RARE_NOTE,  # 10 tickets (a note: staff only)
         "vpn",  # a twentieth
         "lisbon",  # a sixth
         "office",  # about a third
