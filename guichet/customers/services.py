@@ -274,15 +274,16 @@ def user_rename(
     row.save(update_fields=list(changes))
     for field, value in changes.items():
         setattr(user, field, value)
-    contact = Contact.objects.filter(user=row).values_list("organisation_id", flat=True).first()
+    # A contact's organisation sees the event in its activity log; a member of staff's is internal.
+    organisation_id = Contact.objects.filter(user=row).values_list("organisation_id", flat=True).first()
     record(
         actor=actor,
         door=door,
         action="user.renamed",
         target=row,
-        organisation_id=contact,
+        organisation_id=organisation_id,
         changes=changes,
-        internal=contact is None,
+        internal=organisation_id is None,
     )
     if searched_name(row) != searched:
         enqueue_with_commit("guichet.tickets.tasks.search_reindex", user_id=row.pk)
