@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 
+from guichet.audit.models import Door
+
 from . import signin
 from .forms import AdminSignInForm
 from .models import ApiToken, Contact, Organisation, SignInFailure, Team, User
-from .services import identifier_errors
+from .services import identifier_errors, organisation_rename, user_rename
 
 admin.site.login_form = AdminSignInForm  # the admin's sign-in page is behind the sign-in limit too
 _admin_login = admin.site.login
@@ -60,6 +62,20 @@ class UserAdmin(DjangoUserAdmin):
         ("Guichet", {"fields": ("kind", "language", "time_zone")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        # A rename goes through its service (audit, search index of the person's tickets), inside the change
+        # view's transaction; the form's other fields are saved as usual.
+        if change and {"first_name", "last_name", "username"} & set(form.changed_data):
+            user_rename(
+                actor=request.user,
+                door=Door.ADMIN,
+                user=obj,
+                first_name=obj.first_name,
+                last_name=obj.last_name,
+                username=obj.username,
+            )
+        super().save_model(request, obj, form, change)
+
 
 class ContactInline(admin.TabularInline):
     model = Contact
@@ -75,6 +91,12 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ContactInline]
+
+    def save_model(self, request, obj, form, change):
+        # A rename goes through its service (audit, search index of the organisation's tickets).
+        if change and "name" in form.changed_data:
+            organisation_rename(actor=request.user, door=Door.ADMIN, organisation=obj, name=obj.name)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Team)

@@ -73,6 +73,12 @@ def may_manage_organisations(user: User) -> bool:
     return user.kind in ORGANISATION_MANAGERS
 
 
+def may_rename(user: User) -> bool:
+    """Organisations and people are renamed by those who create them, and by the admin's superusers (the
+    Django admin's own permissions decide who reaches its pages)."""
+    return may_manage_organisations(user) or user.is_superuser
+
+
 def may_see_dashboard(user: User) -> bool:
     """The supervisors' dashboard (/console/dashboard/): the view refuses the others, and the navigation does
     not offer them the link."""

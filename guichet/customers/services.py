@@ -14,7 +14,8 @@ from django.utils import timezone
 from guichet.audit.models import Door
 from guichet.audit.services import record
 from guichet.businesstime import BusinessCalendar
-from guichet.customers.permissions import is_customer, may_manage_organisations
+from guichet.customers.permissions import is_customer, may_manage_organisations, may_rename
+from guichet.jobs.enqueue import enqueue_with_commit
 
 from .models import BackOfficeRequest, Contact, ContactRole, Organisation, Team, User, phone_digits
 from .selectors import acting_contact
@@ -203,6 +204,90 @@ def contact_create(
         door=door,
     )
     return contact
+
+
+# Full-text search (tickets/search.py) indexes each ticket's organisation's name and its requester's and
+# watchers' names: a rename enqueues tickets.tasks.search_reindex, which indexes their tickets again by
+# batches. A task rather than the tickets themselves here: an organisation may have tens of thousands of
+# tickets, and customers sit below tickets (they never import it); the task's row is written in the
+# rename's transaction, so the rename cannot commit without it.
+
+
+def searched_name(user: User) -> str:
+    """A person's name as the search index writes it for a requester (tickets/search.py ``_DOCS``): the full
+    name, or the login when there is none; a watcher's is the same without the login."""
+    return f"{user.first_name} {user.last_name}".strip(" ") or user.username
+
+
+@transaction.atomic
+def organisation_rename(*, actor: User, door: Door, organisation: Organisation, name: str) -> Organisation:
+    """Give an organisation a new name (the Django admin's change page calls it). Its tickets are found
+    under the new name once the task ``tickets.tasks.search_reindex`` has run; an unchanged name enqueues
+    nothing."""
+    if not may_rename(actor):
+        _deny("Only supervisors, account managers and admins rename organisations.")
+    org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    old, org.name = org.name, name.strip()
+    if org.name == old:
+        return org
+    org.full_clean(exclude=["slug", "account_manager"])
+    org.save(update_fields=["name"])
+    organisation.name = org.name
+    record(
+        actor=actor,
+        door=door,
+        action="organisation.renamed",
+        target=org,
+        organisation_id=org.pk,
+        changes={"name": org.name, "previous": old},
+    )
+    enqueue_with_commit("guichet.tickets.tasks.search_reindex", organisation_id=org.pk)
+    return org
+
+
+@transaction.atomic
+def user_rename(
+    *,
+    actor: User,
+    door: Door,
+    user: User,
+    first_name: str,
+    last_name: str,
+    username: str | None = None,
+) -> User:
+    """Change a person's first and last name (and login, ``username``): the Django admin's change page
+    calls it. The tickets they requested or watch are indexed again (``tickets.tasks.search_reindex``) only
+    when the name the search reads changed (``searched_name``): a login changed beside a full name enqueues
+    nothing."""
+    if not may_rename(actor):
+        _deny("Only supervisors, account managers and admins rename people.")
+    row = User.objects.select_for_update().get(pk=user.pk)
+    before = {"first_name": row.first_name, "last_name": row.last_name, "username": row.username}
+    searched = searched_name(row)
+    row.first_name, row.last_name = first_name.strip(), last_name.strip()
+    if username is not None:
+        row.username = username.strip()
+    changes = {k: getattr(row, k) for k, v in before.items() if getattr(row, k) != v}
+    if not changes:
+        return row
+    row.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in before])
+    row.save(update_fields=list(changes))
+    for field, value in changes.items():
+        setattr(user, field, value)
+    # A contact's organisation sees the event in its activity log; a member of staff's is internal.
+    organisation_id = Contact.objects.filter(user=row).values_list("organisation_id", flat=True).first()
+    record(
+        actor=actor,
+        door=door,
+        action="user.renamed",
+        target=row,
+        organisation_id=organisation_id,
+        changes=changes,
+        internal=organisation_id is None,
+    )
+    if searched_name(row) != searched:
+        enqueue_with_commit("guichet.tickets.tasks.search_reindex", user_id=row.pk)
+    return row
 
 
 # An address or a phone number identifies one person: mail is filed as its sender's, a WhatsApp message and a

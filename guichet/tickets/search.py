@@ -2,8 +2,9 @@
 
 One row per ticket in ``tickets_search`` (its key, ``rowid``, is the ticket's id), written by ``index`` in the
 transaction of every command that changes what is indexed (``services``: creation, reply, note, merge,
-watchers) and rebuilt for all tickets by ``rebuild`` (the migration that creates the table, and
-``guichet search_rebuild``). Two texts per ticket:
+watchers), by ``reindex_named`` (the task ``tasks.search_reindex``, which ``customers.services`` enqueue when
+an organisation or a person is renamed) and rebuilt for all tickets by ``rebuild`` (the migration that
+creates the table, and ``guichet search_rebuild``). Two texts per ticket:
 
 - ``public``: the subject, the organisation's name, the requester's and watchers' names, the public messages;
 - ``internal``: the internal notes. A customer's query never reads it, so a customer never matches (nor
@@ -34,14 +35,14 @@ from typing import Any
 
 import snowballstemmer
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from guichet.customers.models import User
 from guichet.customers.permissions import may_see_internal
 
-from .models import MessageKind
+from .models import MessageKind, Ticket
 from .selectors import queue
 
 TABLE = "tickets_search"
@@ -227,6 +228,35 @@ def index(ticket_ids: Iterable[int], *, using: Any = None) -> None:
         if conn.vendor == "sqlite":  # FTS5 has no upsert
             cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({holes})", ids)
         _write(cursor, conn.vendor, f"t.id IN ({holes})", ids)
+
+
+REINDEX_BATCH = 2_000  # tickets a transaction: short write locks (SQLite has one), bounded memory
+
+
+def tickets_naming(*, organisation_id: int | None = None, user_id: int | None = None) -> list[int]:
+    """The tickets whose indexed text holds the organisation's name (its tickets) or the person's (as the
+    requester or a watcher), in id order."""
+    ids: set[int] = set()
+    if organisation_id is not None:
+        ids.update(Ticket.objects.filter(organisation_id=organisation_id).values_list("pk", flat=True))
+    if user_id is not None:
+        ids.update(Ticket.objects.filter(requester_id=user_id).values_list("pk", flat=True))
+        watched = Ticket.watchers.through.objects.filter(user_id=user_id)
+        ids.update(watched.values_list("ticket_id", flat=True))
+    return sorted(ids)
+
+
+def reindex_named(
+    *, organisation_id: int | None = None, user_id: int | None = None, batch: int = REINDEX_BATCH
+) -> int:
+    """Index again the tickets that name this organisation or this person (after a rename), ``batch`` tickets
+    a transaction, from what the database holds when each batch runs: a second rename, or a reply indexed
+    meanwhile, is never undone. Safe to run again. Returns the number of tickets."""
+    ids = tickets_naming(organisation_id=organisation_id, user_id=user_id)
+    for start in range(0, len(ids), batch):
+        with transaction.atomic():
+            index(ids[start : start + batch])
+    return len(ids)
 
 
 def rebuild(*, using: Any = None, batch: int = 20_000, progress=None) -> int:

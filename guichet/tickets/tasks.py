@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from . import sla
+from . import search, sla
 from .escalation import sweep
 from .stats import recompute
 
@@ -23,3 +23,11 @@ def sla_stats() -> int:
     """Hourly: the supervisors' compliance figures (tickets/stats.py)."""
 
     return recompute()
+
+
+@task()
+def search_reindex(organisation_id: int | None = None, user_id: int | None = None) -> int:
+    """Enqueued by ``customers.services.organisation_rename`` and ``user_rename`` when a name the search
+    indexes changed: the tickets that show it are indexed again, by batches (tickets/search.py)."""
+
+    return search.reindex_named(organisation_id=organisation_id, user_id=user_id)
