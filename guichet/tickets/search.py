@@ -41,6 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from guichet.customers.models import User
 from guichet.customers.permissions import may_see_internal
+from guichet.customers.selectors import acting_contact
 
 from .models import MessageKind, Ticket
 from .selectors import queue
@@ -144,7 +145,7 @@ def parse(text: str) -> Query:
 # tickets. Public: subject, organisation, requester, the other watchers, the public messages in order.
 _NAME = "TRIM(COALESCE(u.first_name, '') || ' ' || COALESCE(u.last_name, ''))"
 _DOCS = """
-SELECT t.id AS id, t.reference AS reference,
+SELECT t.id AS id, t.reference AS reference, t.organisation_id AS organisation_id,
        t.subject || {nl} || o.name || {nl}
        || COALESCE(NULLIF(TRIM(r.first_name || ' ' || r.last_name), ''), r.username)
        || COALESCE((SELECT {nl} || {agg_names} FROM tickets_ticket_watchers w
@@ -187,17 +188,25 @@ def _pg_vector(text: str, weight: str) -> str:
 
 
 # PostgreSQL: the texts come back to Python to be folded (``fold``; SQL's translate() with a table of this
-# size costs milliseconds a text) and go in again as arrays, one statement for any number of tickets.
+# size costs milliseconds a text) and go in again as arrays, one statement for any number of tickets. Each
+# document also holds its organisation as a lexeme no typed word can produce (``org_lexeme``), so that the
+# GIN index answers "these words in this organisation" for a customer's search by itself.
 _PG_WRITE = f"""
 INSERT INTO {TABLE} (rowid, public, internal, public_doc, staff_doc)
 SELECT x.id, x.pub, x.int, x.doc, x.doc || {_pg_vector("x.fint", "C")}
 FROM (SELECT u.id, u.pub, u.int, u.fint,
-             setweight(to_tsvector('simple', u.ref), 'A') || {_pg_vector("u.fpub", "B")} AS doc
-      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-           AS u(id, ref, pub, int, fpub, fint)) x
+             setweight(to_tsvector('simple', u.ref), 'A') || {_pg_vector("u.fpub", "B")}
+             || setweight(array_to_tsvector(ARRAY[u.org]), 'D') AS doc
+      FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+           AS u(id, ref, pub, int, fpub, fint, org)) x
 ON CONFLICT (rowid) DO UPDATE SET public = EXCLUDED.public, internal = EXCLUDED.internal,
     public_doc = EXCLUDED.public_doc, staff_doc = EXCLUDED.staff_doc
 """
+
+
+def org_lexeme(organisation_id: int) -> str:
+    """The lexeme of an organisation in the PostgreSQL documents: "~o17" (the parser never keeps a "~")."""
+    return f"~o{organisation_id}"
 
 
 def _write(cursor: Any, vendor: str, where: str, params: list[Any]) -> None:
@@ -205,15 +214,17 @@ def _write(cursor: Any, vendor: str, where: str, params: list[Any]) -> None:
     docs = _docs_sql(vendor, where)
     if vendor == "sqlite":
         cursor.execute(
-            f"INSERT INTO {TABLE} (rowid, reference, public, internal) SELECT * FROM ({docs})", params
+            f"INSERT INTO {TABLE} (rowid, reference, public, internal) "
+            f"SELECT id, reference, public, internal FROM ({docs})",
+            params,
         )
         return
     cursor.execute(docs, params)
     rows = cursor.fetchall()
     if rows:
-        ids, refs, public, internal = (list(column) for column in zip(*rows, strict=True))
+        ids, refs, orgs, public, internal = (list(column) for column in zip(*rows, strict=True))
         folded = [fold(t) for t in public], [fold(t) for t in internal]
-        cursor.execute(_PG_WRITE, [ids, refs, public, internal, *folded])
+        cursor.execute(_PG_WRITE, [ids, refs, public, internal, *folded, [org_lexeme(o) for o in orgs]])
 
 
 def index(ticket_ids: Iterable[int], *, using: Any = None) -> None:
@@ -355,37 +366,107 @@ _SNIPPETS = {False: _SNIPPET.format(1) + ", ''", True: _SNIPPET.format(1) + ", "
 def _candidates_sql(
     query: Query, *, internal: bool, where: str, where_params: list[Any]
 ) -> tuple[str, list[Any]]:
-    """The statement listing (id, rank, first[, public snippet, notes snippet]) for the ``CANDIDATES`` most
-    recent matching tickets inside ``where``, and its parameters: rank lower is better; first is 0 for a
-    ticket whose reference was typed; the snippets on SQLite only."""
+    """SQLite's statement listing (id, rank, first, public snippet, notes snippet) for the ``CANDIDATES``
+    most recent matching tickets inside ``where``, and its parameters: rank lower is better; first is 0 for
+    a ticket whose reference was typed.
+
+    CROSS JOIN: SQLite keeps the order as written, so the index is read newest first and the scan stops at
+    CANDIDATES tickets in scope; bm25 and the snippets are computed for those only (a query of its own for
+    the page's snippets, by rowid, costs more: FTS5 evaluates the whole MATCH again for each, prefix terms
+    included)."""
     refs = ", ".join(["%s"] * len(query.references))
     first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
-    if connection.vendor == "sqlite":
-        # CROSS JOIN: SQLite keeps the order as written, so the index is read newest first and the scan
-        # stops at CANDIDATES tickets in scope; bm25 and the snippets are computed for those only (a
-        # query of its own for the page's snippets, by rowid, costs more: FTS5 evaluates the whole MATCH
-        # again for each, prefix terms included).
-        sql = f"""
+    sql = f"""
 SELECT "tickets_ticket"."id", bm25({TABLE}, 10.0, 1.0, 1.0), {first}, {_SNIPPETS[internal]}
 FROM {TABLE} CROSS JOIN "tickets_ticket" ON "tickets_ticket"."id" = {TABLE}.rowid
 WHERE {TABLE} MATCH %s AND {where}
 ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
-        return sql, [*query.references, fts5_expression(query, internal=internal), *where_params]
+    return sql, [*query.references, fts5_expression(query, internal=internal), *where_params]
+
+
+# PostgreSQL: how many matches the GIN index is asked for before an ordered scan takes over.
+PROBE = 2_000
+
+
+def _one_organisation(user: User, filters: dict[str, Any]) -> int | None:
+    """The one organisation the search is limited to, if any: a customer's, or the one filtered by."""
+    if filters.get("organisation_id") is not None:
+        return int(filters["organisation_id"])
+    contact = acting_contact(user)
+    return contact.organisation_id if contact is not None else None
+
+
+def _pg_candidates(
+    cursor: Any,
+    query: Query,
+    *,
+    internal: bool,
+    where: str,
+    where_params: list[Any],
+    organisation_id: int | None,
+) -> list[tuple[int, float, int]]:
+    """(id, rank, first) of the ``CANDIDATES`` most recent matching tickets inside ``where``, as
+    ``_candidates_sql`` reads them on SQLite. Two plans, chosen from the matches rather than by the
+    planner, which cannot estimate how many tickets a prefix (``kangou:*``) matches:
+
+    1. the GIN index alone, in no order, for at most ``PROBE + 1`` matches (sequential and ordered index
+       scans are switched off for that one statement). Fewer than that: they are all the matches, and only
+       they are looked up (a rare word costs a few milliseconds, whatever the number of tickets);
+    2. more: the search index read backwards from the newest ticket, filtered by the match, until
+       ``CANDIDATES`` tickets in scope are found (a frequent word finds them at once).
+
+    A search limited to one organisation adds the organisation's lexeme to the match, so that the index
+    itself answers "these words in this organisation" (a customer's frequent word among a few of
+    every organisation's tickets)."""
     tsquery, params = pg_tsquery(query)
-    doc = f"{TABLE}.staff_doc" if internal else f"{TABLE}.public_doc"
+    if organisation_id is not None:
+        tsquery = f"({tsquery} && %s::tsquery)"
+        params = [*params, "'" + org_lexeme(organisation_id) + "'"]
+    column = "staff_doc" if internal else "public_doc"
+    refs = ", ".join(["%s"] * len(query.references))
+    first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
+    # One round trip: the switches, the probe, the switches back (SET LOCAL lasts until the end of the
+    # transaction: the request's, or this one).
+    with transaction.atomic(savepoint=False):
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
+            f"SELECT rowid FROM {TABLE} WHERE {column} @@ {tsquery} LIMIT {PROBE + 1}; "
+            "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT",
+            params,
+        )
+        while cursor.description is None and cursor.nextset():
+            pass
+        matches = [row[0] for row in cursor.fetchall()]
+        while cursor.nextset():  # the statements after the probe
+            pass
+    if not matches:
+        return []
+    if len(matches) <= PROBE:
+        cursor.execute(
+            f"""
+SELECT c.id, -ts_rank(s.{column}, {tsquery}), c.first FROM (
+    SELECT "tickets_ticket"."id" AS id, {first} AS first FROM "tickets_ticket"
+    WHERE "tickets_ticket"."id" = ANY(%s) AND {where}
+    ORDER BY "tickets_ticket"."id" DESC LIMIT {CANDIDATES}
+) c JOIN {TABLE} s ON s.rowid = c.id""",
+            [*params, *query.references, matches, *where_params],
+        )
+        return cursor.fetchall()
+    # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery): from the newest match
+    # down, never a merge join that walks every ticket in scope down to an old match.
     first = first.replace('"tickets_ticket"."reference"', "t.reference")
-    # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery): from the matches, newest
-    # first (the GIN index for rare words, the table backwards for frequent ones), never a merge join that
-    # walks every ticket in scope down to an old match.
-    sql = f"""
-SELECT t.id, -ts_rank({doc}, {tsquery}), {first}
+    cursor.execute(
+        f"""
+SELECT t.id, -ts_rank({TABLE}.{column}, {tsquery}), {first}
 FROM {TABLE} CROSS JOIN LATERAL (
     SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
     WHERE "tickets_ticket"."id" = {TABLE}.rowid AND {where} OFFSET 0
 ) t
-WHERE {doc} @@ {tsquery}
-ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
-    return sql, [*params, *query.references, *where_params, *params]
+WHERE {TABLE}.{column} @@ {tsquery}
+ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}""",
+        [*params, *query.references, *where_params, *params],
+    )
+    return cursor.fetchall()
 
 
 def _escape_markup(text: str) -> str:
@@ -504,10 +585,20 @@ def search_page(user: User, text: str, *, offset: int = 0, limit: int = 50, **fi
     if scope is None:
         return Results([], 0, False, {}, query)
     internal = may_see_internal(user)
-    sql, params = _candidates_sql(query, internal=internal, where=scope[0], where_params=scope[1])
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        if connection.vendor == "sqlite":
+            sql, params = _candidates_sql(query, internal=internal, where=scope[0], where_params=scope[1])
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        else:
+            rows = _pg_candidates(
+                cursor,
+                query,
+                internal=internal,
+                where=scope[0],
+                where_params=scope[1],
+                organisation_id=_one_organisation(user, filters),
+            )
     rows.sort(key=lambda row: (row[2], row[1], -row[0]))
     page = rows[offset : offset + limit]
     ids = [row[0] for row in page]

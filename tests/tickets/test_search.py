@@ -235,3 +235,34 @@ def test_committed_writes_are_found_and_the_database_still_flushes():
     assert [Ticket.objects.get(pk=pk).reference for pk in search.search_page(sue, "agrafeuse ").ids] == [
         t.reference
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's two plans")
+@pytest.mark.parametrize("probe", [search.PROBE, 2])
+def test_postgresql_plans_for_rare_and_frequent_words_give_the_same_answer(world, monkeypatch, probe):
+    """Below PROBE matches the GIN index alone answers; above, the index is read newest first. Both must list
+    the same tickets in the same order, for staff and for a customer (whose match carries the organisation's
+    lexeme, so that another organisation's tickets are not even read)."""
+    monkeypatch.setattr(search, "PROBE", probe)
+    ours = [open_ticket(world, f"Standard saturé {i}", "Trop d'appels entrants") for i in range(3)]
+    theirs = open_ticket(world, "Standard saturé", "Trop d'appels", org=world.other_org)
+    services.ticket_reply(actor=world.supervisor, door="api", ticket=ours[0], body="standard", internal=True)
+    staff = search.search_page(world.supervisor, "standard ")
+    assert set(staff.ids) == {t.pk for t in [*ours, theirs]} and staff.total == 4
+    assert staff.ids[0] == ours[0].pk  # the note's word too: ranked first for staff
+    customer = search.search_page(world.customer, "standard ")
+    assert set(customer.ids) == {t.pk for t in ours} and customer.total == 3
+    assert search.search_page(world.supervisor, "standard ", organisation_id=world.other_org.pk).ids == [
+        theirs.pk
+    ]
+    assert search.search_page(world.foreigner, "appels entrants").ids == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's documents")
+def test_postgresql_documents_hold_the_organisation_as_a_lexeme_no_word_can_match(world):
+    t = open_ticket(world, "Routeur", "o17 ~o17")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT public_doc::text FROM {search.TABLE} WHERE rowid = %s", [t.pk])
+        doc = cursor.fetchone()[0]
+    assert f"'{search.org_lexeme(world.org.pk)}'" in doc.split()
+    assert found(world.supervisor, f"~o{world.org.pk} ") == []  # typed, it is the word "o<id>"
