@@ -113,6 +113,10 @@ class Ticket(models.Model):
             # Each queue scope (everything, a team, an assignee, an organisation) with the status leading:
             # a page reads each status's range already in due order (selectors.queue_page).
             models.Index(fields=["organisation", "status", "next_due_at"], name="ticket_org_queue"),
+            # The queue filtered by priority (the console's "Urgent" view): its count is a count of index
+            # entries and its page a range in due order (233 ms on SQLite at 1M tickets reading every open
+            # ticket's row, before).
+            models.Index(fields=["priority", "status", "next_due_at"], name="ticket_priority_queue"),
             # The monthly quota's count (recent tickets of an organisation, whatever their status).
             models.Index(
                 fields=["organisation", "opened_at"],
