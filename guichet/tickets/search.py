@@ -425,20 +425,15 @@ def _pg_candidates(
     column = "staff_doc" if internal else "public_doc"
     refs = ", ".join(["%s"] * len(query.references))
     first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
-    # One round trip: the switches, the probe, the switches back (SET LOCAL lasts until the end of the
-    # transaction: the request's, or this one).
-    with transaction.atomic(savepoint=False):
-        cursor.execute(
-            "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
-            f"SELECT rowid FROM {TABLE} WHERE {column} @@ {tsquery} LIMIT {PROBE + 1}; "
-            "SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT",
+    matches = [
+        row[0]
+        for row in _planned(
+            cursor,
+            ["enable_seqscan", "enable_indexscan"],
+            f"SELECT rowid FROM {TABLE} WHERE {column} @@ {tsquery} LIMIT {PROBE + 1}",
             params,
         )
-        while cursor.description is None and cursor.nextset():
-            pass
-        matches = [row[0] for row in cursor.fetchall()]
-        while cursor.nextset():  # the statements after the probe
-            pass
+    ]
     if not matches:
         return []
     if len(matches) <= PROBE:
@@ -453,9 +448,12 @@ SELECT c.id, -ts_rank(s.{column}, {tsquery}), c.first FROM (
         )
         return cursor.fetchall()
     # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery): from the newest match
-    # down, never a merge join that walks every ticket in scope down to an old match.
+    # down, never a merge join that walks every ticket in scope down to an old match. Bitmap scans off:
+    # the planner, underestimating a phrase's matches, chose to read and sort all 50,000 of them.
     first = first.replace('"tickets_ticket"."reference"', "t.reference")
-    cursor.execute(
+    return _planned(
+        cursor,
+        ["enable_bitmapscan"],
         f"""
 SELECT t.id, -ts_rank({TABLE}.{column}, {tsquery}), {first}
 FROM {TABLE} CROSS JOIN LATERAL (
@@ -466,7 +464,22 @@ WHERE {TABLE}.{column} @@ {tsquery}
 ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}""",
         [*params, *query.references, *where_params, *params],
     )
-    return cursor.fetchall()
+
+
+def _planned(cursor: Any, off: list[str], sql: str, params: list[Any]) -> list[tuple]:
+    """The rows of ``sql`` planned with the planner's methods ``off`` switched off, in one round trip: the
+    switches, the statement, the switches back (SET LOCAL lasts until the end of the transaction: the
+    request's, or this one)."""
+    before = "".join(f"SET LOCAL {name} = off; " for name in off)
+    after = "; ".join(f"SET LOCAL {name} TO DEFAULT" for name in off)
+    with transaction.atomic(savepoint=False):
+        cursor.execute(f"{before}{sql}; {after}", params)
+        while cursor.description is None and cursor.nextset():
+            pass
+        rows = cursor.fetchall()
+        while cursor.nextset():  # the statements after it
+            pass
+    return rows
 
 
 def _escape_markup(text: str) -> str:
