@@ -384,8 +384,10 @@ ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}"""
     return sql, [*query.references, fts5_expression(query, internal=internal), *where_params]
 
 
-# PostgreSQL: how many matches the GIN index is asked for before an ordered scan takes over.
-PROBE = 2_000
+# PostgreSQL: the newest documents read first (a frequent word finds its candidates among them), then how
+# many matches the GIN index is asked for before the whole index is read backwards (_pg_candidates).
+RECENT = 20_000
+PROBE = 5_000
 
 
 def _one_organisation(user: User, filters: dict[str, Any]) -> int | None:
@@ -406,64 +408,66 @@ def _pg_candidates(
     organisation_id: int | None,
 ) -> list[tuple[int, float, int]]:
     """(id, rank, first) of the ``CANDIDATES`` most recent matching tickets inside ``where``, as
-    ``_candidates_sql`` reads them on SQLite. Two plans, chosen from the matches rather than by the
-    planner, which cannot estimate how many tickets a prefix (``kangou:*``) matches:
+    ``_candidates_sql`` reads them on SQLite. PostgreSQL's planner cannot estimate how many documents a
+    prefix (``kangou:*``, the word being typed) or a phrase matches, and chose badly both ways (the whole
+    index read backwards for a rare word, all of a phrase's 50,000 matches read and sorted); so the plan is
+    chosen from the matches themselves, each step's plan forced (``_planned``):
 
-    1. the GIN index alone, in no order, for at most ``PROBE + 1`` matches (sequential and ordered index
-       scans are switched off for that one statement). Fewer than that: they are all the matches, and only
-       they are looked up (a rare word costs a few milliseconds, whatever the number of tickets);
-    2. more: the search index read backwards from the newest ticket, filtered by the match, until
-       ``CANDIDATES`` tickets in scope are found (a frequent word finds them at once).
+    1. the ``RECENT`` newest documents, read backwards: a frequent word finds its ``CANDIDATES`` there and
+       the search ends (a millisecond or two);
+    2. otherwise the GIN index alone, in no order, for at most ``PROBE + 1`` matches: if there are no
+       more, they are all the matches, and only they are looked up (a rare word: a few milliseconds,
+       whatever the number of tickets);
+    3. otherwise the whole index backwards from the newest, until ``CANDIDATES`` in scope are found.
 
     A search limited to one organisation adds the organisation's lexeme to the match, so that the index
-    itself answers "these words in this organisation" (a customer's frequent word among a few of
-    every organisation's tickets)."""
+    itself answers "these words in this organisation" (a customer's word found in a few of every
+    organisation's tickets)."""
     tsquery, params = pg_tsquery(query)
     if organisation_id is not None:
         tsquery = f"({tsquery} && %s::tsquery)"
         params = [*params, "'" + org_lexeme(organisation_id) + "'"]
     column = "staff_doc" if internal else "public_doc"
     refs = ", ".join(["%s"] * len(query.references))
-    first = f'CASE WHEN "tickets_ticket"."reference" IN ({refs}) THEN 0 ELSE 1 END' if refs else "1"
-    matches = [
-        row[0]
-        for row in _planned(
+    first = f"CASE WHEN t.reference IN ({refs}) THEN 0 ELSE 1 END" if refs else "1"
+
+    def backwards(limit: str) -> list[tuple]:
+        # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery), from the newest
+        # match down; bitmap scans off, or a misestimated word is read and sorted whole.
+        return _planned(
             cursor,
-            ["enable_seqscan", "enable_indexscan"],
-            f"SELECT rowid FROM {TABLE} WHERE {column} @@ {tsquery} LIMIT {PROBE + 1}",
-            params,
+            ["enable_bitmapscan"],
+            f"""
+SELECT t.id, -ts_rank(s.doc, {tsquery}), {first}
+FROM (SELECT rowid, {column} AS doc FROM {TABLE} ORDER BY rowid DESC {limit}) s CROSS JOIN LATERAL (
+    SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
+    WHERE "tickets_ticket"."id" = s.rowid AND {where} OFFSET 0
+) t
+WHERE s.doc @@ {tsquery}
+ORDER BY s.rowid DESC LIMIT {CANDIDATES}""",
+            [*params, *query.references, *where_params, *params],
         )
-    ]
+
+    rows = backwards(f"LIMIT {RECENT}")
+    if len(rows) >= CANDIDATES:
+        return rows
+    probe = f"SELECT rowid FROM {TABLE} WHERE {column} @@ {tsquery} LIMIT {PROBE + 1}"
+    matches = [row[0] for row in _planned(cursor, ["enable_seqscan", "enable_indexscan"], probe, params)]
+    if len(matches) > PROBE:
+        return backwards("")
     if not matches:
         return []
-    if len(matches) <= PROBE:
-        cursor.execute(
-            f"""
+    first = first.replace("t.reference", '"tickets_ticket"."reference"')
+    cursor.execute(
+        f"""
 SELECT c.id, -ts_rank(s.{column}, {tsquery}), c.first FROM (
     SELECT "tickets_ticket"."id" AS id, {first} AS first FROM "tickets_ticket"
     WHERE "tickets_ticket"."id" = ANY(%s) AND {where}
     ORDER BY "tickets_ticket"."id" DESC LIMIT {CANDIDATES}
 ) c JOIN {TABLE} s ON s.rowid = c.id""",
-            [*params, *query.references, matches, *where_params],
-        )
-        return cursor.fetchall()
-    # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery): from the newest match
-    # down, never a merge join that walks every ticket in scope down to an old match. Bitmap scans off:
-    # the planner, underestimating a phrase's matches, chose to read and sort all 50,000 of them.
-    first = first.replace('"tickets_ticket"."reference"', "t.reference")
-    return _planned(
-        cursor,
-        ["enable_bitmapscan"],
-        f"""
-SELECT t.id, -ts_rank({TABLE}.{column}, {tsquery}), {first}
-FROM {TABLE} CROSS JOIN LATERAL (
-    SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
-    WHERE "tickets_ticket"."id" = {TABLE}.rowid AND {where} OFFSET 0
-) t
-WHERE {TABLE}.{column} @@ {tsquery}
-ORDER BY {TABLE}.rowid DESC LIMIT {CANDIDATES}""",
-        [*params, *query.references, *where_params, *params],
+        [*params, *query.references, matches, *where_params],
     )
+    return cursor.fetchall()
 
 
 def _planned(cursor: Any, off: list[str], sql: str, params: list[Any]) -> list[tuple]:
