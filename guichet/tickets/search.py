@@ -315,13 +315,19 @@ def fts5_expression(query: Query, *, internal: bool) -> str:
 
 
 def _pg_word(word: str, *, prefix: bool) -> tuple[str, list[str]]:
-    if not prefix:
-        return "(to_tsquery('french', %s) || to_tsquery('english', %s))", [word, word]
-    typed = word + ":*"
-    return (
-        "(to_tsquery('french', %s) || to_tsquery('english', %s) || to_tsquery('simple', %s))",
-        [typed, typed, typed],
+    """A word's tsquery: its forms in French and English (and as typed, for a prefix), each once. The forms
+    are read from a tsvector, which keeps each lexeme once: "vpn" is the same in the three configurations,
+    and a GIN index asked for ``'vpn':* | 'vpn':* | 'vpn':*`` merges the word's whole posting list three
+    times. Each lexeme is quoted as tsquery input wants (quotes doubled, backslashes escaped)."""
+    configs = ("french", "english", "simple") if prefix else ("french", "english")
+    vector = " || ".join(f"to_tsvector('{c}', %s)" for c in configs)
+    quoted = "'''' || replace(replace(l, '\\', '\\\\'), '''', '''''') || ''''"
+    suffix = " || ':*'" if prefix else ""
+    sql = (
+        f"COALESCE((SELECT string_agg({quoted}{suffix}, ' | ')::tsquery "
+        f"FROM unnest(tsvector_to_array({vector})) AS l), ''::tsquery)"
     )
+    return sql, [word] * len(configs)
 
 
 def pg_tsquery(query: Query) -> tuple[str, list[str]]:
