@@ -420,13 +420,15 @@ def _pg_candidates(
     chosen from the matches themselves, each step's plan forced (``_planned``):
 
     1. the ``RECENT`` newest documents, read backwards: a frequent word finds its ``CANDIDATES`` there and
-       the search ends (a millisecond or two). Otherwise the share of them that matched, times the size of
-       the table (its statistics), says roughly how many match in all:
+       the search ends (a millisecond or two); a reference (always rare) skips this step. Otherwise the
+       share of them that matched, times the size of the table (its statistics), says roughly how many
+       match in all:
     2. ``PROBE`` or fewer: the GIN index alone, in no order, for at most ``PROBE + 1`` matches; if there are
        no more, they are all the matches, and only they are looked up (a rare word: a few milliseconds,
        whatever the number of tickets). Asking the index for a frequent word would read its whole posting
        list (210 ms for "our" at 1,000,000 tickets), hence the estimate first;
-    3. more: the whole index backwards from the newest, until ``CANDIDATES`` in scope are found.
+    3. more: the rest of the index backwards, below the newest documents already read, until
+       ``CANDIDATES`` in scope are found.
 
     A search limited to one organisation adds the organisation's lexeme to the match, so that the index
     itself answers "these words in this organisation" (a customer's word found in a few of every
@@ -439,35 +441,45 @@ def _pg_candidates(
     refs = ", ".join(["%s"] * len(query.references))
     first = f"CASE WHEN t.reference IN ({refs}) THEN 0 ELSE 1 END" if refs else "1"
 
-    def backwards(limit: str) -> list[tuple]:
+    def backwards(below: int | None, limit: str, want: int) -> list[tuple]:
         # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery), from the newest
-        # match down. Bitmap and sequential scans off: the planner, misjudging a prefix or a phrase, read
-        # and sorted every match or every document.
+        # match (below ``below``) down. Bitmap and sequential scans off: the planner, misjudging a prefix
+        # or a phrase, read and sorted every match or every document. Also: the table's size (statistics)
+        # and the lowest id of the newest RECENT documents.
         return _planned(
             cursor,
             ["enable_bitmapscan", "enable_seqscan"],
             f"""
 SELECT t.id, -ts_rank(s.doc, {tsquery}), {first},
-       (SELECT reltuples FROM pg_class WHERE oid = '{TABLE}'::regclass)
-FROM (SELECT rowid, {column} AS doc FROM {TABLE} ORDER BY rowid DESC {limit}) s CROSS JOIN LATERAL (
+       (SELECT reltuples FROM pg_class WHERE oid = '{TABLE}'::regclass),
+       (SELECT min(w.rowid) FROM (SELECT rowid FROM {TABLE} ORDER BY rowid DESC LIMIT {RECENT}) w)
+FROM (SELECT rowid, {column} AS doc FROM {TABLE} WHERE rowid < %s ORDER BY rowid DESC {limit}) s
+CROSS JOIN LATERAL (
     SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
     WHERE "tickets_ticket"."id" = s.rowid AND {where} OFFSET 0
 ) t
 WHERE s.doc @@ {tsquery}
-ORDER BY s.rowid DESC LIMIT {CANDIDATES}""",
-            [*params, *query.references, *where_params, *params],
+ORDER BY s.rowid DESC LIMIT {want}""",
+            [*params, *query.references, below or 2**62, *where_params, *params],
         )
 
-    recent = backwards(f"LIMIT {RECENT}")
+    def older(recent: list[tuple]) -> list[tuple]:
+        """Step 3: the rest of the index, below the newest documents already read."""
+        if not recent:
+            return [row[:3] for row in backwards(None, "", CANDIDATES)]
+        rest = backwards(recent[0][4], "", CANDIDATES - len(recent))
+        return [row[:3] for row in [*recent, *rest]]
+
+    recent = [] if query.references else backwards(None, f"LIMIT {RECENT}", CANDIDATES)
     if len(recent) >= CANDIDATES:
         return [row[:3] for row in recent]
     documents = max(float(recent[0][3]), RECENT) if recent else RECENT
     if len(recent) * documents / RECENT > PROBE:
-        return [row[:3] for row in backwards("")]
+        return older(recent)
     probe = f"SELECT rowid FROM {TABLE} WHERE {column} @@ {tsquery} LIMIT {PROBE + 1}"
     matches = [row[0] for row in _planned(cursor, ["enable_seqscan", "enable_indexscan"], probe, params)]
     if len(matches) > PROBE:
-        return [row[:3] for row in backwards("")]
+        return older(recent)
     if not matches:
         return []
     first = first.replace("t.reference", '"tickets_ticket"."reference"')
