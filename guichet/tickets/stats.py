@@ -12,8 +12,8 @@ rollups:
 
 The day rows count what happened from the first of ``MONTHS`` months ago to the instant of the job's run (the
 run's own day is a partial row); the dashboard counts what happened since live (an hour or so of tickets,
-from the indexes) and adds it, and says "as of" for the rest (tickets/reports.py). Each run rewrites every row of the window in one transaction: running it twice
-gives the same rows.
+from the indexes) and adds it, and says "as of" for the rest (tickets/reports.py). Each run rewrites every
+row in one transaction: running it twice gives the same rows.
 """
 
 from __future__ import annotations
