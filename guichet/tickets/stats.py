@@ -12,8 +12,8 @@ rollups:
 
 The day rows count what happened from the first of ``MONTHS`` months ago to the instant of the job's run (the
 run's own day is a partial row); the dashboard counts what happened since live (an hour or so of tickets,
-from the indexes) and adds it, and says "as of" for the rest (tickets/reports.py). Each run rewrites every
-row in one transaction: running it twice gives the same rows.
+from the indexes) and adds it, and says "as of" for the rest (tickets/reports.py). Each run makes the rows
+what it counted in one transaction, writing only those that changed: running it twice gives the same rows.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, PositiveIntegerField, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -90,20 +90,46 @@ def _days(months: int, now: datetime) -> int:
         cell = cells[(_day(row["d"]), *(row[k] for k in clock_keys))]
         cell[f"{row['clock']}_met"] = row["met"]
         cell[f"{row['clock']}_breached"] = row["breached"]
-    days = [
-        TicketDayStat(day=key[0], **dict(zip(keys, key[1:], strict=True)), **counts, computed_at=now)
-        for key, counts in cells.items()
-    ]
-    agents = _agent_days(since, until, now)
+    agents = _agent_days(since, until)
     with transaction.atomic():
-        TicketDayStat.objects.all().delete()
-        TicketDayStat.objects.bulk_create(days, batch_size=2000)
-        AgentDayStat.objects.all().delete()
-        AgentDayStat.objects.bulk_create(agents, batch_size=2000)
-    return len(days) + len(agents)
+        return _replace(TicketDayStat, ("day", *keys), cells, now) + _replace(
+            AgentDayStat, ("day", "assignee_id", "team_id", "plan_id"), agents, now
+        )
 
 
-def _agent_days(since: datetime, until: datetime, now: datetime) -> list[AgentDayStat]:
+def _replace(
+    model: Any, fields: tuple[str, ...], cells: dict[tuple[Any, ...], dict[str, int]], now: datetime
+) -> int:
+    """Make ``model``'s rows those of ``cells`` (their key fields' values -> their counts), writing only the
+    rows that differ, then stamp every row with ``now``; returns the rows there are. An hourly run, where
+    only recent days change, writes a few hundred rows instead of tens of thousands (rewriting 45,000 held
+    SQLite's write lock 5 s at 200,000 tickets). Read in the transaction, before its first write."""
+    counts = [f.name for f in model._meta.fields if isinstance(f, PositiveIntegerField)]
+    current = {
+        tuple(r[f] for f in fields): (r["pk"], tuple(r[c] for c in counts))
+        for r in model.objects.values("pk", *fields, *counts)
+    }
+    wanted = {key: tuple(c.get(n, 0) for n in counts) for key, c in cells.items()}
+    stale = [pk for key, (pk, values) in current.items() if wanted.get(key) != values]
+    for i in range(0, len(stale), 500):
+        model.objects.filter(pk__in=stale[i : i + 500]).delete()
+    model.objects.bulk_create(
+        [
+            model(
+                **dict(zip(fields, key, strict=True)),
+                **dict(zip(counts, values, strict=True)),
+                computed_at=now,
+            )
+            for key, values in wanted.items()
+            if key not in current or current[key][1] != values
+        ],
+        batch_size=2000,
+    )
+    model.objects.update(computed_at=now)
+    return len(wanted)
+
+
+def _agent_days(since: datetime, until: datetime) -> dict[tuple[Any, ...], dict[str, int]]:
     tz = provider.zone()
     cells: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
     for row in (
@@ -129,10 +155,7 @@ def _agent_days(since: datetime, until: datetime, now: datetime) -> list[AgentDa
     ):
         key = (_day(row["d"]), row["ticket__assignee_id"], row["ticket__team_id"], row["ticket__plan_id"])
         cells[key].update(first_response_met=row["met"], first_response_breached=row["breached"])
-    return [
-        AgentDayStat(day=d, assignee_id=a, team_id=t, plan_id=p, **counts, computed_at=now)
-        for (d, a, t, p), counts in cells.items()
-    ]
+    return cells
 
 
 def as_of() -> datetime | None:

@@ -170,6 +170,27 @@ def test_the_jobs_run_is_idempotent(world, tickets):
     assert rows() == before and len(before) == first
 
 
+def test_a_run_writes_only_what_changed_and_gives_the_rows_of_a_first_run(world, tickets, frozen):
+    def rows():
+        days = TicketDayStat.objects.values().order_by("day", "plan", "priority", "team", "organisation")
+        agents = AgentDayStat.objects.values().order_by("day", "assignee", "team", "plan")
+        return [{k: v for k, v in r.items() if k != "id"} for r in [*days, *agents]]
+
+    untouched = TicketDayStat.objects.filter(day=tickets[3].opened_at.astimezone(LU).date()).get()
+    moved, resolved, breached = tickets[0], tickets[5], tickets[7]
+    Ticket.objects.filter(pk=moved.pk).update(team=world.billing, assignee=world.billing_agent)
+    Ticket.objects.filter(pk=resolved.pk).update(status=Status.RESOLVED, resolved_at=NOW - timedelta(hours=2))
+    breached.clocks.filter(clock=Clock.RESOLUTION).update(state=ClockState.BREACHED)
+    Ticket.objects.filter(pk=tickets[9].pk).delete()
+    stats.recompute()
+    again = rows()
+    assert TicketDayStat.objects.get(pk=untouched.pk).computed_at == NOW  # kept, stamped
+    TicketDayStat.objects.all().delete()
+    AgentDayStat.objects.all().delete()
+    stats.recompute()
+    assert rows() == again
+
+
 def test_a_reader_who_does_not_see_every_ticket_is_counted_live(world, tickets):
     manager = StaffFactory(username="amelie", kind=User.Kind.ACCOUNT_MANAGER)
     world.other_org.account_manager = manager
