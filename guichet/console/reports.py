@@ -2,8 +2,10 @@
 console queue listing the tickets behind it.
 
 The ticket figures and their filters are the tickets app's (guichet/tickets/reports.py, scoped to the reader;
-SLA compliance partly from the hourly ``sla-stats`` rows); here they become bars and links. Availability and
-credits are not tickets: they honour the period, plan and organisation, have no team and link nowhere.
+the counts over a period mostly from the hourly ``sla-stats`` day rows); here they become bars and links.
+Availability and credits are not tickets: they honour the period, plan and organisation, link nowhere, and
+have no team (a subscription and a credit belong to an organisation, not to a team): the page says so when a
+team is chosen.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from guichet.customers.models import User
 from guichet.plans.models import CLOCK_LABEL
 from guichet.tickets import reports as tickets
 from guichet.tickets.models import Priority
-from guichet.tickets.reports import Figure, Scope
+from guichet.tickets.reports import Figure, Scope, Split, split
 
 from .tickets import queue_query
 
@@ -69,8 +71,14 @@ def _bar(label, figure: Figure) -> Bar:
     return Bar(str(label), float(figure.value), str(figure.value), url=link(figure))
 
 
-def ticket_bars(user: User, scope: Scope, now: datetime) -> dict:
-    figures = tickets.ticket_figures(user, scope, now)
+def counting(user: User, scope: Scope) -> Split:
+    """What of ``scope`` the day rollups answer for ``user`` and what is counted live (one query): asked once
+    per page and given to each of the functions below."""
+    return split(user, scope)
+
+
+def ticket_bars(user: User, scope: Scope, now: datetime, parts: Split | None = None) -> dict:
+    figures = tickets.ticket_figures(user, scope, now, parts)
     return {
         "tickets": scale(
             [
@@ -83,10 +91,10 @@ def ticket_bars(user: User, scope: Scope, now: datetime) -> dict:
     }
 
 
-def compliance(user: User, scope: Scope) -> dict:
+def compliance(user: User, scope: Scope, parts: Split | None = None) -> dict:
     """Per clock kind, a bar split in met and breached clocks (each part linked to its tickets); the table
     per plan, priority and clock."""
-    found = tickets.compliance(user, scope)
+    found = tickets.compliance(user, scope, parts)
     return {
         "by_clock": [
             {
@@ -115,7 +123,7 @@ def compliance(user: User, scope: Scope) -> dict:
     }
 
 
-def agents(user: User, scope: Scope, now: datetime, sort: str) -> list[dict]:
+def agents(user: User, scope: Scope, now: datetime, sort: str, parts: Split | None = None) -> list[dict]:
     return [
         {
             "row": a,
@@ -127,7 +135,7 @@ def agents(user: User, scope: Scope, now: datetime, sort: str) -> list[dict]:
             "first_response": percent(a.first_response.percent),
             "first_response_breached": link(a.first_response.breached),
         }
-        for a in tickets.agents_load(user, scope, now, sort)
+        for a in tickets.agents_load(user, scope, now, sort, parts)
     ]
 
 

@@ -113,8 +113,9 @@ def dashboard(request):
             request, "console/dashboard.html", {"form": form, "errors": form.error_lines()}, status=400
         )
     sort = form.cleaned_data["sort"] or "-open"
-    tickets = reports.ticket_bars(request.user, scope, now)
-    sla = reports.compliance(request.user, scope)
+    parts = reports.counting(request.user, scope)
+    tickets = reports.ticket_bars(request.user, scope, now, parts)
+    sla = reports.compliance(request.user, scope, parts)
     month, availability = reports.availability(scope)
     charts = [
         ("tickets", _("Tickets in the period"), tickets["tickets"]),
@@ -140,7 +141,7 @@ def dashboard(request):
             "last_day": provider.local(scope.end - timedelta(microseconds=1)).date(),
             "charts": charts,
             "sla": sla,
-            "agents": reports.agents(request.user, scope, now, sort),
+            "agents": reports.agents(request.user, scope, now, sort, parts),
             "columns": _columns(request.GET, sort),
             "csv": _with(request.GET, format="csv"),
         },

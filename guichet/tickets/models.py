@@ -140,6 +140,11 @@ class Ticket(models.Model):
             # (tickets/reports.py): a range of each index instead of a scan of every ticket.
             models.Index(fields=["opened_at"], name="ticket_opened"),
             models.Index(fields=["resolved_at"], name="ticket_resolved"),
+            # Its open tickets of a period by age, counted from this index alone; and an organisation's
+            # tickets opened, or resolved, in a period (its agents' load is counted live: tickets/stats.py).
+            models.Index(fields=["status", "opened_at"], name="ticket_status_opened"),
+            models.Index(fields=["organisation", "opened_at"], name="ticket_org_period"),
+            models.Index(fields=["organisation", "resolved_at"], name="ticket_org_resolved"),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +248,9 @@ class SlaClock(models.Model):
             models.Index(
                 fields=["raise_at"], condition=Q(stopped=False, raised_at__isnull=True), name="clock_to_raise"
             ),
+            # Whether a ticket has a breached clock (the dashboard's breached open tickets per agent, the
+            # queue's "breached" filter) from this index alone: one probe per ticket, no row read.
+            models.Index(fields=["ticket", "state"], name="clock_ticket_state"),
             # The breach notices of a recent period (the metrics' "breaches in the last 24 hours").
             models.Index(
                 fields=["breach_notified_at"],
@@ -318,25 +326,65 @@ class Notification(models.Model):
         return f"{self.kind} {self.ticket_id} -> {self.recipient_id}"
 
 
-class SlaMonthStat(models.Model):
-    """How many clocks ended met or breached, by month of the tickets' opening (provider's zone), plan,
-    priority and clock: the supervisors' compliance figures, recomputed by the hourly ``sla-stats`` job
-    rather than counted over millions of clocks at each view of the dashboard."""
+class TicketDayStat(models.Model):
+    """The dashboard's rollup (tickets/stats.py): by provider-local day, plan, priority, team and
+    organisation of the tickets, how many were opened that day and how many of their clocks ended met or
+    breached, and how many tickets were resolved that day. Any period of whole days, with any of these
+    filters, is then a sum over a few thousand rows instead of a count over every ticket and clock. Written
+    by the hourly ``sla-stats`` job up to the instant it runs (that day's row is partial); what happened
+    since is counted live."""
 
-    month = models.DateField(help_text="The first day of the month.")
+    day = models.DateField()
     plan = models.ForeignKey("plans.SlaPlan", on_delete=models.CASCADE, related_name="+")
     priority = models.CharField(max_length=10, choices=Priority.choices)
-    clock = models.CharField(max_length=20, choices=Clock.choices)
-    met = models.PositiveIntegerField()
-    breached = models.PositiveIntegerField()
+    team = models.ForeignKey("customers.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    organisation = models.ForeignKey("customers.Organisation", on_delete=models.CASCADE, related_name="+")
+    opened = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0, help_text="Tickets resolved that day (not opened).")
+    first_response_met = models.PositiveIntegerField(default=0)
+    first_response_breached = models.PositiveIntegerField(default=0)
+    intervention_met = models.PositiveIntegerField(default=0)
+    intervention_breached = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_breached = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["month", "plan", "priority", "clock"]
+        ordering = ["day", "plan", "priority", "team", "organisation"]
         constraints = [
-            models.UniqueConstraint(fields=["month", "plan", "priority", "clock"], name="one_stat_per_cell")
+            models.UniqueConstraint(
+                fields=["day", "plan", "priority", "team", "organisation"], name="one_day_stat_per_cell"
+            )
+        ]
+        indexes = [
+            # A team's or an organisation's days: a range of their own (the unique index serves the others).
+            models.Index(fields=["team", "day"], name="day_stat_team"),
+            models.Index(fields=["organisation", "day"], name="day_stat_organisation"),
         ]
 
     def __str__(self) -> str:
-        total = self.met + self.breached
-        return f"{self.month:%Y-%m} {self.plan_id} {self.priority} {self.clock}: {self.met}/{total}"
+        return f"{self.day} {self.plan_id} {self.priority} {self.team_id} {self.organisation_id}"
+
+
+class AgentDayStat(models.Model):
+    """The agents' load rollup: by provider-local day, assignee, team and plan, the tickets resolved that day
+    and the first responses, met or breached, of the tickets opened that day (tickets/stats.py)."""
+
+    day = models.DateField()
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("customers.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    plan = models.ForeignKey("plans.SlaPlan", on_delete=models.CASCADE, related_name="+")
+    resolved = models.PositiveIntegerField(default=0)
+    first_response_met = models.PositiveIntegerField(default=0)
+    first_response_breached = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "assignee", "team", "plan"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "assignee", "team", "plan"], name="one_agent_day_stat")
+        ]
+        indexes = [models.Index(fields=["team", "day"], name="agent_day_stat_team")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.assignee_id} {self.team_id} {self.plan_id}"
