@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('contracts', '0004_explanations_as_terms'),
         ('customers', '0009_ordering_ties_broken_by_id'),
         ('plans', '0003_quality'),
-        ('tickets', '0013_search'),
+        ('tickets', '0015_priority_queue_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
