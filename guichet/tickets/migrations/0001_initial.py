@@ -6,160 +6,441 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_user_kind_apitoken_organisation_contact_team'),
-        ('plans', '0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more'),
+        ("customers", "0002_user_kind_apitoken_organisation_contact_team"),
+        ("plans", "0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TicketCounter',
+            name="TicketCounter",
             fields=[
-                ('year', models.PositiveIntegerField(primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("year", models.PositiveIntegerField(primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('category', models.CharField(choices=[('incident', 'Incident'), ('request', 'Request'), ('billing', 'Billing'), ('sales', 'Sales'), ('technical_service', 'Technical service request (quoted)'), ('complaint', 'Complaint')], default='request', max_length=20)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('urgent', 'Urgent')], default='medium', max_length=10)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending_customer', 'Pending customer'), ('on_hold', 'On hold'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='new', max_length=20)),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'Email'), ('api', 'API'), ('whatsapp', 'WhatsApp'), ('chat', 'Chat'), ('phone', 'Phone')], default='portal', max_length=10)),
-                ('subject', models.CharField(max_length=200)),
-                ('opened_at', models.DateTimeField(help_text='When the customer reported it (past for imported tickets).')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('intervention_started_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('customer_flagged_urgent', models.BooleanField(default=False)),
-                ('over_quota', models.BooleanField(default=False)),
-                ('outside_sla', models.BooleanField(default=False, help_text='Technical service requests: quoted, no clocks.')),
-                ('next_due_at', models.DateTimeField(blank=True, help_text='The earliest due instant of the running clocks (queue order).', null=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Bumped by every change (optimistic locking).')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged', to='tickets.ticket')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.organisation')),
-                ('plan', models.ForeignKey(help_text='The plan the clocks run on.', on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='plans.slaplan')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requested_tickets', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='customers.team')),
-                ('watchers', models.ManyToManyField(blank=True, related_name='watched_tickets', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("incident", "Incident"),
+                            ("request", "Request"),
+                            ("billing", "Billing"),
+                            ("sales", "Sales"),
+                            ("technical_service", "Technical service request (quoted)"),
+                            ("complaint", "Complaint"),
+                        ],
+                        default="request",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending_customer", "Pending customer"),
+                            ("on_hold", "On hold"),
+                            ("resolved", "Resolved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "Email"),
+                            ("api", "API"),
+                            ("whatsapp", "WhatsApp"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                        ],
+                        default="portal",
+                        max_length=10,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                (
+                    "opened_at",
+                    models.DateTimeField(
+                        help_text="When the customer reported it (past for imported tickets)."
+                    ),
+                ),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                ("intervention_started_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("customer_flagged_urgent", models.BooleanField(default=False)),
+                ("over_quota", models.BooleanField(default=False)),
+                (
+                    "outside_sla",
+                    models.BooleanField(
+                        default=False, help_text="Technical service requests: quoted, no clocks."
+                    ),
+                ),
+                (
+                    "next_due_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The earliest due instant of the running clocks (queue order).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="Bumped by every change (optimistic locking)."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="customers.organisation",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        help_text="The plan the clocks run on.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="plans.slaplan",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requested_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="customers.team",
+                    ),
+                ),
+                (
+                    "watchers",
+                    models.ManyToManyField(
+                        blank=True, related_name="watched_tickets", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.CreateModel(
-            name='SlaClock',
+            name="SlaClock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('clock', models.CharField(choices=[('first_response', 'First response (MRT)'), ('intervention', 'Intervention (TTI)'), ('resolution', 'Resolution (TTR)')], max_length=20)),
-                ('target_seconds', models.PositiveIntegerField()),
-                ('segments', models.JSONField(default=list)),
-                ('stopped', models.BooleanField(default=False)),
-                ('state', models.CharField(choices=[('running', 'Running'), ('paused', 'Paused'), ('met', 'Met'), ('breached', 'Breached')], max_length=10)),
-                ('used_seconds', models.PositiveIntegerField(default=0, help_text='As of the last change (see evaluated_at).')),
-                ('evaluated_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('warn_at', models.DateTimeField(blank=True, null=True)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('warned_at', models.DateTimeField(blank=True, help_text='When the 75 % warning went out.', null=True)),
-                ('breach_notified_at', models.DateTimeField(blank=True, null=True)),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.calendar')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clocks', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "clock",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response (MRT)"),
+                            ("intervention", "Intervention (TTI)"),
+                            ("resolution", "Resolution (TTR)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("target_seconds", models.PositiveIntegerField()),
+                ("segments", models.JSONField(default=list)),
+                ("stopped", models.BooleanField(default=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("paused", "Paused"),
+                            ("met", "Met"),
+                            ("breached", "Breached"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "used_seconds",
+                    models.PositiveIntegerField(
+                        default=0, help_text="As of the last change (see evaluated_at)."
+                    ),
+                ),
+                ("evaluated_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("warn_at", models.DateTimeField(blank=True, null=True)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "warned_at",
+                    models.DateTimeField(blank=True, help_text="When the 75 % warning went out.", null=True),
+                ),
+                ("breach_notified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="plans.calendar"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clocks",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ticket', 'clock'],
+                "ordering": ["ticket", "clock"],
             },
         ),
         migrations.CreateModel(
-            name='Quote',
+            name="Quote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('description', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('accepted', 'Accepted'), ('refused', 'Refused')], default='sent', max_length=10)),
-                ('sent_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotes', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("sent", "Sent"), ("accepted", "Accepted"), ("refused", "Refused")],
+                        default="sent",
+                        max_length=10,
+                    ),
+                ),
+                ("sent_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quotes",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
+                "ordering": ["-sent_at"],
             },
         ),
         migrations.CreateModel(
-            name='TicketMessage',
+            name="TicketMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('public', 'Public reply'), ('internal', 'Internal note')], default='public', max_length=10)),
-                ('body', models.TextField()),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'Email'), ('api', 'API'), ('whatsapp', 'WhatsApp'), ('chat', 'Chat'), ('phone', 'Phone')], default='portal', max_length=10)),
-                ('created_at', models.DateTimeField()),
-                ('external_id', models.CharField(blank=True, help_text='e.g. the Message-ID of a mail.', max_length=255)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("public", "Public reply"), ("internal", "Internal note")],
+                        default="public",
+                        max_length=10,
+                    ),
+                ),
+                ("body", models.TextField()),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("portal", "Portal"),
+                            ("email", "Email"),
+                            ("api", "API"),
+                            ("whatsapp", "WhatsApp"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                        ],
+                        default="portal",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "external_id",
+                    models.CharField(blank=True, help_text="e.g. the Message-ID of a mail.", max_length=255),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='attachments/%Y/%m/')),
-                ('filename', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticket')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticketmessage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="attachments/%Y/%m/")),
+                ("filename", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.ticketmessage",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'next_due_at'], name='ticket_queue'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "next_due_at"], name="ticket_queue"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['team', 'status', 'next_due_at'], name='ticket_team_queue'),
+            model_name="ticket",
+            index=models.Index(fields=["team", "status", "next_due_at"], name="ticket_team_queue"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status', 'next_due_at'], name='ticket_assignee_queue'),
+            model_name="ticket",
+            index=models.Index(fields=["assignee", "status", "next_due_at"], name="ticket_assignee_queue"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['organisation', 'status', 'opened_at'], name='ticket_org'),
+            model_name="ticket",
+            index=models.Index(fields=["organisation", "status", "opened_at"], name="ticket_org"),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(fields=['state', 'due_at'], name='clock_due'),
+            model_name="slaclock",
+            index=models.Index(fields=["state", "due_at"], name="clock_due"),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(fields=['state', 'warn_at'], name='clock_warn'),
+            model_name="slaclock",
+            index=models.Index(fields=["state", "warn_at"], name="clock_warn"),
         ),
         migrations.AddConstraint(
-            model_name='slaclock',
-            constraint=models.UniqueConstraint(fields=('ticket', 'clock'), name='one_clock_of_a_kind'),
+            model_name="slaclock",
+            constraint=models.UniqueConstraint(fields=("ticket", "clock"), name="one_clock_of_a_kind"),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='quote_amount_not_negative'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="quote_amount_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticketmessage',
-            index=models.Index(fields=['ticket', 'created_at'], name='tickets_tic_ticket__edb166_idx'),
+            model_name="ticketmessage",
+            index=models.Index(fields=["ticket", "created_at"], name="tickets_tic_ticket__edb166_idx"),
         ),
     ]

@@ -6,55 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more'),
-        ('tickets', '0001_initial'),
+        ("plans", "0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more"),
+        ("tickets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sla_warning', 'SLA warning (75 % used)'), ('sla_breach', 'SLA breached'), ('priority_raised', 'Priority raised')], max_length=20)),
-                ('clock', models.CharField(blank=True, choices=[('first_response', 'First response (MRT)'), ('intervention', 'Intervention (TTI)'), ('resolution', 'Resolution (TTR)')], max_length=20)),
-                ('message', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sla_warning", "SLA warning (75 % used)"),
+                            ("sla_breach", "SLA breached"),
+                            ("priority_raised", "Priority raised"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "clock",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("first_response", "First response (MRT)"),
+                            ("intervention", "Intervention (TTI)"),
+                            ("resolution", "Resolution (TTR)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='raise_at',
-            field=models.DateTimeField(blank=True, help_text='First response only: when the plan raises the priority if unanswered.', null=True),
+            model_name="slaclock",
+            name="raise_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="First response only: when the plan raises the priority if unanswered.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='raised_at',
-            field=models.DateTimeField(blank=True, help_text='When the priority was raised.', null=True),
+            model_name="slaclock",
+            name="raised_at",
+            field=models.DateTimeField(blank=True, help_text="When the priority was raised.", null=True),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(fields=['state', 'raise_at'], name='clock_raise'),
+            model_name="slaclock",
+            index=models.Index(fields=["state", "raise_at"], name="clock_raise"),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='ticket',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='tickets.ticket'),
+            model_name="notification",
+            name="ticket",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="notifications", to="tickets.ticket"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at', 'created_at'], name='tickets_not_recipie_4c0994_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["recipient", "read_at", "created_at"], name="tickets_not_recipie_4c0994_idx"
+            ),
         ),
     ]

@@ -5,49 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_user_kind_apitoken_organisation_contact_team'),
-        ('plans', '0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more'),
-        ('tickets', '0002_notification_slaclock_raise_at_slaclock_raised_at_and_more'),
+        ("customers", "0002_user_kind_apitoken_organisation_contact_team"),
+        ("plans", "0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more"),
+        ("tickets", "0002_notification_slaclock_raise_at_slaclock_raised_at_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='slaclock',
-            name='clock_due',
+            model_name="slaclock",
+            name="clock_due",
         ),
         migrations.RemoveIndex(
-            model_name='slaclock',
-            name='clock_warn',
+            model_name="slaclock",
+            name="clock_warn",
         ),
         migrations.RemoveIndex(
-            model_name='slaclock',
-            name='clock_raise',
+            model_name="slaclock",
+            name="clock_raise",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_org',
+            model_name="ticket",
+            name="ticket_org",
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('stopped', False), ('warned_at__isnull', True)), fields=['warn_at'], name='clock_to_warn'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("stopped", False), ("warned_at__isnull", True)),
+                fields=["warn_at"],
+                name="clock_to_warn",
+            ),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('breach_notified_at__isnull', True), ('stopped', False)), fields=['due_at'], name='clock_to_breach'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("breach_notified_at__isnull", True), ("stopped", False)),
+                fields=["due_at"],
+                name="clock_to_breach",
+            ),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('raised_at__isnull', True), ('stopped', False)), fields=['raise_at'], name='clock_to_raise'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("raised_at__isnull", True), ("stopped", False)),
+                fields=["raise_at"],
+                name="clock_to_raise",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['organisation', 'status', 'next_due_at'], name='ticket_org_queue'),
+            model_name="ticket",
+            index=models.Index(fields=["organisation", "status", "next_due_at"], name="ticket_org_queue"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True)), fields=['organisation', 'opened_at'], name='ticket_org_opened'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", True)),
+                fields=["organisation", "opened_at"],
+                name="ticket_org_opened",
+            ),
         ),
     ]

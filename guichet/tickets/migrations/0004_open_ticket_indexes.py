@@ -5,21 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_user_kind_apitoken_organisation_contact_team'),
-        ('plans', '0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more'),
-        ('tickets', '0003_queue_and_escalation_indexes'),
+        ("customers", "0002_user_kind_apitoken_organisation_contact_team"),
+        ("plans", "0002_slaplan_quota_policy_slaplan_raise_priority_after_and_more"),
+        ("tickets", "0003_queue_and_escalation_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'open', 'pending_customer', 'on_hold'])), fields=['next_due_at', 'id'], name='ticket_open_due'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "open", "pending_customer", "on_hold"])),
+                fields=["next_due_at", "id"],
+                name="ticket_open_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True), ('status__in', ['new', 'open', 'pending_customer', 'on_hold'])), fields=['organisation', 'opened_at'], name='ticket_org_open'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("merged_into__isnull", True),
+                    ("status__in", ["new", "open", "pending_customer", "on_hold"]),
+                ),
+                fields=["organisation", "opened_at"],
+                name="ticket_org_open",
+            ),
         ),
     ]

@@ -4,20 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0004_open_ticket_indexes'),
+        ("tickets", "0004_open_ticket_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticket',
-            name='channel',
-            field=models.CharField(choices=[('portal', 'Portal'), ('email', 'Email'), ('api', 'API'), ('whatsapp', 'WhatsApp'), ('chat', 'Chat'), ('phone', 'Phone'), ('matrix', 'Matrix'), ('skype', 'Skype')], default='portal', max_length=10),
+            model_name="ticket",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("portal", "Portal"),
+                    ("email", "Email"),
+                    ("api", "API"),
+                    ("whatsapp", "WhatsApp"),
+                    ("chat", "Chat"),
+                    ("phone", "Phone"),
+                    ("matrix", "Matrix"),
+                    ("skype", "Skype"),
+                ],
+                default="portal",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='ticketmessage',
-            name='channel',
-            field=models.CharField(choices=[('portal', 'Portal'), ('email', 'Email'), ('api', 'API'), ('whatsapp', 'WhatsApp'), ('chat', 'Chat'), ('phone', 'Phone'), ('matrix', 'Matrix'), ('skype', 'Skype')], default='portal', max_length=10),
+            model_name="ticketmessage",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("portal", "Portal"),
+                    ("email", "Email"),
+                    ("api", "API"),
+                    ("whatsapp", "WhatsApp"),
+                    ("chat", "Chat"),
+                    ("phone", "Phone"),
+                    ("matrix", "Matrix"),
+                    ("skype", "Skype"),
+                ],
+                default="portal",
+                max_length=10,
+            ),
         ),
     ]

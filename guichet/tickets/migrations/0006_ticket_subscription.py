@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0001_initial'),
-        ('tickets', '0005_matrix_and_skype_channels'),
+        ("contracts", "0001_initial"),
+        ("tickets", "0005_matrix_and_skype_channels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='subscription',
-            field=models.ForeignKey(blank=True, help_text='The service the ticket is about: its plan sets the clocks.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='contracts.subscription'),
+            model_name="ticket",
+            name="subscription",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The service the ticket is about: its plan sets the clocks.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="tickets",
+                to="contracts.subscription",
+            ),
         ),
     ]

@@ -5,28 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0003_quality'),
-        ('tickets', '0006_ticket_subscription'),
+        ("plans", "0003_quality"),
+        ("tickets", "0006_ticket_subscription"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SlaMonthStat',
+            name="SlaMonthStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the month.')),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('urgent', 'Urgent')], max_length=10)),
-                ('clock', models.CharField(choices=[('first_response', 'First response (MRT)'), ('intervention', 'Intervention (TTI)'), ('resolution', 'Resolution (TTR)')], max_length=20)),
-                ('met', models.PositiveIntegerField()),
-                ('breached', models.PositiveIntegerField()),
-                ('computed_at', models.DateTimeField()),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.slaplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="The first day of the month.")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "clock",
+                    models.CharField(
+                        choices=[
+                            ("first_response", "First response (MRT)"),
+                            ("intervention", "Intervention (TTI)"),
+                            ("resolution", "Resolution (TTR)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("met", models.PositiveIntegerField()),
+                ("breached", models.PositiveIntegerField()),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="plans.slaplan"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['month', 'plan', 'priority', 'clock'],
-                'constraints': [models.UniqueConstraint(fields=('month', 'plan', 'priority', 'clock'), name='one_stat_per_cell')],
+                "ordering": ["month", "plan", "priority", "clock"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "plan", "priority", "clock"), name="one_stat_per_cell"
+                    )
+                ],
             },
         ),
     ]

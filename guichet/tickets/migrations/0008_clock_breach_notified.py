@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0003_quality'),
-        ('tickets', '0007_sla_month_stats'),
+        ("plans", "0003_quality"),
+        ("tickets", "0007_sla_month_stats"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('breach_notified_at__isnull', False)), fields=['breach_notified_at'], name='clock_breach_notified'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("breach_notified_at__isnull", False)),
+                fields=["breach_notified_at"],
+                name="clock_breach_notified",
+            ),
         ),
     ]

@@ -25,16 +25,24 @@ def merged_clocks(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0008_clock_breach_notified'),
+        ("tickets", "0008_clock_breach_notified"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='slaclock',
-            name='state',
-            field=models.CharField(choices=[('running', 'Running'), ('paused', 'Paused'), ('met', 'Met'), ('breached', 'Breached'), ('merged', 'Ended by a merge')], max_length=10),
+            model_name="slaclock",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("running", "Running"),
+                    ("paused", "Paused"),
+                    ("met", "Met"),
+                    ("breached", "Breached"),
+                    ("merged", "Ended by a merge"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.RunPython(merged_clocks, migrations.RunPython.noop),
     ]

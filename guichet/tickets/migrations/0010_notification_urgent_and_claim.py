@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0009_clock_merged_state'),
+        ("tickets", "0009_clock_merged_state"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('sla_warning', 'SLA warning (75 % used)'), ('sla_breach', 'SLA breached'), ('priority_raised', 'Priority raised'), ('urgent_incident', 'New urgent incident'), ('claim_filed', 'SLA claim filed')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("sla_warning", "SLA warning (75 % used)"),
+                    ("sla_breach", "SLA breached"),
+                    ("priority_raised", "Priority raised"),
+                    ("urgent_incident", "New urgent incident"),
+                    ("claim_filed", "SLA claim filed"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -4,22 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0010_notification_urgent_and_claim'),
+        ("tickets", "0010_notification_urgent_and_claim"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='notification',
-            options={'ordering': ['-created_at', '-pk']},
+            name="notification",
+            options={"ordering": ["-created_at", "-pk"]},
         ),
         migrations.AlterModelOptions(
-            name='quote',
-            options={'ordering': ['-sent_at', '-pk']},
+            name="quote",
+            options={"ordering": ["-sent_at", "-pk"]},
         ),
         migrations.AlterModelOptions(
-            name='ticket',
-            options={'ordering': ['-opened_at', '-pk']},
+            name="ticket",
+            options={"ordering": ["-opened_at", "-pk"]},
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0011_ordering_ties_broken_by_id'),
+        ("tickets", "0011_ordering_ties_broken_by_id"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['opened_at'], name='ticket_opened'),
+            model_name="ticket",
+            index=models.Index(fields=["opened_at"], name="ticket_opened"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['resolved_at'], name='ticket_resolved'),
+            model_name="ticket",
+            index=models.Index(fields=["resolved_at"], name="ticket_resolved"),
         ),
     ]
