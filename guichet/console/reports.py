@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -141,7 +141,8 @@ def agents(user: User, scope: Scope, now: datetime, sort: str, parts: Split | No
 
 def availability(scope: Scope, limit: int = 20) -> tuple[str, list[Bar]]:
     """The availability, in the month where the period ends, of the subscriptions (of the plan and
-    organisation chosen) that had an outage then, worst first; and that month ("2026-11"). Three queries
+    organisation chosen) that had an outage then, worst first; and that month as the reader says it
+    ("November 2026", "novembre 2026"). Three queries
     whatever the number of subscriptions: theirs, their plans', their outages of the month."""
     last = provider.local(scope.end - timedelta(microseconds=1))
     start, end = provider.month(last.year, last.month)
@@ -159,7 +160,7 @@ def availability(scope: Scope, limit: int = 20) -> tuple[str, list[Bar]]:
         result = monthly(s, last.year, last.month, outages=s.month_outages)
         rows.append(Bar(f"{s.service.name} {s.identifier}", float(result.percent), f"{result.percent} %"))
     rows.sort(key=lambda b: b.value)
-    return f"{last:%Y-%m}", scale(rows[:limit], 100.0)
+    return date_format(last, "YEAR_MONTH_FORMAT"), scale(rows[:limit], 100.0)
 
 
 def credits(scope: Scope) -> list[Bar]:

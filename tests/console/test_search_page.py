@@ -62,6 +62,8 @@ def test_filters_and_statuses(world):
 def test_empty_query_and_customers_refused(world):
     page = signed_in(world.agent).get("/console/search/").content.decode()
     assert "No ticket matches" not in page
+    none = signed_in(world.agent).get("/console/search/", {"q": "zzzz"}).content.decode()
+    assert "No ticket matches" in none and '<ol class="results">' not in none  # a sentence, not item 1
     assert signed_in(world.customer).get("/console/search/", {"q": "x"}).status_code in (302, 403, 404)
 
 

@@ -42,6 +42,7 @@ def test_a_customer_finds_their_organisations_tickets_by_public_words_only(world
     assert "1 ticket matches" in page
     notes = carla.get("/extranet/tickets/", {"q": "difficile"}).content.decode()
     assert ours.reference not in notes and "No ticket matches" in notes
+    assert '<ol class="results">' not in notes  # the empty state is a sentence, not an item numbered 1
     other = signed_in(world.foreigner).get("/extranet/tickets/", {"q": ours.reference}).content.decode()
     assert f'href="/extranet/tickets/{ours.reference}/"' not in other and "0 tickets match" in other
 
