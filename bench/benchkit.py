@@ -20,6 +20,7 @@ __all__ = [
     "machine",
     "run_child",
     "run_databases",
+    "timed_gets",
 ]
 
 
@@ -110,3 +111,25 @@ def database_server(connection) -> str:
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         return f"PostgreSQL {cur.fetchone()[0]}"
+
+
+WARM_UP = 4  # requests before the timed ones: both gunicorn workers connected, their code loaded
+
+
+def timed_gets(conn, path: str, headers: dict, reps: int, who: str) -> tuple[list[float], bytes]:
+    """``reps`` timed GETs of ``path`` on the keep-alive connection ``conn``, after ``WARM_UP`` untimed
+    ones: their durations in seconds and the last body. Anything but a 200 stops the benchmark."""
+    import time
+
+    times = []
+    body = b""
+    for i in range(reps + WARM_UP):
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"GET {path} as {who}: HTTP {resp.status} {body[:300]!r}")
+        if i >= WARM_UP:
+            times.append(time.perf_counter() - t0)
+    return times, body

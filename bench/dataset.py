@@ -31,6 +31,33 @@ RARE_REPLY, RARE_NOTE = "kangourou", "ornithorynque"
 MARKER = "dataset.json"
 
 
+def parse_args(description: str, argv, *, db: str, reps: int):
+    """The arguments of a script that measures this data set (bench/pages.py, bench/search.py)."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--tickets", type=int, default=1_000_000)
+    p.add_argument("--open", type=int, default=None, help="of which open (default a tenth)")
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default=db)
+    p.add_argument("--reps", type=int, default=reps)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--keep", help="keep the loaded databases in DIR and reuse them")
+    p.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    p.add_argument("--result", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.open is None:
+        args.open = args.tickets // 10
+    return args
+
+
+def child_args(args) -> list[str]:
+    """What the parent passes on to its child process (``--child`` and ``--result`` aside)."""
+    return [
+        *("--tickets", str(args.tickets), "--open", str(args.open)),
+        *("--reps", str(args.reps), "--seed", str(args.seed)),
+    ]
+
+
 def say(*args) -> None:
     print(*args, flush=True)
 

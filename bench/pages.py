@@ -20,7 +20,6 @@ of bench/search.py, which measure the same data set):
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import sys
@@ -30,7 +29,8 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchkit import database_server, machine, run_databases  # noqa: E402 - bench/ is first on sys.path
+import dataset  # noqa: E402 - bench/dataset.py
+from benchkit import database_server, machine, run_databases, timed_gets  # noqa: E402 - bench/ is first on sys.path
 
 CONSOLE_TARGET_MS = 150.0
 EXTRANET_TARGET_MS = 300.0
@@ -40,43 +40,14 @@ def say(*args) -> None:
     print(*args, flush=True)
 
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--tickets", type=int, default=1_000_000)
-    p.add_argument("--open", type=int, default=None, help="of which open (default a tenth)")
-    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
-    p.add_argument("--reps", type=int, default=20)
-    p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--keep", help="keep the loaded databases in DIR and reuse them (bench/dataset.py)")
-    p.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.open is None:
-        args.open = args.tickets // 10
-    return args
-
-
-def child_args(args) -> list[str]:
-    return [
-        "--tickets",
-        str(args.tickets),
-        "--open",
-        str(args.open),
-        "--reps",
-        str(args.reps),
-        "--seed",
-        str(args.seed),
-    ]
-
-
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    args = dataset.parse_args(__doc__.splitlines()[0], argv, db="sqlite", reps=20)
     if args.child:
         return child_main(args)
     say(machine())
     say(f"== {args.tickets:,} tickets ({args.open:,} open), {args.reps} requests per page")
     results = run_databases(
-        args.db, Path(__file__).resolve(), child_args(args), "guichet-bench-pages", keep=args.keep
+        args.db, Path(__file__).resolve(), dataset.child_args(args), "guichet-bench-pages", keep=args.keep
     )
     for db, r in results.items():
         if "error" in r:
@@ -118,7 +89,6 @@ def child_main(args) -> int:
 def load(args, result: dict):
     """The data set (bench/dataset.py, loaded once per kept database), then the pages to time and who
     reads them."""
-    import dataset  # bench/dataset.py
     import tickets as ticket_bench  # bench/tickets.py: gunicorn's production settings
 
     from guichet import provider
@@ -220,16 +190,7 @@ def measure(readers, reps: int) -> list[dict]:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             headers = {"Cookie": f"sessionid={session}"}
             for path in paths:
-                times = []
-                for i in range(reps + 4):  # the first requests warm both workers up
-                    t0 = time.perf_counter()
-                    conn.request("GET", path, headers=headers)
-                    resp = conn.getresponse()
-                    body = resp.read()
-                    if resp.status != 200:
-                        raise RuntimeError(f"GET {path} as {who}: HTTP {resp.status} {body[:300]!r}")
-                    if i >= 4:
-                        times.append(time.perf_counter() - t0)
+                times, _body = timed_gets(conn, path, headers, reps, who)
                 row = {
                     "page": path,
                     "who": who,

@@ -24,7 +24,6 @@ number each opening message ends with is in one ticket.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -33,7 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchkit import database_server, machine, run_databases  # noqa: E402 - bench/ is first on sys.path
+import dataset  # noqa: E402 - bench/dataset.py
+from benchkit import database_server, machine, run_databases, timed_gets  # noqa: E402 - bench/ is first on sys.path
 
 TARGET_MS = 100.0
 
@@ -42,37 +42,14 @@ def say(*args) -> None:
     print(*args, flush=True)
 
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--tickets", type=int, default=1_000_000)
-    p.add_argument("--open", type=int, default=None, help="of which open (default a tenth)")
-    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    p.add_argument("--reps", type=int, default=40)
-    p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--keep", help="keep the loaded databases in DIR and reuse them (bench/dataset.py)")
-    p.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
-    p.add_argument("--result", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.open is None:
-        args.open = args.tickets // 10
-    return args
-
-
-def child_args(args) -> list[str]:
-    return [
-        *("--tickets", str(args.tickets), "--open", str(args.open)),
-        *("--reps", str(args.reps), "--seed", str(args.seed)),
-    ]
-
-
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    args = dataset.parse_args(__doc__.splitlines()[0], argv, db="both", reps=40)
     if args.child:
         return child_main(args)
     say(machine())
     say(f"== {args.tickets:,} tickets ({args.open:,} open), {args.reps} requests per query")
     results = run_databases(
-        args.db, Path(__file__).resolve(), child_args(args), "guichet-bench-search", keep=args.keep
+        args.db, Path(__file__).resolve(), dataset.child_args(args), "guichet-bench-search", keep=args.keep
     )
     for db, r in results.items():
         if "error" in r:
@@ -113,7 +90,6 @@ def child_main(args) -> int:
 
 def load(args, result: dict):
     """The data set (bench/dataset.py, loaded and indexed once per kept database), then who asks and what."""
-    import dataset  # bench/dataset.py
 
     from guichet.customers.models import User
     from guichet.customers.tokens import token_create
@@ -189,18 +165,8 @@ def measure(people: dict[str, str], queries: list[str], reps: int) -> list[dict]
             headers = {"Authorization": f"Bearer {token}"}
             for q in queries:
                 path = "/api/v1/tickets?" + urllib.parse.urlencode({"q": q, "limit": 20})
-                times = []
-                found = 0
-                for i in range(reps + 4):  # the first requests warm both workers up
-                    t0 = time.perf_counter()
-                    conn.request("GET", path, headers=headers)
-                    resp = conn.getresponse()
-                    body = resp.read()
-                    if resp.status != 200:
-                        raise RuntimeError(f"GET {path} as {who}: {resp.status} {body[:300]!r}")
-                    if i >= 4:
-                        times.append(time.perf_counter() - t0)
-                    found = len(json.loads(body))
+                times, body = timed_gets(conn, path, headers, reps, who)
+                found = len(json.loads(body))
                 row = {
                     "who": who,
                     "q": q,
