@@ -439,20 +439,23 @@ def _pg_candidates(
         params = [*params, "'" + org_lexeme(organisation_id) + "'"]
     column = "staff_doc" if internal else "public_doc"
     refs = ", ".join(["%s"] * len(query.references))
-    first = f"CASE WHEN t.reference IN ({refs}) THEN 0 ELSE 1 END" if refs else "1"
+
+    def first(reference: str) -> str:  # 0 for a ticket whose reference was typed
+        return f"CASE WHEN {reference} IN ({refs}) THEN 0 ELSE 1 END" if refs else "1"
+
+    # With the newest documents (step 1) only: the table's size (statistics) and the lowest id they hold.
+    sizes = f"""(SELECT reltuples FROM pg_class WHERE oid = '{TABLE}'::regclass),
+       (SELECT min(w.rowid) FROM (SELECT rowid FROM {TABLE} ORDER BY rowid DESC LIMIT {RECENT}) w)"""
 
     def backwards(below: int | None, limit: str, want: int) -> list[tuple]:
         # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery), from the newest
         # match (below ``below``) down. Bitmap and sequential scans off: the planner, misjudging a prefix
-        # or a phrase, read and sorted every match or every document. Also: the table's size (statistics)
-        # and the lowest id of the newest RECENT documents.
+        # or a phrase, read and sorted every match or every document.
         return _planned(
             cursor,
             ["enable_bitmapscan", "enable_seqscan"],
             f"""
-SELECT t.id, -ts_rank(s.doc, {tsquery}), {first},
-       (SELECT reltuples FROM pg_class WHERE oid = '{TABLE}'::regclass),
-       (SELECT min(w.rowid) FROM (SELECT rowid FROM {TABLE} ORDER BY rowid DESC LIMIT {RECENT}) w)
+SELECT t.id, -ts_rank(s.doc, {tsquery}), {first("t.reference")}, {sizes if limit else "NULL, NULL"}
 FROM (SELECT rowid, {column} AS doc FROM {TABLE} WHERE rowid < %s ORDER BY rowid DESC {limit}) s
 CROSS JOIN LATERAL (
     SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
@@ -482,11 +485,10 @@ ORDER BY s.rowid DESC LIMIT {want}""",
         return older(recent)
     if not matches:
         return []
-    first = first.replace("t.reference", '"tickets_ticket"."reference"')
     cursor.execute(
         f"""
 SELECT c.id, -ts_rank(s.{column}, {tsquery}), c.first FROM (
-    SELECT "tickets_ticket"."id" AS id, {first} AS first FROM "tickets_ticket"
+    SELECT "tickets_ticket"."id" AS id, {first('"tickets_ticket"."reference"')} AS first FROM "tickets_ticket"
     WHERE "tickets_ticket"."id" = ANY(%s) AND {where}
     ORDER BY "tickets_ticket"."id" DESC LIMIT {CANDIDATES}
 ) c JOIN {TABLE} s ON s.rowid = c.id""",
