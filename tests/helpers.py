@@ -38,3 +38,12 @@ def declare_outage(world, line, started_at, ended_at, **kw):
         title="Down",
         **kw,
     )
+
+
+def signed_in(user):
+    """A test client logged in as ``user`` (no password, no sign-in form)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client

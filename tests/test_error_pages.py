@@ -9,14 +9,9 @@ from django.test import Client
 
 from guichet.customers.models import User
 from tests.customers.factories import StaffFactory
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def main_of(html: str) -> str:

@@ -14,6 +14,7 @@ from guichet.channels import chat
 from guichet.channels.models import ChatConversation, ChatMessage
 from guichet.errors import PermissionDenied, ValidationError
 from guichet.tickets.models import Channel, Clock, ClockState, Status, Ticket
+from tests.helpers import signed_in as browser
 
 LU = ZoneInfo("Europe/Luxembourg")
 MONDAY_10 = datetime(2026, 11, 30, 10, tzinfo=LU)  # inside the Office plan's support hours
@@ -27,12 +28,6 @@ def clock():
 
 def later(clock, **delta):
     clock.move_to(datetime.now(LU) + timedelta(**delta))
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def mails_enqueued(kind: str) -> int:

@@ -1,14 +1,9 @@
 """What the console's screen tests share: a signed-in browser, the audit events of an action."""
 
-from django.test import Client
-
 from guichet.audit.models import AuditEvent
+from tests.helpers import signed_in as browser
 
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+__all__ = ["browser", "events"]
 
 
 def events(action: str, **filters):

@@ -2,15 +2,7 @@
 technology, the console's pages are marked as such (and only they widen), the queue's subjects carry their
 whole text."""
 
-from django.test import Client
-
-from tests.helpers import open_incident
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.helpers import open_incident, signed_in
 
 
 def test_flash_messages_are_status_or_alert_by_their_kind(world):

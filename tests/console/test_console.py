@@ -5,11 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 
 from guichet.console.models import CannedReply
 from guichet.tickets import services
 from guichet.tickets.models import Clock, ClockState, Ticket
+from tests.helpers import signed_in as browser
 
 LU = ZoneInfo("Europe/Luxembourg")
 MONDAY = datetime(2026, 11, 30, 9, tzinfo=LU)
@@ -19,12 +19,6 @@ MONDAY = datetime(2026, 11, 30, 9, tzinfo=LU)
 def frozen():
     with time_machine.travel(MONDAY, tick=False) as traveller:
         yield traveller
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def open_ticket(world, subject, category="request", priority="medium", org=None):

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from guichet.availability import services as availability
@@ -21,6 +20,7 @@ from guichet.tickets.models import Clock, ClockState, Status, Ticket
 from guichet.tickets.stats import recompute
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import StaffFactory
+from tests.helpers import signed_in as browser
 
 LU = ZoneInfo("Europe/Luxembourg")
 NOW = datetime(2026, 11, 30, 12, tzinfo=LU)
@@ -30,12 +30,6 @@ NOW = datetime(2026, 11, 30, 12, tzinfo=LU)
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def ticket(world, opened, organisation=None, subject="x"):

@@ -1,9 +1,9 @@
 """The console's search page and the box in the top bar: results in scope, filters, highlighted excerpts."""
 
 import pytest
-from django.test import Client
 
 from guichet.tickets import services
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +18,6 @@ def open_ticket(world, subject, description, *, org=None, category="request"):
         description=description,
         category=category,
     )
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_top_bar_has_a_search_box_for_staff_only(world):

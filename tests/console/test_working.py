@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from guichet.audit.models import AuditEvent
@@ -16,6 +15,7 @@ from guichet.console.models import CannedReply, Presence
 from guichet.errors import ValidationError
 from guichet.tickets import services
 from guichet.tickets.models import Priority, Status, Ticket
+from tests.helpers import signed_in as browser
 
 LU = ZoneInfo("Europe/Luxembourg")
 MONDAY = datetime(2026, 11, 30, 9, tzinfo=LU)
@@ -25,12 +25,6 @@ MONDAY = datetime(2026, 11, 30, 9, tzinfo=LU)
 def frozen():
     with time_machine.travel(MONDAY, tick=False) as traveller:
         yield traveller
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def open_ticket(world, subject, org=None, priority="medium"):

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 
 from guichet.contracts import services as contracts
 from guichet.customers.models import BackOfficeRequest, Contact
 from tests.contracts.factories import SubscriptionFactory
+from tests.helpers import signed_in as browser
 
 LU = ZoneInfo("Europe/Luxembourg")
 FRIDAY = datetime(2026, 11, 27, 15, tzinfo=LU)
@@ -20,12 +20,6 @@ FRIDAY = datetime(2026, 11, 27, 15, tzinfo=LU)
 def frozen():
     with time_machine.travel(FRIDAY, tick=False) as traveller:
         yield traveller
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_admin_contact_adds_and_changes_contacts_and_the_back_office_is_due_next_business_day(world):

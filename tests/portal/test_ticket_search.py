@@ -1,17 +1,11 @@
 """The extranet's search box: the customer's own organisation's tickets, public messages only."""
 
 import pytest
-from django.test import Client
 
 from guichet.tickets import services
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_customer_finds_their_organisations_tickets_by_public_words_only(world):
