@@ -841,6 +841,7 @@ class Loader:
                     opened_at=opened,
                     customer_flagged_urgent=priority == "urgent" and rng.random() < 0.3,
                     next_due_at=min(dues) if dues else None,
+                    breached=any(st.state.value == "breached" for _s, _p, st in statuses.values()),
                     version=1 + len([1 for v in fields.values() if v]),
                     **fields,
                 )
@@ -1160,10 +1161,10 @@ def settle(now) -> dict:
     """Stamp whatever is due at ``now`` as the sweep would (not timed): the starting point of a scenario."""
     from django.db.models import F
 
-    from guichet.tickets.models import SlaClock
+    from guichet.tickets.models import SlaClock, Ticket
 
     live = SlaClock.objects.filter(state__in=LIVE, stopped=False)
-    return {
+    done = {
         "warn": live.filter(warn_at__lte=now, warned_at__isnull=True).update(warned_at=now),
         "breach": live.filter(due_at__lt=now, breach_notified_at__isnull=True).update(
             state="breached", breached_at=F("due_at"), breach_notified_at=now
@@ -1172,6 +1173,9 @@ def settle(now) -> dict:
             raised_at=now, raise_at=None
         ),
     }
+    just = SlaClock.objects.filter(state="breached", breach_notified_at=now).values("ticket_id")
+    Ticket.objects.filter(pk__in=just).update(breached=True)  # as the sweep does (escalation.breach)
+    return done
 
 
 def make_due(now, k: int, rng: random.Random) -> int:

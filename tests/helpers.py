@@ -1,4 +1,4 @@
-"""Small helpers shared by tests that start real servers."""
+"""Small helpers shared by tests: ports for real servers, tickets and outages as the services make them."""
 
 import socket
 
@@ -47,3 +47,12 @@ def signed_in(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def breach(ticket, clock: str) -> None:
+    """The clock ``clock`` of ``ticket`` is breached, as the breach sweep writes it (escalation.breach): the
+    clock's state and the ticket's flag, without the sweep's notices and audit."""
+    from guichet.tickets.models import ClockState, Ticket
+
+    ticket.clocks.filter(clock=clock).update(state=ClockState.BREACHED)
+    Ticket.objects.filter(pk=ticket.pk).update(breached=True)

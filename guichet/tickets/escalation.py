@@ -155,6 +155,7 @@ def breach(now: datetime) -> int:
                 internal=True,
             )
         SlaClock.objects.bulk_update(rows, ["state", "breached_at", "breach_notified_at"])
+        Ticket.objects.filter(pk__in={r.ticket_id for r in rows}).update(breached=True)
 
     return _drain(due_breaches(now), "due_at", handle)
 
@@ -173,7 +174,7 @@ def raise_priorities(now: datetime) -> int:
             sla.retarget(ticket, now)
             sla.refresh_next_due(ticket)
             ticket.version += 1
-            ticket.save(update_fields=["priority", "next_due_at", "version", "updated_at"])
+            ticket.save(update_fields=["priority", *sla.SUMMARY_FIELDS, "version", "updated_at"])
             after = ticket.plan.raise_priority_after
             record(
                 actor=None,

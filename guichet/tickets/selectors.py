@@ -20,7 +20,7 @@ from guichet.plans.selectors import business_calendar
 from guichet.text.similarity import Fingerprint, fingerprint, score
 
 from . import sla
-from .models import OPEN_STATUSES, ClockState, MessageKind, SlaClock, Status, Ticket, TicketMessage
+from .models import OPEN_STATUSES, MessageKind, SlaClock, Status, Ticket, TicketMessage
 
 
 def _scopes(user: User) -> list[Q]:
@@ -114,8 +114,7 @@ def _queue_filters(
     if mine:
         q &= Q(assignee=user)
     if breached is not None:
-        any_breached = Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.BREACHED))
-        q &= Q(any_breached if breached else ~any_breached)  # the same tree: Q(x) is squashed into q
+        q &= Q(breached=breached)  # any clock breached: kept on the ticket (sla.refresh_next_due)
     if clock or clock_state:
         kind = {"clock": clock} if clock else {}
         state = {"state": clock_state} if clock_state else {}

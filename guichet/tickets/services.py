@@ -99,7 +99,7 @@ def _audit(ticket: Ticket, actor: User, door: Door, action: str, **kwargs: Any) 
 def _bump(ticket: Ticket, fields: Iterable[str]) -> None:
     ticket.version += 1
     sla.refresh_next_due(ticket)
-    ticket.save(update_fields=[*set(fields), "version", "next_due_at", "updated_at"])
+    ticket.save(update_fields=[*set(fields), "version", *sla.SUMMARY_FIELDS, "updated_at"])
 
 
 def _next_reference(year: int) -> str:

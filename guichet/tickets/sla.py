@@ -269,11 +269,17 @@ def merge(ticket: Ticket, at: datetime, now: datetime) -> None:
     _save(rows)
 
 
+SUMMARY_FIELDS = ["next_due_at", "breached"]
+
+
 def refresh_next_due(ticket: Ticket, rows: list[SlaClock] | None = None) -> None:
-    """The earliest due instant of the clocks still counting: what the queues order by."""
+    """What the ticket keeps of its clocks (``SUMMARY_FIELDS``, which its caller saves): the earliest due
+    instant of those still counting, what the queues order by; whether any is breached, what the queues'
+    and the dashboard's breached counts read (an index entry, not a look-up of every open ticket's clocks)."""
     rows = list(ticket.clocks.all()) if rows is None else rows
     dues = [r.due_at for r in rows if not r.stopped and r.due_at is not None]
     ticket.next_due_at = min(dues) if dues else None
+    ticket.breached = any(r.state == ClockState.BREACHED for r in rows)
 
 
 def _not_before(row: SlaClock, at: datetime) -> datetime:
@@ -310,6 +316,6 @@ def recompute_calendar(calendar_id: int, now: datetime | None = None, batch: int
             )
             for ticket in tickets:
                 refresh_next_due(ticket)
-            Ticket.objects.bulk_update(tickets, ["next_due_at"])
+            Ticket.objects.bulk_update(tickets, SUMMARY_FIELDS)
         done += len(rows)
         last = rows[-1].pk

@@ -16,8 +16,9 @@ from guichet.availability import services as availability
 from guichet.billing.models import Credit
 from guichet.customers.models import User
 from guichet.tickets import services
-from guichet.tickets.models import Clock, ClockState, Status, Ticket
+from guichet.tickets.models import Clock, Status, Ticket
 from guichet.tickets.stats import recompute
+from tests import helpers
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import StaffFactory
 from tests.helpers import signed_in as browser
@@ -51,7 +52,7 @@ def assign(t, agent, team=None):
 
 
 def breach(t, clock=Clock.FIRST_RESPONSE):
-    t.clocks.filter(clock=clock).update(state=ClockState.BREACHED)
+    helpers.breach(t, clock)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from guichet.tickets.models import Category, ClockState, SlaClock, Status, Ticke
 from guichet.tickets.selectors import queue, queue_page
 
 from ..customers.factories import StaffFactory
+from ..helpers import breach
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def crowd(world):
             priority=rng.choice(["low", "high"]),
         )
         if i % 5 == 0:
-            SlaClock.objects.filter(ticket=ticket, clock="first_response").update(state=ClockState.BREACHED)
+            breach(ticket, "first_response")
     return manager
 
 

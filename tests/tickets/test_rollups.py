@@ -14,6 +14,7 @@ from guichet.plans.models import SlaPlan
 from guichet.tickets import reports, services, stats
 from guichet.tickets.models import AgentDayStat, Clock, ClockState, Priority, Status, Ticket, TicketDayStat
 from tests.customers.factories import StaffFactory
+from tests.helpers import breach
 
 LU = ZoneInfo("Europe/Luxembourg")
 NOW = datetime(2026, 11, 30, 12, tzinfo=LU)
@@ -65,13 +66,13 @@ def tickets(world):
             changes.update(status=Status.RESOLVED, resolved_at=at + timedelta(days=1))
         Ticket.objects.filter(pk=t.pk).update(**changes)
         if i % 3 == 0:
-            t.clocks.filter(clock=Clock.FIRST_RESPONSE).update(state=ClockState.BREACHED)
+            breach(t, Clock.FIRST_RESPONSE)
         elif i % 3 == 1:
             t.clocks.filter(clock=Clock.FIRST_RESPONSE).update(state=ClockState.MET)
         if i % 4 == 0:
             t.clocks.filter(clock=Clock.RESOLUTION).update(state=ClockState.MET)
         if i % 5 == 0:
-            t.clocks.filter(clock=Clock.INTERVENTION).update(state=ClockState.BREACHED)
+            breach(t, Clock.INTERVENTION)
         made.append(t)
     # Resolved after the run: counted live.
     Ticket.objects.filter(pk=made[-2].pk).update(status=Status.RESOLVED, resolved_at=NOW - timedelta(hours=1))
@@ -180,7 +181,7 @@ def test_a_run_writes_only_what_changed_and_gives_the_rows_of_a_first_run(world,
     moved, resolved, breached = tickets[0], tickets[5], tickets[7]
     Ticket.objects.filter(pk=moved.pk).update(team=world.billing, assignee=world.billing_agent)
     Ticket.objects.filter(pk=resolved.pk).update(status=Status.RESOLVED, resolved_at=NOW - timedelta(hours=2))
-    breached.clocks.filter(clock=Clock.RESOLUTION).update(state=ClockState.BREACHED)
+    breach(breached, Clock.RESOLUTION)
     Ticket.objects.filter(pk=tickets[9].pk).delete()
     stats.recompute()
     again = rows()
