@@ -106,12 +106,21 @@ class OrganisationMonth:
 
 def organisation_month(subscriptions: QuerySet[Subscription], now: datetime) -> OrganisationMonth:
     """This provider month's availability of those of ``subscriptions`` (a scoped queryset, e.g. one
-    organisation's) an outage touched — the others were fully available — and the outages going on now.
+    organisation's) an outage touched — the others were fully available — and the outages going on now."""
+    local = provider.local(now)
+    return month_of(subscriptions, local.year, local.month, now)
+
+
+def month_of(
+    subscriptions: QuerySet[Subscription], year: int, month: int, now: datetime
+) -> OrganisationMonth:
+    """The availability in a provider month of those of ``subscriptions`` an outage touched then (the least
+    available first), and those outages still going on now (the console's context panel: this month for an
+    organisation; the dashboard: the period's last month for a plan, an organisation or all).
 
     One query: the outage-subscription links of the month with their outage, service and plan; the
     arithmetic is ``services.monthly``'s on the windows read here."""
-    local = provider.local(now)
-    start, end = provider.month(local.year, local.month)
+    start, end = provider.month(year, month)
     links = (
         Outage.subscriptions.through.objects.filter(
             subscription__in=subscriptions, outage__started_at__lt=end
@@ -130,9 +139,6 @@ def organisation_month(subscriptions: QuerySet[Subscription], now: datetime) -> 
         (holes if excluded(outage) else down).append(window(outage, now))
         if outage.started_at <= now and (outage.ended_at is None or outage.ended_at > now):
             current.setdefault(outage.pk, OutageNow(outage)).subscriptions.append(subscription)
-    touched = [
-        ServiceMonth(s, monthly(s, local.year, local.month, now, windows=windows[pk]))
-        for pk, s in by_id.items()
-    ]
+    touched = [ServiceMonth(s, monthly(s, year, month, now, windows=windows[pk])) for pk, s in by_id.items()]
     touched.sort(key=lambda row: (row.measured.percent, row.subscription.pk))
     return OrganisationMonth(touched=touched, current=list(current.values()))

@@ -10,19 +10,19 @@ team is chosen.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from guichet import provider
-from guichet.availability.models import Outage
-from guichet.availability.services import monthly, touching
+from guichet.availability.selectors import month_of
 from guichet.billing.models import Credit
 from guichet.contracts.models import Subscription
 from guichet.customers.models import User
@@ -57,9 +57,14 @@ def scale(bars: list[Bar], top: float | None = None) -> list[Bar]:
     return bars
 
 
+@functools.lru_cache(maxsize=8)
+def _queue_path(script_prefix: str) -> str:
+    return reverse("console-queue")  # which depends on nothing else: once per prefix, not once per link
+
+
 def link(figure: Figure) -> str:
     """The console queue listing the tickets behind ``figure``."""
-    return f"{reverse('console-queue')}?{queue_query(figure.filters)}"
+    return f"{_queue_path(get_script_prefix())}?{queue_query(figure.filters)}"
 
 
 def percent(value: float | None) -> str:
@@ -139,28 +144,24 @@ def agents(user: User, scope: Scope, now: datetime, sort: str, parts: Split | No
     ]
 
 
-def availability(scope: Scope, limit: int = 20) -> tuple[str, list[Bar]]:
+def availability(scope: Scope, now: datetime, limit: int = 20) -> tuple[str, list[Bar]]:
     """The availability, in the month where the period ends, of the subscriptions (of the plan and
     organisation chosen) that had an outage then, worst first; and that month as the reader says it
-    ("November 2026", "novembre 2026"). Three queries
-    whatever the number of subscriptions: theirs, their plans', their outages of the month."""
+    ("November 2026", "novembre 2026"). One query whatever the number of subscriptions and outages
+    (availability.selectors.month_of)."""
     last = provider.local(scope.end - timedelta(microseconds=1))
-    start, end = provider.month(last.year, last.month)
-    month_outages = Outage.objects.filter(touching(start, end))
-    subscriptions = Subscription.objects.filter(pk__in=month_outages.values("subscriptions"))
+    subscriptions = Subscription.objects.all()
     if scope.plan_id is not None:
         subscriptions = subscriptions.filter(plan_id=scope.plan_id)
     if scope.organisation_id is not None:
         subscriptions = subscriptions.filter(organisation_id=scope.organisation_id)
-    rows = []
-    found = subscriptions.select_related("service", "plan").prefetch_related(
-        Prefetch("outages", queryset=month_outages, to_attr="month_outages")
-    )
-    for s in found:
-        result = monthly(s, last.year, last.month, outages=s.month_outages)
-        rows.append(Bar(f"{s.service.name} {s.identifier}", float(result.percent), f"{result.percent} %"))
-    rows.sort(key=lambda b: b.value)
-    return date_format(last, "YEAR_MONTH_FORMAT"), scale(rows[:limit], 100.0)
+    touched = month_of(subscriptions, last.year, last.month, now).touched
+    rows = [
+        Bar(f"{row.subscription.service.name} {row.subscription.identifier}", float(p), f"{p} %")
+        for row in touched[:limit]
+        for p in [row.measured.percent]
+    ]
+    return date_format(last, "YEAR_MONTH_FORMAT"), scale(rows, 100.0)
 
 
 def credits(scope: Scope) -> list[Bar]:

@@ -116,7 +116,7 @@ def dashboard(request):
     parts = reports.counting(request.user, scope)
     tickets = reports.ticket_bars(request.user, scope, now, parts)
     sla = reports.compliance(request.user, scope, parts)
-    month, availability = reports.availability(scope)
+    month, availability = reports.availability(scope, now)
     charts = [
         ("tickets", _("Tickets in the period"), tickets["tickets"]),
         ("backlog", _("Tickets opened in the period and still open, by age"), tickets["backlog"]),
