@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, number_format
@@ -24,7 +24,6 @@ from django.utils.translation import pgettext, pgettext_lazy
 from guichet import provider
 from guichet.availability.selectors import month_of
 from guichet.billing.models import Credit
-from guichet.contracts.models import Subscription
 from guichet.customers.models import User
 from guichet.plans.models import CLOCK_LABEL
 from guichet.tickets import reports as tickets
@@ -150,12 +149,12 @@ def availability(scope: Scope, now: datetime, limit: int = 20) -> tuple[str, lis
     ("November 2026", "novembre 2026"). One query whatever the number of subscriptions and outages
     (availability.selectors.month_of)."""
     last = provider.local(scope.end - timedelta(microseconds=1))
-    subscriptions = Subscription.objects.all()
+    chosen = Q()
     if scope.plan_id is not None:
-        subscriptions = subscriptions.filter(plan_id=scope.plan_id)
+        chosen &= Q(subscription__plan_id=scope.plan_id)
     if scope.organisation_id is not None:
-        subscriptions = subscriptions.filter(organisation_id=scope.organisation_id)
-    touched = month_of(subscriptions, last.year, last.month, now).touched
+        chosen &= Q(subscription__organisation_id=scope.organisation_id)
+    touched = month_of(last.year, last.month, now, chosen).touched
     rows = [
         Bar(f"{row.subscription.service.name} {row.subscription.identifier}", float(p), f"{p} %")
         for row in touched[:limit]
