@@ -296,7 +296,7 @@ def test_the_dashboard_takes_as_many_queries_whatever_the_agents_tickets_and_out
     recompute()
     after = [queries(world.supervisor, query) for query in variants(world)]
     assert after == before
-    assert max(after) <= 20
+    assert max(after) <= 25  # the backlog's ages are one count each: six of them
 
 
 def test_every_variant_within_a_bounded_number_of_queries_from_the_rollups_or_live(
@@ -307,7 +307,7 @@ def test_every_variant_within_a_bounded_number_of_queries_from_the_rollups_or_li
     world.org.save()
     # The rows for the supervisor; live for who does not see every ticket, whose scope reads their
     # organisations once per count.
-    for user, most in ((world.supervisor, 20), (manager, 24)):
+    for user, most in ((world.supervisor, 25), (manager, 30)):
         client = browser(user)
         client.get("/console/dashboard/")
         for query in variants(world):
