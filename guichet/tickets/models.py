@@ -152,6 +152,13 @@ class Ticket(models.Model):
             # Its open tickets of a period by age, counted from this index alone; and an organisation's
             # tickets opened, or resolved, in a period (its agents' load is counted live: tickets/stats.py).
             models.Index(fields=["status", "opened_at"], name="ticket_status_opened"),
+            # The dashboard filtered by team, from this index alone: the team's open tickets of a period by
+            # age (ranges of it), and its agents' load (its open entries, 17,000 of a team of six at 1M
+            # tickets, instead of as many rows looked up: 170 ms on SQLite).
+            models.Index(
+                fields=["team", "status", "opened_at", "assignee", "breached", "next_due_at"],
+                name="ticket_team_opened",
+            ),
             models.Index(fields=["organisation", "opened_at"], name="ticket_org_period"),
             models.Index(fields=["organisation", "resolved_at"], name="ticket_org_resolved"),
         ]
@@ -377,6 +384,16 @@ class TicketDayStat(models.Model):
             # A team's or an organisation's days: a range of their own (the unique index serves the others).
             models.Index(fields=["team", "day"], name="day_stat_team"),
             models.Index(fields=["organisation", "day"], name="day_stat_organisation"),
+            # The sums over every team and organisation (the dashboard unfiltered, or by plan) read from this
+            # index alone, in day order: 12,000 rows of 30 days looked up one by one took 16-20 ms on SQLite.
+            models.Index(
+                fields=[
+                    *("day", "plan", "priority", "opened", "resolved"),
+                    *("first_response_met", "first_response_breached", "intervention_met"),
+                    *("intervention_breached", "resolution_met", "resolution_breached"),
+                ],
+                name="day_stat_sums",
+            ),
         ]
 
     def __str__(self) -> str:

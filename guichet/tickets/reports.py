@@ -21,6 +21,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
     Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -384,25 +387,35 @@ class AgentLoad:
 SORTS = ("agent", "open", "breached", "due_soon", "resolved", "first_response")
 
 
-def _open_load(tickets: QuerySet[Ticket], now: datetime) -> dict:
+def _open_load(tickets: QuerySet[Ticket], now: datetime, *, team: bool) -> dict:
     """Per assignee (None: unassigned), the open tickets of ``tickets``: how many, how many breached (the
-    ticket's own flag), how many due within the hour. One query, grouped as the index ticket_open_load is
-    ordered (breached, status, assignee), its ranges named (breached either way, each open status) so that
-    they are read in order, without a row of the table: a few hundred groups, added up here."""
+    ticket's own flag), how many due within the hour. One query, from one index and no row of the table:
+
+    - every team: grouped as the index ticket_open_load is ordered (breached, status, assignee), its ranges
+      named (breached either way, each open status) so that they are read in order: 100,000 open tickets at
+      1M tickets are as many index entries, a few hundred groups, added up here;
+    - a team (``team``): from its entries of ticket_team_opened, grouped by expressions that name no
+      column, so that SQLite does not walk ticket_open_load in order and look up every open ticket's row
+      for its team (170 ms against 10)."""
     soon = Q(next_due_at__gte=now, next_due_at__lt=now + SOON)
     load: dict = defaultdict(lambda: {"open": 0, "breached": 0, "soon": 0})
     # No "assignee is not null": SQLite would then read every ticket ever assigned through the assignee
     # index instead of the open ones. The unassigned tickets' group is counted and dropped by the caller.
-    for r in (
-        tickets.filter(breached__in=[False, True], status__in=OPEN_STATUSES)
-        .values("breached", "status", "assignee_id")
-        .annotate(n=Count("pk"), soon=Count("pk", filter=soon))
-        .order_by()
-    ):
-        row = load[r["assignee_id"]]
+    if team:
+        keys = {
+            "agent": ExpressionWrapper(F("assignee_id") + 0, output_field=IntegerField()),
+            "flag": ExpressionWrapper(F("breached") + 0, output_field=IntegerField()),
+        }
+        found = tickets.filter(status__in=OPEN_STATUSES).values(**keys)
+    else:
+        found = tickets.filter(breached__in=[False, True], status__in=OPEN_STATUSES).values(
+            flag=F("breached"), state=F("status"), agent=F("assignee_id")
+        )
+    for r in found.annotate(n=Count("pk"), soon=Count("pk", filter=soon)).order_by():
+        row = load[r["agent"]]
         row["open"] += r["n"]
         row["soon"] += r["soon"]
-        if r["breached"]:
+        if r["flag"]:
             row["breached"] += r["n"]
     return dict(load)
 
@@ -415,7 +428,7 @@ def agents_load(
     the number of agents and tickets: the open ones, the resolved ones, the first-response clocks, the
     agents (the active agents, of the team if one is chosen, and anyone assigned a ticket counted)."""
     now = now.replace(microsecond=0)  # the "due within the hour" links' bounds, readable
-    open_rows = _open_load(_tickets(user, scope), now)
+    open_rows = _open_load(_tickets(user, scope), now, team=scope.team_id is not None)
     resolved_rows, fr_rows = _agents_period(user, scope, parts or split(user, scope))
     counted = (set(open_rows) | set(resolved_rows) | set(fr_rows)) - {None}
     listed = Q(is_active=True, kind=User.Kind.AGENT)

@@ -1,0 +1,19 @@
+"""Two covering indexes for the dashboard: a team's open tickets by age, and the day rows' sums unfiltered."""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [("tickets", "0018_ticket_breached")]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['team', 'status', 'opened_at', 'assignee', 'breached', 'next_due_at'], name='ticket_team_opened'),
+        ),
+        migrations.AddIndex(
+            model_name='ticketdaystat',
+            index=models.Index(fields=['day', 'plan', 'priority', 'opened', 'resolved', 'first_response_met', 'first_response_breached', 'intervention_met', 'intervention_breached', 'resolution_met', 'resolution_breached'], name='day_stat_sums'),
+        ),
+    ]
