@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['team', 'status', 'opened_at', 'assignee', 'breached', 'next_due_at'], name='ticket_team_opened'),
+            index=models.Index(fields=['team', 'status', 'opened_at', 'assignee', 'breached'], name='ticket_team_opened'),
         ),
         migrations.AddIndex(
             model_name='ticketdaystat',
