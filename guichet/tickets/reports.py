@@ -29,7 +29,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -390,35 +389,36 @@ SORTS = ("agent", "open", "breached", "due_soon", "resolved", "first_response")
 
 def _open_load(tickets: QuerySet[Ticket], now: datetime, *, team: bool) -> dict:
     """Per assignee (None: unassigned), the open tickets of ``tickets``: how many, how many breached (the
-    ticket's own flag), how many due within the hour. From indexes alone, no row of the table:
+    ticket's own flag), how many due within the hour. Two queries, from indexes and no row of the table but
+    those of the tickets due within the hour:
 
-    - every team: one query, grouped as the index ticket_open_load is ordered (breached, status, assignee),
+    - every team: grouped as the index ticket_open_load is ordered (breached, status, assignee),
       its ranges named (breached either way, each open status) so that they are read in order: 100,000 open
       tickets at 1M tickets are as many index entries, a few hundred groups, added up here;
     - a team (``team``): its entries of ticket_team_opened, grouped by expressions that name no column, so
       that SQLite does not walk ticket_open_load in order and look up every open ticket's row for its team
-      (170 ms against 10); then those due within the hour, a short range of ticket_team_queue."""
+      (170 ms against 10).
+
+    Then those due within the hour: a short range of the queue's index (ticket_queue, ticket_team_queue)."""
     soon = Q(next_due_at__gte=now, next_due_at__lt=now + SOON)
     load: dict = defaultdict(lambda: {"open": 0, "breached": 0, "soon": 0})
     # No "assignee is not null": SQLite would then read every ticket ever assigned through the assignee
     # index instead of the open ones. The unassigned tickets' group is counted and dropped by the caller.
+    # COUNT(*), and the tickets due within the hour apart: a filtered count per entry took 40 % more.
     open_ = tickets.filter(status__in=OPEN_STATUSES)
+    agent = ExpressionWrapper(F("assignee_id") + 0, output_field=IntegerField())
+    for r in open_.filter(soon).values(agent=agent).annotate(n=Count("*")).order_by():
+        load[r["agent"]]["soon"] += r["n"]
     if team:
-        agent = ExpressionWrapper(F("assignee_id") + 0, output_field=IntegerField())
         flag = ExpressionWrapper(F("breached") + 0, output_field=IntegerField())
-        found = open_.values(agent=agent, flag=flag).annotate(n=Count("pk"), soon=Value(0))
-        for r in open_.filter(soon).values(agent=agent).annotate(n=Count("pk")).order_by():
-            load[r["agent"]]["soon"] += r["n"]
+        found = open_.values(agent=agent, flag=flag)
     else:
-        found = (
-            open_.filter(breached__in=[False, True])
-            .values(flag=F("breached"), state=F("status"), agent=F("assignee_id"))
-            .annotate(n=Count("pk"), soon=Count("pk", filter=soon))
+        found = open_.filter(breached__in=[False, True]).values(
+            flag=F("breached"), state=F("status"), agent=F("assignee_id")
         )
-    for r in found.order_by():
+    for r in found.annotate(n=Count("*")).order_by():
         row = load[r["agent"]]
         row["open"] += r["n"]
-        row["soon"] += r["soon"]
         if r["flag"]:
             row["breached"] += r["n"]
     return dict(load)
