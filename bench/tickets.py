@@ -686,7 +686,7 @@ class Loader:
 
     # -- rows
 
-    def _clock_row(self, ticket_id, clock, cal_row, T, segments, stopped, st) -> dict:
+    def _clock_row(self, ticket_id, opened, clock, cal_row, T, segments, stopped, st) -> dict:
         warned_at = breach_notified_at = None
         if st.warn_at is not None and st.warn_at <= self.now:
             warned_at = min(st.warn_at + dt.timedelta(seconds=30), self.now)
@@ -695,6 +695,7 @@ class Loader:
         return {
             "ticket_id": ticket_id,
             "clock": clock,
+            "ticket_opened_at": opened,
             "calendar_id": cal_row.pk,
             "target_seconds": T,
             "segments": [
@@ -859,7 +860,7 @@ class Loader:
             for t, category, T, statuses, requester, body, opened in pending:
                 cal_row = self.cal_row[category]
                 for clock, (segs, stopped, st) in statuses.items():
-                    row = self._clock_row(t.pk, clock, cal_row, T[clock], segs, stopped, st)
+                    row = self._clock_row(t.pk, opened, clock, cal_row, T[clock], segs, stopped, st)
                     clocks.append(SlaClock(**row))
                     stats[f"clock {row['state']}"] += 1
                     if row["state"] in ("running", "breached") and not stopped:

@@ -118,7 +118,19 @@ def _queue_filters(
     if clock or clock_state:
         kind = {"clock": clock} if clock else {}
         state = {"state": clock_state} if clock_state else {}
-        q &= Q(Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), **kind, **state)))
+        opened = {
+            f"ticket_opened_at__{op}": lookups[name]
+            for name, op in (("opened_from", "gte"), ("opened_before", "lt"))
+            if lookups.get(name) not in (None, "")
+        }
+        if clock and clock_state and opened:
+            # The dashboard's drill-down: the clocks of that kind and outcome of the tickets opened in the
+            # period are a range of clock_outcome_opened, whose ticket ids lead to the tickets (7,900 of a
+            # month at 1M tickets), instead of a probe of the clocks of each ticket opened then (41,000).
+            clocks = SlaClock.objects.filter(clock=clock, state=clock_state, **opened)
+            q &= Q(pk__in=clocks.values("ticket_id"))
+        else:
+            q &= Q(Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), **kind, **state)))
     return q
 
 

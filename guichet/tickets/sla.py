@@ -124,6 +124,7 @@ def new_clocks(ticket: Ticket, now: datetime) -> list[SlaClock]:
         row = SlaClock(
             ticket=ticket,
             clock=clock,
+            ticket_opened_at=ticket.opened_at,
             calendar=calendar,
             target_seconds=seconds,
             segments=[[ticket.opened_at.isoformat(), None]],
