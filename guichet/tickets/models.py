@@ -225,8 +225,8 @@ class SlaClock(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
     clock = models.CharField(max_length=20, choices=Clock.choices)
     ticket_opened_at = models.DateTimeField(
-        help_text="Its ticket's opening, which never changes: the clocks of a kind and outcome of the tickets "
-        "opened in a period (the dashboard's drill-down) are a range of one index."
+        help_text="Its ticket's opening, which never changes: the clocks of a kind and outcome of the "
+        "tickets opened in a period (the dashboard's drill-down) are a range of one index."
     )
     calendar = models.ForeignKey("plans.Calendar", on_delete=models.PROTECT, related_name="+")
     target_seconds = models.PositiveIntegerField()
@@ -279,7 +279,9 @@ class SlaClock(models.Model):
             # The dashboard's drill-down ("tickets opened last month whose first response was late"): a
             # range of this index gives their ids, instead of a probe of the clocks of every ticket opened
             # in the period (41,000 a month at 1M tickets: 100 ms on SQLite).
-            models.Index(fields=["clock", "state", "ticket_opened_at", "ticket"], name="clock_outcome_opened"),
+            models.Index(
+                fields=["clock", "state", "ticket_opened_at", "ticket"], name="clock_outcome_opened"
+            ),
             models.Index(
                 fields=["clock", "ticket"], condition=Q(state=ClockState.BREACHED), name="clock_breached"
             ),
