@@ -19,7 +19,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from guichet import provider
 from guichet.availability.selectors import month_of
@@ -138,9 +138,25 @@ def agents(user: User, scope: Scope, now: datetime, sort: str, parts: Split | No
             "resolved": link(a.resolved),
             "first_response": percent(a.first_response.percent),
             "first_response_breached": link(a.first_response.breached),
+            **_first_responses(a.first_response),
         }
         for a in tickets.agents_load(user, scope, now, sort, parts)
     ]
+
+
+def _first_responses(fr) -> dict:
+    """An agent's first responses in words ("7 of 9", "2 late"), written here once per row rather than by
+    two blocktranslate tags per row of the table (a quarter of the page's rendering)."""
+    ended, late = fr.ended, fr.breached.value
+    return {
+        "first_response_count": ngettext("%(met)s of %(ended)s", "%(met)s of %(ended)s", ended)
+        % {"met": number_format(fr.met.value), "ended": number_format(ended)}
+        if ended
+        else "",
+        "first_response_late": ngettext("%(n)s late", "%(n)s late", late) % {"n": number_format(late)}
+        if late
+        else "",
+    }
 
 
 def availability(scope: Scope, now: datetime, limit: int = 20) -> tuple[str, list[Bar]]:

@@ -359,5 +359,6 @@ def test_the_dashboard_in_french(world, activity):
     assert "50,0 %" in text and "Première réponse" in text and "Charge des agents" in text
     assert "Chiffres des jours passés au 2026-11-30 12:00" in text
     assert "Disponibilité en octobre 2026" in text  # the month in words, not "2026-10"
+    assert "1 sur 2" in text and "1 en retard" in text  # Alice's first responses of October
     text = browser(world.supervisor).get("/console/dashboard/", {"team": world.noc.pk}).text
     assert "l'équipe choisie ne restreint pas ce chiffre" in unescape(text)
