@@ -28,7 +28,7 @@ from guichet.customers.models import User
 from guichet.plans.models import CLOCK_LABEL
 from guichet.tickets import reports as tickets
 from guichet.tickets.models import Priority
-from guichet.tickets.reports import Figure, Scope, Split, split
+from guichet.tickets.reports import Figure, OpenNow, Scope, Split, split
 
 from .tickets import queue_query
 
@@ -81,8 +81,15 @@ def counting(user: User, scope: Scope) -> Split:
     return split(user, scope)
 
 
-def ticket_bars(user: User, scope: Scope, now: datetime, parts: Split | None = None) -> dict:
-    figures = tickets.ticket_figures(user, scope, now, parts)
+def open_now(user: User, scope: Scope, now: datetime) -> OpenNow:
+    """What of ``scope`` is open now, counted once per page for the bars and the agents' table."""
+    return tickets.open_now(user, scope, now)
+
+
+def ticket_bars(
+    user: User, scope: Scope, now: datetime, parts: Split | None = None, current: OpenNow | None = None
+) -> dict:
+    figures = tickets.ticket_figures(user, scope, now, parts, current)
     return {
         "tickets": scale(
             [
@@ -127,7 +134,14 @@ def compliance(user: User, scope: Scope, parts: Split | None = None) -> dict:
     }
 
 
-def agents(user: User, scope: Scope, now: datetime, sort: str, parts: Split | None = None) -> list[dict]:
+def agents(
+    user: User,
+    scope: Scope,
+    now: datetime,
+    sort: str,
+    parts: Split | None = None,
+    current: OpenNow | None = None,
+) -> list[dict]:
     return [
         {
             "row": a,
@@ -140,7 +154,7 @@ def agents(user: User, scope: Scope, now: datetime, sort: str, parts: Split | No
             "first_response_breached": link(a.first_response.breached),
             **_first_responses(a.first_response),
         }
-        for a in tickets.agents_load(user, scope, now, sort, parts)
+        for a in tickets.agents_load(user, scope, now, sort, parts, current)
     ]
 
 

@@ -114,7 +114,8 @@ def dashboard(request):
         )
     sort = form.cleaned_data["sort"] or "-open"
     parts = reports.counting(request.user, scope)
-    tickets = reports.ticket_bars(request.user, scope, now, parts)
+    current = reports.open_now(request.user, scope, now)
+    tickets = reports.ticket_bars(request.user, scope, now, parts, current)
     sla = reports.compliance(request.user, scope, parts)
     month, availability = reports.availability(scope, now)
     charts = [
@@ -141,7 +142,7 @@ def dashboard(request):
             "last_day": provider.local(scope.end - timedelta(microseconds=1)).date(),
             "charts": charts,
             "sla": sla,
-            "agents": reports.agents(request.user, scope, now, sort, parts),
+            "agents": reports.agents(request.user, scope, now, sort, parts, current),
             "columns": _columns(request.GET, sort),
             "csv": _with(request.GET, format="csv"),
         },

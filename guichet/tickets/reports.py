@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import (
     Count,
     ExpressionWrapper,
@@ -30,6 +31,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import Cast
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -204,11 +206,73 @@ def _age_ranges(scope: Scope, now: datetime) -> list[tuple[datetime, datetime]]:
     return ranges
 
 
-def ticket_figures(user: User, scope: Scope, now: datetime, parts: Split | None = None) -> dict:
+@dataclass(frozen=True)
+class OpenNow:
+    """What of a scope is open now: per assignee (None: unassigned) the open tickets, how many breached and
+    how many due within the hour from ``soon_from``; those opened in the period, and those by age (the
+    opening ``ranges`` of AGE_BUCKETS). Counted once per page (``open_now``) for the tickets' bars and the
+    agents' table."""
+
+    load: dict
+    in_period: int
+    ages: list[int]
+    ranges: list[Span]
+    soon_from: datetime
+
+
+def open_now(user: User, scope: Scope, now: datetime) -> OpenNow:
+    """The scope's open tickets as of ``now``, from indexes alone (no row of the table), each engine in the
+    way it counts fastest 100,000 open tickets (1M tickets in bench/pages.py):
+
+    - PostgreSQL: one pass over the open tickets' entries of (status, opened_at, assignee, breached) —
+      ticket_status_opened, or ticket_team_opened for a team — grouped by assignee and flag, the period and
+      each age a filtered count (32 ms, where a query per figure took 78);
+    - SQLite: the agents' load as ``_open_load`` reads it, and one count per range of opening instants (a
+      count of index entries, with no expression to evaluate per ticket: 12 ms against 59 ms with a filtered
+      count per age).
+
+    Then those due within the hour, a short range of the queue's index."""
+    soon_from = now.replace(microsecond=0)  # the "due within the hour" links' bounds, readable
+    tickets = _tickets(user, scope)
+    ranges = _age_ranges(scope, now)
+    period = (scope.start, scope.end)
+    still_open = tickets.filter(status__in=OPEN_STATUSES)
+    if connection.vendor == "postgresql":
+        # Counts of opened_at, a column of the index (never empty), not of the id, which is not in it and
+        # would send PostgreSQL to the table's rows (60 ms against 30).
+        counts = {"n": Count("*"), "period": Count("opened_at", filter=_in("opened_at", period))}
+        for i, span in enumerate(ranges):
+            counts[f"age{i}"] = Count("opened_at", filter=_in("opened_at", span))
+        rows = list(
+            still_open.values(agent=F("assignee_id"), flag=F("breached")).annotate(**counts).order_by()
+        )
+        load: dict = defaultdict(lambda: {"open": 0, "breached": 0, "soon": 0})
+        for r in rows:
+            load[r["agent"]]["open"] += r["n"]
+            if r["flag"]:
+                load[r["agent"]]["breached"] += r["n"]
+        in_period = sum(r["period"] for r in rows)
+        ages = [sum(r[f"age{i}"] for r in rows) for i in range(len(ranges))]
+    else:
+        load = _open_load(tickets, team=scope.team_id is not None)
+        in_period = still_open.filter(_in("opened_at", period)).count()
+        ages = [
+            still_open.filter(_in("opened_at", span)).count() if span[0] < span[1] else 0 for span in ranges
+        ]
+    soon = Q(next_due_at__gte=soon_from, next_due_at__lt=soon_from + SOON)
+    agent = ExpressionWrapper(F("assignee_id") + 0, output_field=IntegerField())
+    for r in still_open.filter(soon).values(agent=agent).annotate(n=Count("*")).order_by():
+        load.setdefault(r["agent"], {"open": 0, "breached": 0, "soon": 0})["soon"] += r["n"]
+    return OpenNow(dict(load), in_period, ages, ranges, soon_from)
+
+
+def ticket_figures(
+    user: User, scope: Scope, now: datetime, parts: Split | None = None, current: OpenNow | None = None
+) -> dict:
     """Tickets opened in the period, resolved in it (from the day rows and live: see ``split``), opened in it
-    and still open, and those by age (live, from the status and opening index): eight queries at most, the
-    last six counts of ranges of one index."""
+    and still open, and those by age (``open_now``): two queries and those of ``open_now`` at most."""
     parts = parts or split(user, scope)
+    current = current or open_now(user, scope, now)
     opened = resolved = 0
     if parts.rolled:
         row = _days(TicketDayStat, scope, parts.rolled).aggregate(o=Sum("opened"), r=Sum("resolved"))
@@ -221,14 +285,6 @@ def ticket_figures(user: User, scope: Scope, now: datetime, parts: Split | None 
             .aggregate(o=Count("pk", filter=was_opened), r=Count("pk", filter=was_resolved))
         )
         opened, resolved = opened + row["o"], resolved + row["r"]
-    ages = _age_ranges(scope, now)
-    # One count per range rather than one query with a filtered count per age: each is then a count of
-    # the entries of a range of the index (status, opened_at), with no expression to evaluate per ticket
-    # (12 ms against 59 ms for 95,000 open tickets on SQLite).
-    still_open = _tickets(user, scope).filter(status__in=OPEN_STATUSES)
-    row = {"open": still_open.filter(_in("opened_at", (scope.start, scope.end))).count()}
-    for i, span in enumerate(ages):
-        row[f"age{i}"] = still_open.filter(_in("opened_at", span)).count() if span[0] < span[1] else 0
     return {
         "opened": _figure(opened, scope, statuses=ALL_STATUSES, **scope.opened()),
         "resolved": _figure(
@@ -238,13 +294,13 @@ def ticket_figures(user: User, scope: Scope, now: datetime, parts: Split | None 
             resolved_from=scope.start,
             resolved_before=scope.end,
         ),
-        "open": _figure(row["open"], scope, statuses=list(OPEN_STATUSES), **scope.opened()),
+        "open": _figure(current.in_period, scope, statuses=list(OPEN_STATUSES), **scope.opened()),
         "backlog": [
             (
                 label,
-                _figure(row[f"age{i}"], scope, statuses=list(OPEN_STATUSES), opened_from=a, opened_before=b),
+                _figure(n, scope, statuses=list(OPEN_STATUSES), opened_from=a, opened_before=b),
             )
-            for i, ((label, _y, _o), (a, b)) in enumerate(zip(AGE_BUCKETS, ages, strict=True))
+            for (label, _y, _o), n, (a, b) in zip(AGE_BUCKETS, current.ages, current.ranges, strict=True)
         ],
         "as_of": parts.as_of,
     }
@@ -387,30 +443,26 @@ class AgentLoad:
 SORTS = ("agent", "open", "breached", "due_soon", "resolved", "first_response")
 
 
-def _open_load(tickets: QuerySet[Ticket], now: datetime, *, team: bool) -> dict:
-    """Per assignee (None: unassigned), the open tickets of ``tickets``: how many, how many breached (the
-    ticket's own flag), how many due within the hour. Two queries, from indexes and no row of the table but
-    those of the tickets due within the hour:
+def _open_load(tickets: QuerySet[Ticket], *, team: bool) -> dict:
+    """SQLite: per assignee (None: unassigned), the open tickets of ``tickets`` and how many are breached
+    (the ticket's own flag), from one index and no row of the table:
 
-    - every team: grouped as the index ticket_open_load is ordered (breached, status, assignee),
-      its ranges named (breached either way, each open status) so that they are read in order: 100,000 open
-      tickets at 1M tickets are as many index entries, a few hundred groups, added up here;
+    - every team: grouped as the index ticket_open_load is ordered (breached, status, assignee), its ranges
+      named (breached either way, each open status) so that they are read in order: 100,000 open tickets at
+      1M tickets are as many index entries, a few hundred groups, added up here;
     - a team (``team``): its entries of ticket_team_opened, grouped by expressions that name no column, so
       that SQLite does not walk ticket_open_load in order and look up every open ticket's row for its team
       (170 ms against 10).
 
-    Then those due within the hour: a short range of the queue's index (ticket_queue, ticket_team_queue)."""
-    soon = Q(next_due_at__gte=now, next_due_at__lt=now + SOON)
+    COUNT(*), the tickets due within the hour counted apart (``open_now``): a filtered count per entry cost
+    40 % more. No "assignee is not null": SQLite would then read every ticket ever assigned through the
+    assignee index instead of the open ones; the unassigned tickets' group is counted and dropped by the
+    caller."""
     load: dict = defaultdict(lambda: {"open": 0, "breached": 0, "soon": 0})
-    # No "assignee is not null": SQLite would then read every ticket ever assigned through the assignee
-    # index instead of the open ones. The unassigned tickets' group is counted and dropped by the caller.
-    # COUNT(*), and the tickets due within the hour apart: a filtered count per entry took 40 % more.
     open_ = tickets.filter(status__in=OPEN_STATUSES)
-    agent = ExpressionWrapper(F("assignee_id") + 0, output_field=IntegerField())
-    for r in open_.filter(soon).values(agent=agent).annotate(n=Count("*")).order_by():
-        load[r["agent"]]["soon"] += r["n"]
     if team:
-        flag = ExpressionWrapper(F("breached") + 0, output_field=IntegerField())
+        agent = ExpressionWrapper(F("assignee_id") + 0, output_field=IntegerField())
+        flag = Cast("breached", output_field=IntegerField())
         found = open_.values(agent=agent, flag=flag)
     else:
         found = open_.filter(breached__in=[False, True]).values(
@@ -421,18 +473,24 @@ def _open_load(tickets: QuerySet[Ticket], now: datetime, *, team: bool) -> dict:
         row["open"] += r["n"]
         if r["flag"]:
             row["breached"] += r["n"]
-    return dict(load)
+    return load
 
 
 def agents_load(
-    user: User, scope: Scope, now: datetime, sort: str = "-open", parts: Split | None = None
+    user: User,
+    scope: Scope,
+    now: datetime,
+    sort: str = "-open",
+    parts: Split | None = None,
+    current: OpenNow | None = None,
 ) -> list[AgentLoad]:
     """Per agent: open tickets assigned now, of which breached and due within the hour; resolved in the
     period; first-response compliance of the tickets opened in the period. Four grouped queries, whatever
     the number of agents and tickets: the open ones, the resolved ones, the first-response clocks, the
     agents (the active agents, of the team if one is chosen, and anyone assigned a ticket counted)."""
-    now = now.replace(microsecond=0)  # the "due within the hour" links' bounds, readable
-    open_rows = _open_load(_tickets(user, scope), now, team=scope.team_id is not None)
+    current = current or open_now(user, scope, now)
+    now = current.soon_from
+    open_rows = current.load
     resolved_rows, fr_rows = _agents_period(user, scope, parts or split(user, scope))
     counted = (set(open_rows) | set(resolved_rows) | set(fr_rows)) - {None}
     listed = Q(is_active=True, kind=User.Kind.AGENT)

@@ -1,4 +1,5 @@
-"""Two covering indexes for the dashboard: a team's open tickets by age, and the day rows' sums unfiltered."""
+"""Covering indexes for the dashboard: the open tickets by age with their assignee and flag (PostgreSQL's one pass),
+a team's open tickets by age and by agent, and the day rows' sums unfiltered."""
 
 from django.db import migrations, models
 
@@ -8,6 +9,13 @@ class Migration(migrations.Migration):
     dependencies = [("tickets", "0018_ticket_breached")]
 
     operations = [
+        migrations.RemoveIndex(model_name="ticket", name="ticket_status_opened"),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                fields=["status", "opened_at", "assignee", "breached"], name="ticket_status_opened"
+            ),
+        ),
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(fields=['team', 'status', 'opened_at', 'assignee', 'breached'], name='ticket_team_opened'),
