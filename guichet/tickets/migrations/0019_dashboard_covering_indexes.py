@@ -1,5 +1,5 @@
-"""Covering indexes for the dashboard: the open tickets by age with their assignee and flag (PostgreSQL's one pass),
-a team's open tickets by age and by agent, and the day rows' sums unfiltered."""
+"""Covering indexes for the dashboard: the open tickets by age with their assignee and flag (PostgreSQL's one
+pass over them), a team's open tickets by age and by agent, and the day rows' sums unfiltered."""
 
 from django.db import migrations, models
 
