@@ -25,10 +25,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Cast
@@ -161,6 +159,8 @@ class Split:
     rolled: Span | None
     live: Span | None
     as_of: datetime | None
+    # What the page's functions read of the day rows, read once for all (``_day_cells``).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def split(user: User, scope: Scope) -> Split:
@@ -275,8 +275,9 @@ def ticket_figures(
     current = current or open_now(user, scope, now)
     opened = resolved = 0
     if parts.rolled:
-        row = _days(TicketDayStat, scope, parts.rolled).aggregate(o=Sum("opened"), r=Sum("resolved"))
-        opened, resolved = row["o"] or 0, row["r"] or 0
+        day_cells = _day_cells(scope, parts)
+        opened = sum(r["n_opened"] or 0 for r in day_cells)
+        resolved = sum(r["n_resolved"] or 0 for r in day_cells)
     if parts.live:
         was_opened, was_resolved = _in("opened_at", parts.live), _in("resolved_at", parts.live)
         row = (
@@ -329,6 +330,27 @@ class Compliance:
         return 100.0 * self.met.value / self.ended if self.ended else None
 
 
+def _day_cells(scope: Scope, parts: Split) -> list[dict]:
+    """The day rows of the rolled part of the period summed by plan and priority — tickets opened and
+    resolved, clocks met and breached per kind — and the plan's name: one pass over them for the tickets'
+    bars and the compliance (30 days are 12,000 rows at 1M tickets), kept on ``parts`` for the page."""
+    if "cells" not in parts.memo:
+        assert parts.rolled is not None
+        sums = {f"{c}_{s}": Sum(f"{c}_{s}") for c in Clock.values for s in ("met", "breached")}
+        cells = list(
+            _days(TicketDayStat, scope, parts.rolled)
+            .values("plan_id", "priority")
+            .annotate(n_opened=Sum("opened"), n_resolved=Sum("resolved"), **sums)
+        )
+        # The plans' names apart: joined, SQLite reads the rows by plan instead of by day (every row of the
+        # window); as a subquery, Django groups by it and PostgreSQL runs it for each row (30 ms, not 5).
+        names = dict(SlaPlan.objects.filter(pk__in={c["plan_id"] for c in cells}).values_list("pk", "name"))
+        for cell in cells:
+            cell["plan"] = names.get(cell["plan_id"], "")
+        parts.memo["cells"] = cells
+    return parts.memo["cells"]
+
+
 def _clock_rows(user: User, scope: Scope, parts: Split | None) -> tuple[list[dict], datetime | None]:
     """(plan id, plan name, priority, clock, met, breached) of the ended clocks of the tickets opened in the
     period, from the day rows and live (see ``split``); and when the day rows were counted (None: all live).
@@ -345,15 +367,7 @@ def _clock_rows(user: User, scope: Scope, parts: Split | None) -> tuple[list[dic
             cells[key] = r
 
     if parts.rolled:
-        sums = {f"{c}_{s}": Sum(f"{c}_{s}") for c in Clock.values for s in ("met", "breached")}
-        # The plan's name by a subquery, not a join: with the plans joined SQLite reads the rows by plan
-        # instead of by day (every row of the window).
-        name = Subquery(SlaPlan.objects.filter(pk=OuterRef("plan_id")).values("name"))
-        for r in (
-            _days(TicketDayStat, scope, parts.rolled)
-            .values("plan_id", "priority")
-            .annotate(**sums, plan=name)
-        ):
+        for r in _day_cells(scope, parts):
             for c in Clock.values:
                 met, breached = r[f"{c}_met"] or 0, r[f"{c}_breached"] or 0
                 if met or breached:
