@@ -44,10 +44,12 @@ def due_breaches(now: datetime):
 
 
 def due_raises(now: datetime):
-    """First-response clocks past the instant the plan raises the priority, not raised yet."""
-    return SlaClock.objects.filter(
-        raise_at__lte=now, raised_at__isnull=True, stopped=False, clock="first_response"
-    ).exclude(state=ClockState.PAUSED)
+    """First-response clocks past the instant the plan raises the priority, not raised yet. Only a first
+    response ever has a ``raise_at`` (``sla._apply``), so the kind is not asked: asked, it drew SQLite to
+    the index clock_outcome_opened (kind, state, …), which holds every clock, instead of clock_to_raise."""
+    return SlaClock.objects.filter(raise_at__lte=now, raised_at__isnull=True, stopped=False).exclude(
+        state=ClockState.PAUSED
+    )
 
 
 # Each step's rows and the column holding its instant: what the sweep drains and what the metrics watch.
