@@ -137,7 +137,7 @@ def queue_query(filters: dict) -> str:
     """The query string of the queue that ``_filters`` reads back as ``filters`` (the dashboard's links)."""
     params: list[tuple[str, str]] = []
     statuses = filters.get("statuses") or []
-    if EVERY_STATUS.issuperset(statuses) and len(set(statuses)) == len(EVERY_STATUS):
+    if set(statuses) == EVERY_STATUS:
         params.append(("status", ALL))
     else:
         params += [("status", str(s)) for s in statuses]
