@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 
 from guichet import provider
@@ -477,9 +477,9 @@ def check_decision(decision: str, reason: str) -> dict[str, str]:
 
 def check_undecided(claim: Claim) -> None:
     if claim.status != Status.FILED:
-        raise ValidationError(
-            {"claim": f"This claim was already decided ({claim.get_status_display().lower()})."}
-        )
+        with translation.override("en"):  # an English sentence: the status's label in English too
+            status = claim.get_status_display().lower()
+        raise ValidationError({"claim": f"This claim was already decided ({status})."})
 
 
 def check_grant(claim: Claim, decision: str, amount: Decimal | str | None, errors: dict[str, str]) -> Decimal:

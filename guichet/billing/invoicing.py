@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guichet import provider
 from guichet.audit.models import Door
@@ -117,7 +117,11 @@ def _charge_text(charge: Charge, currency: str) -> str:
 def _credit_text(credit: Credit, applied: Decimal) -> str:
     s = credit.subscription
     month = f"{credit.year}-{credit.month:02d}"
-    text = f"Credit: {credit.get_kind_display().lower()}, {s.service.name} {s.identifier}, {month}"
+    # The line is stored as it is written here, in English, whoever runs the billing (an API call may come
+    # in French): the kind's label, translatable, is read in English too.
+    with translation.override("en"):
+        kind = credit.get_kind_display().lower()
+    text = f"Credit: {kind}, {s.service.name} {s.identifier}, {month}"
     if applied < credit.remaining:
         rest = Money.of(credit.remaining - applied, credit.currency)
         text += f" ({rest} carried over to the next invoice)"

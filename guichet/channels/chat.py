@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from guichet.audit.models import Door
@@ -56,12 +56,12 @@ def check_allowed(user: User) -> None:
     if plan is None:
         raise ValidationError({"channel": "Your organisation has no support plan yet."})
     if not plan.includes_channel(Channel.CHAT):
-        raise ValidationError(
-            {
-                "channel": f"The {plan.name} plan does not include support by {Channel.CHAT.label}: use "
+        with translation.override("en"):  # an English sentence: the channels' labels in English too
+            refusal = (
+                f"The {plan.name} plan does not include support by {Channel.CHAT.label}: use "
                 f"{', '.join(plan.channel_names())}."
-            }
-        )
+            )
+        raise ValidationError({"channel": refusal})
 
 
 def open_conversation(user: User) -> ChatConversation | None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from guichet import provider
@@ -65,6 +65,12 @@ def _audit(actor: User, door: Door, action: str, subscription: Subscription, **c
         organisation_id=subscription.organisation_id,
         changes=changes,
     )
+
+
+def _status_in_english(subscription: Subscription) -> str:
+    """The subscription's status inside the English sentences below, whoever reads them."""
+    with translation.override("en"):
+        return subscription.get_status_display().lower()
 
 
 def _check_fee(monthly_fee: Decimal, currency: str) -> dict[str, str]:
@@ -179,9 +185,7 @@ def milestone_record(
         raise ValidationError({"kind": f"Unknown step {kind!r}: use {', '.join(Kind.values[1:])}."})
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
     if subscription.status in (SubscriptionStatus.TERMINATED, SubscriptionStatus.SUSPENDED):
-        raise ValidationError(
-            {"subscription": f"The subscription is {subscription.get_status_display().lower()}."}
-        )
+        raise ValidationError({"subscription": f"The subscription is {_status_in_english(subscription)}."})
     if kind == Kind.VERIFIED and check_passed is None:
         raise ValidationError({"check_passed": "Say whether the commissioning check passed."})
     if (
@@ -247,7 +251,7 @@ def subscription_suspend(
         raise ValidationError(
             {
                 "subscription": "Only an active line can be suspended; this one is "
-                f"{subscription.get_status_display().lower()}."
+                f"{_status_in_english(subscription)}."
             }
         )
     suspension = Suspension.objects.create(

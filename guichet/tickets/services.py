@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guichet import provider
 from guichet.audit.models import Door
@@ -222,10 +222,12 @@ def _check_plan(
     if plan is None:
         errors["organisation"] = "This organisation has no SLA plan yet."
     elif channel in Channel.values and not plan.includes_channel(channel):
-        errors["channel"] = (
-            f"The {plan.name} plan does not include support by {Channel(channel).label}: use "
-            f"{', '.join(plan.channel_names())}."
-        )
+        # An English sentence, kept as a held mail's reason: the channels' labels in English, whoever asks.
+        with translation.override("en"):
+            errors["channel"] = (
+                f"The {plan.name} plan does not include support by {Channel(channel).label}: use "
+                f"{', '.join(plan.channel_names())}."
+            )
     return plan, subscription
 
 

@@ -289,6 +289,24 @@ def test_a_channel_the_plan_does_not_include_is_refused_naming_those_it_does(wor
     assert ok.status_code == 201
 
 
+def test_the_refusal_names_the_channels_in_english_whatever_the_client_reads(world, as_user):
+    """The channels' labels are translatable; this sentence is not (yet): it stays English as a whole."""
+    world.use_plan("basic")
+    alice = as_user(world.agent)
+    body = {"subject": "Call me", "description": "?", "organisation_id": world.org.pk}
+    response = alice.client.post(
+        "/api/v1/tickets",
+        {**body, "requester_id": world.customer.pk, "channel": "phone"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+        **alice._h(),
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["message"] == (
+        "The Basic plan does not include support by Phone: use Portal, the API, Email."
+    )
+
+
 def test_staff_log_requests_from_matrix_only_for_plans_that_include_it(world, as_user):
     """004: Matrix from Enterprise up. Guichet has no Matrix door: agents log what reached them there."""
     alice = as_user(world.agent)

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import translation
 
 from guichet.billing import claims as claim_services
 from guichet.billing.models import Claim, Credit
 from guichet.billing.tasks import send_claim_decision
 from guichet.contracts import services as contracts
 from guichet.customers.models import User
+from guichet.errors import ValidationError
 from guichet.plans.models import SlaPlan
 from guichet.tickets import services as tickets
 from guichet.tickets.models import Clock
@@ -541,3 +543,9 @@ def test_two_account_managers_deciding_at_once_stay_under_the_cap(world, line):
             thread.join(60)
     assert errors == []
     assert sorted(c.amount for c in Credit.objects.all()) == [Decimal("10.00"), Decimal("40.00")]
+
+
+def test_a_decided_claim_is_named_in_english_in_the_english_refusal_whoever_reads_it():
+    with pytest.raises(ValidationError) as err, translation.override("fr"):
+        claim_services.check_undecided(Claim(status=Claim.Status.PARTIAL))
+    assert err.value.message_dict["claim"] == ["This claim was already decided (approved in part)."]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import translation
 
 from guichet.billing import invoicing
 from guichet.billing.models import BillingProfile, Credit, Invoice, InvoiceLine
@@ -117,6 +118,14 @@ def test_a_terminated_line_is_billed_to_its_last_day_and_a_suspended_one_still_i
     book["phone"].save()
     invoicing.billing_run(2026, 11, organisation_ids=[world.org.pk])
     assert [amount for _, amount in lines(Invoice.objects.get())] == ["33.330", "12.500"]  # 10/30 of 100.00
+
+
+def test_a_credit_line_is_written_in_english_whoever_runs_the_billing(world, book):
+    """The kind of credit is a translatable label; the stored line stays English under a French request."""
+    credit(world, book["trunk"], "40.00")
+    with translation.override("fr"):
+        invoicing.billing_run(2026, 11, organisation_ids=[world.org.pk])
+    assert lines(Invoice.objects.get())[2][0] == "Credit: downtime credit, SIP trunk +352 20 00 0001, 2026-10"
 
 
 def test_credits_are_negative_lines_and_what_is_too_big_carries_over(world, book):

@@ -8,6 +8,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from guichet.channels import chat
@@ -65,9 +66,10 @@ def test_the_database_allows_one_open_conversation_per_contact(world, clock):
         )
 
 
-def test_a_plan_without_chat_is_refused_naming_the_channels_it_includes(world, clock):
+@pytest.mark.parametrize("language", ["en", "fr"])  # an English sentence: its labels English too
+def test_a_plan_without_chat_is_refused_naming_the_channels_it_includes(world, clock, language):
     world.use_plan("basic")
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(ValidationError) as err, translation.override(language):
         chat.customer_send(world.customer, "Hello")
     assert err.value.message_dict["channel"] == [
         "The Basic plan does not include support by Chat: use Portal, the API, Email."

@@ -6,12 +6,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import translation
 
 from guichet.audit.models import AuditEvent
 from guichet.contracts import services
 from guichet.contracts.models import Service, Subscription
 from guichet.contracts.tasks import send_termination_confirmation
 from guichet.customers.models import User
+from guichet.errors import ValidationError
 from tests.contracts.factories import SubscriptionFactory
 from tests.customers.factories import ContactFactory, StaffFactory
 
@@ -116,6 +118,17 @@ def test_deployment_milestones_are_shown_and_commissioning_is_checked(world, tru
     ]
     assert seen["milestones"][3]["check_passed"] is True
     assert as_user(world.customer).post(path, {"kind": "survey"}).status_code == 403
+
+
+def test_the_refusal_names_the_status_in_english_whoever_reads_it(world, line):
+    """The status's label is translatable; the sentence is English, so the label in it is too."""
+    line.status = "suspended"
+    line.save()
+    with pytest.raises(ValidationError) as err, translation.override("fr"):
+        services.subscription_suspend(actor=world.customer, door="api", subscription=line, reason="theft")
+    assert err.value.message_dict["subscription"] == [
+        "Only an active line can be suspended; this one is suspended."
+    ]
 
 
 def test_a_contact_suspends_a_lost_line_at_once_and_resumes_it(world, line, as_user):

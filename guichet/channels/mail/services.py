@@ -29,7 +29,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from guichet.audit.models import Door
@@ -386,7 +386,10 @@ def replay(letter: DeadLetter) -> InboundMail | DeadLetter:
     result = receive(raw, mailbox=letter.mailbox)
     letter.replayed_at = timezone.now()
     if isinstance(result, InboundMail):
-        letter.replay_result = f"filed: {result.get_outcome_display()}" + (
+        # Stored, in English like the rest of the result, whoever replays it (an agent may read French).
+        with translation.override("en"):
+            outcome = result.get_outcome_display()
+        letter.replay_result = f"filed: {outcome}" + (
             f" ({result.ticket.reference})" if result.ticket_id else ""  # type: ignore[union-attr]
         )
     else:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail as outbox
 from django.core.management import call_command
+from django.utils import translation
 
 from guichet.channels.mail.services import receive, replay
 from guichet.channels.models import DeadLetter, InboundMail, Mailbox, MailThread
@@ -166,7 +167,8 @@ def test_a_dead_letter_can_be_replayed_once_the_cause_is_gone(world, box, monkey
     assert isinstance(letter, DeadLetter) and "no SLA plan" in letter.reason
     # ... and once the plan is set, replayed into a ticket.
     world.use_plan("office")
-    row = replay(letter)
+    with translation.override("fr"):  # an agent who reads French: the stored result stays English
+        row = replay(letter)
     letter.refresh_from_db()
     assert row.outcome == Outcome.OPENED and letter.replay_result == "filed: Opened a ticket (GT-2026-000001)"
 
