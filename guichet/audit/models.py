@@ -6,19 +6,20 @@ belong to (so a customer's activity log is one indexed query).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Door(models.TextChoices):
-    WEB = "web", "Web (extranet or console)"
-    API = "api", "REST API"
-    ADMIN = "admin", "Django admin"
-    EMAIL = "email", "Email"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    CHAT = "chat", "Web chat"
-    PHONE = "phone", "Phone"
-    IMPORT = "import", "Import"
-    SYSTEM = "system", "Guichet (automatic)"
-    CLI = "cli", "Command line"
+    WEB = "web", _("Web (extranet or console)")
+    API = "api", _("REST API")
+    ADMIN = "admin", _("Django admin")
+    EMAIL = "email", _("Email")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    CHAT = "chat", _("Web chat")
+    PHONE = "phone", _("Phone")
+    IMPORT = "import", _("Import")
+    SYSTEM = "system", _("Guichet (automatic)")
+    CLI = "cli", _("Command line")
 
 
 class AuditEvent(models.Model):

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Cause(models.TextChoices):
-    INCIDENT = "incident", "Incident"
-    MAINTENANCE = "maintenance", "Planned maintenance"
-    FORCE_MAJEURE = "force_majeure", "Force majeure"
+    INCIDENT = "incident", _("Incident")
+    MAINTENANCE = "maintenance", _("Planned maintenance")
+    FORCE_MAJEURE = "force_majeure", _("Force majeure")
 
 
 class Source(models.TextChoices):
-    NOC = "noc", "Declared by the NOC"
-    MONITORING = "monitoring", "Posted by monitoring"
+    NOC = "noc", _("Declared by the NOC")
+    MONITORING = "monitoring", _("Posted by monitoring")
 
 
 class Outage(models.Model):

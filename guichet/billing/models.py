@@ -7,6 +7,8 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.i18n import reading
 
@@ -23,9 +25,9 @@ AMOUNT: _Amount = {"max_digits": 14, "decimal_places": 3}
 
 
 class CreditKind(models.TextChoices):
-    DOWNTIME = "downtime", "Downtime credit"
-    RESOLUTION = "resolution", "Late resolution of an incident"
-    QUALITY = "quality", "Quality objective missed"
+    DOWNTIME = "downtime", _("Downtime credit")
+    RESOLUTION = "resolution", _("Late resolution of an incident")
+    QUALITY = "quality", _("Quality objective missed")
 
 
 class Claim(models.Model):
@@ -34,10 +36,10 @@ class Claim(models.Model):
     checked against the recorded outages and tickets, decided by an account manager."""
 
     class Status(models.TextChoices):
-        FILED = "filed", "Filed, awaiting a decision"
-        APPROVED = "approved", "Approved"
-        PARTIAL = "partial", "Approved in part"
-        REJECTED = "rejected", "Rejected"
+        FILED = "filed", _("Filed, awaiting a decision")
+        APPROVED = "approved", pgettext_lazy("claim status", "Approved")
+        PARTIAL = "partial", _("Approved in part")
+        REJECTED = "rejected", pgettext_lazy("claim status", "Rejected")
 
     organisation = models.ForeignKey(
         "customers.Organisation", on_delete=models.PROTECT, related_name="claims"
@@ -198,8 +200,8 @@ class Invoice(models.Model):
     to it (``corrects``)."""
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     number = models.CharField(max_length=20, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)

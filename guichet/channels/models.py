@@ -4,6 +4,8 @@ that thread mail to tickets."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Mailbox(models.Model):
@@ -11,12 +13,12 @@ class Mailbox(models.Model):
     the SMTP/LMTP receiver (``guichet mailserver``), which files it under the mailbox of its recipient."""
 
     class Kind(models.TextChoices):
-        SMTP = "smtp", "Delivered to Guichet's SMTP/LMTP receiver"
-        IMAP = "imap", "Polled over IMAP"
+        SMTP = "smtp", _("Delivered to Guichet's SMTP/LMTP receiver")
+        IMAP = "imap", _("Polled over IMAP")
 
     class UnknownSenders(models.TextChoices):
-        TRIAGE = "triage", "Keep for triage by an agent"
-        REFUSE = "refuse", "Refuse with a polite reply"
+        TRIAGE = "triage", _("Keep for triage by an agent")
+        REFUSE = "refuse", _("Refuse with a polite reply")
 
     name = models.CharField(max_length=100, unique=True)
     address = models.EmailField(unique=True, help_text="Lower case; mail to it is filed here.")
@@ -51,12 +53,12 @@ class InboundMail(models.Model):
     of it. The raw bytes are kept as a file: the full original, whatever was shown."""
 
     class Outcome(models.TextChoices):
-        OPENED = "opened", "Opened a ticket"
-        APPENDED = "appended", "Added to a ticket"
-        HELD = "held", "Held for an agent"
-        TRIAGE = "triage", "Unknown sender: in triage"
-        REFUSED = "refused", "Unknown sender: refused"
-        AUTOMATIC = "automatic", "Automatic mail: ignored"
+        OPENED = "opened", _("Opened a ticket")
+        APPENDED = "appended", _("Added to a ticket")
+        HELD = "held", _("Held for an agent")
+        TRIAGE = "triage", _("Unknown sender: in triage")
+        REFUSED = "refused", _("Unknown sender: refused")
+        AUTOMATIC = "automatic", _("Automatic mail: ignored")
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     message_id = models.CharField(max_length=998, unique=True)
@@ -125,10 +127,10 @@ class WhatsAppMessage(models.Model):
     200; a reply sent twice would reach the customer twice)."""
 
     class Outcome(models.TextChoices):
-        OPENED = "opened", "Opened a ticket"
-        APPENDED = "appended", "Added to a ticket"
-        HELD = "held", "Held for an agent"
-        SENT = "sent", "Sent to the customer"
+        OPENED = "opened", _("Opened a ticket")
+        APPENDED = "appended", _("Added to a ticket")
+        HELD = "held", _("Held for an agent")
+        SENT = "sent", _("Sent to the customer")
 
     wamid = models.CharField(max_length=255, unique=True)
     inbound = models.BooleanField()
@@ -285,8 +287,8 @@ class ChatConversation(models.Model):
     exchange; from then on each line is also a message of that ticket. Its transcript is kept either way."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Ended"
+        OPEN = "open", pgettext_lazy("chat", "Open")
+        CLOSED = "closed", pgettext_lazy("chat", "Ended")
 
     organisation = models.ForeignKey("customers.Organisation", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey("customers.User", on_delete=models.PROTECT, related_name="chats")

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from guichet.i18n import reading
 
@@ -44,11 +45,11 @@ class Service(models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    ORDERED = "ordered", "Ordered"
-    DEPLOYING = "deploying", "Being deployed"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    TERMINATED = "terminated", "Terminated"
+    ORDERED = "ordered", _("Ordered")
+    DEPLOYING = "deploying", _("Being deployed")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
 
 
 class Subscription(models.Model):
@@ -110,12 +111,12 @@ class Milestone(models.Model):
     """A step of a new service's deployment, with its date, visible to the customer (002 §4.2, §4.4)."""
 
     class Kind(models.TextChoices):
-        ORDERED = "ordered", "Ordered"
-        SURVEY = "survey", "Site survey"
-        INSTALLATION_SCHEDULED = "installation_scheduled", "Installation scheduled"
-        INSTALLED = "installed", "Installed"
-        VERIFIED = "verified", "Verified at commissioning"
-        ACTIVE = "active", "In service"
+        ORDERED = "ordered", _("Ordered")
+        SURVEY = "survey", _("Site survey")
+        INSTALLATION_SCHEDULED = "installation_scheduled", _("Installation scheduled")
+        INSTALLED = "installed", _("Installed")
+        VERIFIED = "verified", _("Verified at commissioning")
+        ACTIVE = "active", _("In service")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="milestones")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -139,9 +140,9 @@ class Suspension(models.Model):
     """A line suspended at once (loss, theft...) and, later, resumed (002 §9.3)."""
 
     class Reason(models.TextChoices):
-        LOSS = "loss", "Lost device"
-        THEFT = "theft", "Stolen device"
-        OTHER = "other", "Other"
+        LOSS = "loss", _("Lost device")
+        THEFT = "theft", _("Stolen device")
+        OTHER = "other", _("Other")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="suspensions")
     reason = models.CharField(max_length=10, choices=Reason.choices)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from guichet.text.safe import neutralised
 
@@ -24,12 +25,12 @@ class User(AbstractUser):
         FRENCH = "fr", "Français"
 
     class Kind(models.TextChoices):
-        CUSTOMER = "customer", "Customer contact"
-        AGENT = "agent", "Agent"
-        SUPERVISOR = "supervisor", "Supervisor"
-        BILLING = "billing", "Billing staff"
-        ACCOUNT_MANAGER = "account_manager", "Account manager"
-        ADMIN = "admin", "Administrator"
+        CUSTOMER = "customer", _("Customer contact")
+        AGENT = "agent", _("Agent")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        BILLING = "billing", _("Billing staff")
+        ACCOUNT_MANAGER = "account_manager", _("Account manager")
+        ADMIN = "admin", _("Administrator")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
@@ -78,9 +79,9 @@ class Organisation(models.Model):
 
 
 class ContactRole(models.TextChoices):
-    ADMIN = "admin", "Administrative contact"
-    TECHNICAL = "technical", "Technical contact"
-    BILLING = "billing", "Billing contact"
+    ADMIN = "admin", _("Administrative contact")
+    TECHNICAL = "technical", _("Technical contact")
+    BILLING = "billing", _("Billing contact")
 
 
 def phone_digits(number: str) -> str:
@@ -127,9 +128,9 @@ class Team(models.Model):
     """A team of the provider: support, NOC or billing."""
 
     class Kind(models.TextChoices):
-        SUPPORT = "support", "Support"
-        NOC = "noc", "Network operations (NOC)"
-        BILLING = "billing", "Billing"
+        SUPPORT = "support", _("Support")
+        NOC = "noc", _("Network operations (NOC)")
+        BILLING = "billing", _("Billing")
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -181,9 +182,9 @@ class BackOfficeRequest(models.Model):
     J+1"), tracked like a clock until someone marks it done."""
 
     class Kind(models.TextChoices):
-        CONTACT = "contact", "Contact change"
-        TERMINATION = "termination", "Termination request"
-        QUOTE = "quote", "Quote decision"
+        CONTACT = "contact", _("Contact change")
+        TERMINATION = "termination", _("Termination request")
+        QUOTE = "quote", _("Quote decision")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="backoffice_requests"

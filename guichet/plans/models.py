@@ -102,15 +102,15 @@ class Channel(models.TextChoices):
     """Every way a message reaches support: a ticket's channel, and what a plan includes. The one list of
     channels (tickets.models reads it from here)."""
 
-    PORTAL = "portal", "Portal"
-    EMAIL = "email", "Email"
-    API = "api", "API"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    CHAT = "chat", "Chat"
-    PHONE = "phone", "Phone"
+    PORTAL = "portal", gettext_lazy("Portal")
+    EMAIL = "email", gettext_lazy("Email")
+    API = "api", gettext_lazy("API")
+    WHATSAPP = "whatsapp", gettext_lazy("WhatsApp")
+    CHAT = "chat", gettext_lazy("Chat")
+    PHONE = "phone", gettext_lazy("Phone")
     # No door of Guichet's own: staff log what reached them there (POST /api/v1/tickets with this channel).
-    MATRIX = "matrix", "Matrix"
-    SKYPE = "skype", "Skype"
+    MATRIX = "matrix", gettext_lazy("Matrix")
+    SKYPE = "skype", gettext_lazy("Skype")
 
 
 # Guichet's own doors: every plan includes them (the policies list the support channels a contract adds).
@@ -124,29 +124,29 @@ OFFERED_AS: dict[str, str] = {
 
 
 class PhoneQueuePriority(models.TextChoices):
-    NONE = "none", "No phone support"
-    STANDARD = "standard", "Standard"
-    PRIORITY = "priority", "Priority"
-    PRIORITY_PLUS = "priority_plus", "Priority+"
-    PRIORITY_PLUS_PLUS = "priority_plus_plus", "Priority++"
+    NONE = "none", gettext_lazy("No phone support")
+    STANDARD = "standard", gettext_lazy("Standard")
+    PRIORITY = "priority", pgettext_lazy("phone queue", "Priority")
+    PRIORITY_PLUS = "priority_plus", gettext_lazy("Priority+")
+    PRIORITY_PLUS_PLUS = "priority_plus_plus", gettext_lazy("Priority++")
 
 
 class QuotaPolicy(models.TextChoices):
-    FLAG = "flag", "Allow, and flag the ticket as over quota"
-    REFUSE = "refuse", "Refuse the ticket"
+    FLAG = "flag", gettext_lazy("Allow, and flag the ticket as over quota")
+    REFUSE = "refuse", gettext_lazy("Refuse the ticket")
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", pgettext_lazy("priority", "Low")
+    MEDIUM = "medium", pgettext_lazy("priority", "Medium")
+    HIGH = "high", pgettext_lazy("priority", "High")
+    URGENT = "urgent", pgettext_lazy("priority", "Urgent")
 
 
 class Clock(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response (MRT)"
-    INTERVENTION = "intervention", "Intervention (TTI)"
-    RESOLUTION = "resolution", "Resolution (TTR)"
+    FIRST_RESPONSE = "first_response", gettext_lazy("First response (MRT)")
+    INTERVENTION = "intervention", gettext_lazy("Intervention (TTI)")
+    RESOLUTION = "resolution", gettext_lazy("Resolution (TTR)")
 
 
 # A clock named inside a sentence ("75 % of the first response time used"), in the reader's language.
@@ -175,8 +175,8 @@ def clock_label(code: str) -> str:
 
 
 class TimeUnit(models.TextChoices):
-    BUSINESS_HOURS = "business_hours", "business hours"
-    BUSINESS_DAYS = "business_days", "business days"
+    BUSINESS_HOURS = "business_hours", gettext_lazy("business hours")
+    BUSINESS_DAYS = "business_days", gettext_lazy("business days")
 
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -286,7 +286,7 @@ class SlaPlan(models.Model):
 
     def channel_names(self) -> list[str]:
         """The channels this plan includes, as customers read them."""
-        labels: dict[str, str] = {**dict(Channel.choices), **OFFERED_AS}
+        labels: dict[str, str | Promise] = {**dict(Channel.choices), **OFFERED_AS}
         codes = list(dict.fromkeys([*ALWAYS_OPEN, *(self.channels or [])]))
         return [str(labels.get(c, c)) for c in codes]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.plans.models import Channel, Clock, Priority
 
@@ -12,21 +14,21 @@ PRIORITY_ORDER = [Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT]
 
 
 class Category(models.TextChoices):
-    INCIDENT = "incident", "Incident"
-    REQUEST = "request", "Request"
-    BILLING = "billing", "Billing"
-    SALES = "sales", "Sales"
-    TECHNICAL_SERVICE = "technical_service", "Technical service request (quoted)"
-    COMPLAINT = "complaint", "Complaint"
+    INCIDENT = "incident", _("Incident")
+    REQUEST = "request", _("Request")
+    BILLING = "billing", _("Billing")
+    SALES = "sales", _("Sales")
+    TECHNICAL_SERVICE = "technical_service", _("Technical service request (quoted)")
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING_CUSTOMER = "pending_customer", "Pending customer"
-    ON_HOLD = "on_hold", "On hold"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", pgettext_lazy("ticket status", "New")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    PENDING_CUSTOMER = "pending_customer", pgettext_lazy("ticket status", "Pending customer")
+    ON_HOLD = "on_hold", pgettext_lazy("ticket status", "On hold")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING_CUSTOMER, Status.ON_HOLD]
@@ -174,8 +176,8 @@ class Ticket(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    PUBLIC = "public", "Public reply"
-    INTERNAL = "internal", "Internal note"
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
 
 
 class TicketMessage(models.Model):
@@ -210,13 +212,13 @@ class Attachment(models.Model):
 
 
 class ClockState(models.TextChoices):
-    RUNNING = "running", "Running"
-    PAUSED = "paused", "Paused"
-    MET = "met", "Met"
-    BREACHED = "breached", "Breached"
+    RUNNING = "running", pgettext_lazy("clock state", "Running")
+    PAUSED = "paused", pgettext_lazy("clock state", "Paused")
+    MET = "met", pgettext_lazy("clock state", "Met")
+    BREACHED = "breached", pgettext_lazy("clock state", "Breached")
     # Ended by the ticket's merge into another before its outcome was decided: neither met nor breached, left
     # out of the compliance figures (the work goes on in the surviving ticket).
-    MERGED = "merged", "Ended by a merge"
+    MERGED = "merged", _("Ended by a merge")
 
 
 class SlaClock(models.Model):
@@ -300,9 +302,9 @@ class SlaClock(models.Model):
 
 
 class QuoteStatus(models.TextChoices):
-    SENT = "sent", "Sent"
-    ACCEPTED = "accepted", "Accepted"
-    REFUSED = "refused", "Refused"
+    SENT = "sent", pgettext_lazy("quote status", "Sent")
+    ACCEPTED = "accepted", pgettext_lazy("quote status", "Accepted")
+    REFUSED = "refused", pgettext_lazy("quote status", "Refused")
 
 
 class Quote(models.Model):
@@ -337,11 +339,11 @@ class Notification(models.Model):
     a claim filed about it), shown in the console and mailed by a background task."""
 
     class Kind(models.TextChoices):
-        SLA_WARNING = "sla_warning", "SLA warning (75 % used)"
-        SLA_BREACH = "sla_breach", "SLA breached"
-        PRIORITY_RAISED = "priority_raised", "Priority raised"
-        URGENT_INCIDENT = "urgent_incident", "New urgent incident"
-        CLAIM_FILED = "claim_filed", "SLA claim filed"
+        SLA_WARNING = "sla_warning", _("SLA warning (75 % used)")
+        SLA_BREACH = "sla_breach", _("SLA breached")
+        PRIORITY_RAISED = "priority_raised", _("Priority raised")
+        URGENT_INCIDENT = "urgent_incident", _("New urgent incident")
+        CLAIM_FILED = "claim_filed", _("SLA claim filed")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
