@@ -259,15 +259,17 @@ def test_sqlite_prefixes_of_three_to_six_letters_have_their_own_index(world):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's three plans")
 @pytest.mark.parametrize(
-    "recent, probe",
-    [(search.RECENT, search.PROBE), (1, search.PROBE), (1, 2)],
+    "recent, probe, own_read",
+    [(search.RECENT, search.PROBE, search.OWN_READ), (1, search.PROBE, 0), (1, 2, 10**6)],
     ids=["newest documents, then the GIN index", "the GIN index alone", "the whole index backwards"],
 )
-def test_postgresql_plans_give_the_same_answer(world, monkeypatch, recent, probe):
+def test_postgresql_plans_give_the_same_answer(world, monkeypatch, recent, probe, own_read):
     """Whichever step answers (_pg_candidates), the same tickets in the same order, for staff and for a
-    customer (whose match carries the organisation's lexeme: another organisation's tickets are not even
-    read)."""
+    customer (whose search reads its organisation's documents only, or the GIN index with the
+    organisation's lexeme: another organisation's tickets are not even read)."""
     monkeypatch.setattr(search, "RECENT", recent)
+    monkeypatch.setattr(search, "RECENT_OWN", recent)
+    monkeypatch.setattr(search, "OWN_READ", own_read)
     monkeypatch.setattr(search, "PROBE", probe)
     ours = [open_ticket(world, f"Standard saturé {i}", "Trop d'appels entrants") for i in range(3)]
     theirs = open_ticket(world, "Standard saturé", "Trop d'appels", org=world.other_org)
@@ -291,14 +293,32 @@ def test_postgresql_a_frequent_word_ends_among_the_newest_documents(world, monke
     with CaptureQueriesContext(connection) as ctx:
         found = search.search_page(world.supervisor, "standard ")
     assert set(found.ids) == {tickets[3].pk, tickets[2].pk} and found.more
-    assert not any("LIMIT 5001" in q["sql"] for q in ctx.captured_queries)  # the GIN index not asked
+    assert not any("_doc @@" in q["sql"] for q in ctx.captured_queries)  # the GIN index not asked
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_postgresql_a_customer_reads_its_organisation_documents_only(world):
+    ours = [open_ticket(world, f"Standard saturé {i}", "Trop d'appels entrants") for i in range(3)]
+    for i in range(3):
+        open_ticket(world, f"Standard saturé {i}", "Trop d'appels", org=world.other_org)
+    with CaptureQueriesContext(connection) as ctx:
+        found = search.search_page(world.customer, "standard ")
+    assert found.ids == [t.pk for t in reversed(ours)]
+    read = [q["sql"] for q in ctx.captured_queries if "ts_rank" in q["sql"]]
+    # One reading of the organisation's newest documents, all of them (it has fewer than RECENT_OWN): neither
+    # the GIN index nor a second reading.
+    assert len(read) == 1 and f"organisation_id = {world.org.pk} AND rowid <" in read[0]
+    assert not any("_doc @@" in q["sql"] for q in ctx.captured_queries)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's documents")
-def test_postgresql_documents_hold_the_organisation_as_a_lexeme_no_word_can_match(world):
+def test_postgresql_documents_hold_the_organisation_as_a_lexeme_no_word_can_match_and_its_id(world):
     t = open_ticket(world, "Routeur", "o17 ~o17")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT public_doc::text FROM {search.TABLE} WHERE rowid = %s", [t.pk])
         doc = cursor.fetchone()[0]
     assert f"'{search.org_lexeme(world.org.pk)}'" in doc.split()
+    with connection.cursor() as cursor:  # and its id, for the organisation's newest documents first
+        cursor.execute(f"SELECT organisation_id FROM {search.TABLE} WHERE rowid = %s", [t.pk])
+        assert cursor.fetchone()[0] == world.org.pk
     assert found(world.supervisor, f"~o{world.org.pk} ") == []  # typed, it is the word "o<id>"
