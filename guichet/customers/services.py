@@ -32,7 +32,7 @@ def user_ensure(
     kind: str = User.Kind.CUSTOMER,
     first_name: str = "",
     last_name: str = "",
-    language: str = "en",
+    language: str = "",
     time_zone: str = "UTC",
 ) -> tuple[User, bool]:
     """Create the user if missing (with this password); an existing user is left exactly as it is."""
@@ -150,7 +150,7 @@ def contact_create(
     last_name: str = "",
     roles: Sequence[str] = ("technical",),
     phone: str = "",
-    language: str = "en",
+    language: str = "",
     time_zone: str = "UTC",
 ) -> Contact:
     """Add a contact to an organisation: by the organisation's admin contact, or by provider staff. The
