@@ -90,7 +90,7 @@ def test_a_contact_changes_name_language_zone_and_phone(world):
     assert DBTaskResult.objects.filter(task_path__endswith="search_reindex").count() == 1
     # The next page is in the language chosen, and says it was saved.
     page = carla.get(PROFILE).text
-    assert '<html lang="fr">' in page and "Votre profil est enregistré." in page
+    assert '<html lang="fr">' in page and "Votre profil a été enregistré." in page
 
 
 def test_an_agent_changes_their_profile_which_has_no_phone(world):

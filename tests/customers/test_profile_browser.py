@@ -29,7 +29,7 @@ def test_a_contact_switches_to_french_and_changes_their_password(world, signed_i
     carla.get_by_label("Nouveau mot de passe", exact=True).fill("tram-lines-7")
     carla.get_by_label("Confirmation du nouveau mot de passe").fill("tram-lines-7")
     carla.get_by_role("button", name="Changer le mot de passe").click()
-    expect(carla.get_by_role("status")).to_have_text("Votre mot de passe est changé.")
+    expect(carla.get_by_role("status")).to_have_text("Votre mot de passe a été modifié.")
     screenshot(carla, "profile-password-changed-fr")
 
     # Still signed in; the next sign-in takes the new password.
