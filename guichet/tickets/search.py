@@ -454,11 +454,17 @@ def _pg_candidates(
     documents to find a twentieth of them had cost a customer's "calls drop" 19 ms, and the GIN probe it
     then needed 22 more (1,000,000 tickets)."""
     tsquery, params = pg_tsquery(query)
-    own = ""  # the documents read in steps 1 and 3: all, or one organisation's
+    # The documents read in steps 1 and 3: all, newest first; or one organisation's, newest first in its
+    # index. The organisation as a range of one value, ordered by it: with ``organisation_id = n`` the primary
+    # key gives the same order, and where the statistics say the table is in id order (after a CLUSTER, a
+    # bulk load) PostgreSQL walked it, filtering out the other organisations' documents: 100,000 read for
+    # 5,000, 70-160 ms instead of 9-27 (1,000,000 tickets). Only the organisation's index gives this order.
+    own, order = "", "rowid DESC"
     if organisation_id is not None:
         tsquery = f"({tsquery} && %s::tsquery)"
         params = [*params, "'" + org_lexeme(organisation_id) + "'"]
-        own = f"organisation_id = {int(organisation_id)} AND "
+        own = f"organisation_id >= {int(organisation_id)} AND organisation_id <= {int(organisation_id)} AND "
+        order = "organisation_id DESC, rowid DESC"
     column = "staff_doc" if internal else "public_doc"
     refs = ", ".join(["%s"] * len(query.references))
 
@@ -469,7 +475,7 @@ def _pg_candidates(
     # statistics); for an organisation's, whether it has more than those read (its index read up to one
     # more: counting all would read one entry per ticket); the lowest id read.
     recent_limit = RECENT_OWN if own else RECENT
-    newest = f"SELECT rowid FROM {TABLE} WHERE {own}TRUE ORDER BY rowid DESC"
+    newest = f"SELECT rowid FROM {TABLE} WHERE {own}TRUE ORDER BY {order}"
     size = (
         f"NULL, (SELECT count(*) FROM ({newest} LIMIT {recent_limit + 1}) w)"
         if own
@@ -479,20 +485,23 @@ def _pg_candidates(
 
     def backwards(below: int | None, limit: str, want: int) -> list[tuple]:
         # The ticket looked up for each match (LATERAL, OFFSET 0 keeps it a subquery), from the newest
-        # match (below ``below``) down. Bitmap and sequential scans off: the planner, misjudging a prefix
-        # or a phrase, read and sorted every match or every document.
+        # match (below ``below``) down, the outer order the inner one (a sort would read every document
+        # before the first row). Bitmap and sequential scans and sorts off: the planner, misjudging a prefix
+        # or a phrase, read and sorted every match or every document, or (an organisation's, step 3) walked
+        # the primary key through every organisation's documents and sorted its own.
         return _planned(
             cursor,
-            ["enable_bitmapscan", "enable_seqscan"],
+            ["enable_bitmapscan", "enable_seqscan", "enable_sort"],
             f"""
 SELECT t.id, -ts_rank(s.doc, {tsquery}), {first("t.reference")}, {sizes if limit else "NULL, NULL, NULL"}
-FROM (SELECT rowid, {column} AS doc FROM {TABLE} WHERE {own}rowid < %s ORDER BY rowid DESC {limit}) s
+FROM (SELECT rowid, organisation_id, {column} AS doc FROM {TABLE} WHERE {own}rowid < %s
+      ORDER BY {order} {limit}) s
 CROSS JOIN LATERAL (
     SELECT "tickets_ticket"."id", "tickets_ticket"."reference" FROM "tickets_ticket"
     WHERE "tickets_ticket"."id" = s.rowid AND {where} OFFSET 0
 ) t
 WHERE s.doc @@ {tsquery}
-ORDER BY s.rowid DESC LIMIT {want}""",
+ORDER BY s.{order.replace(", ", ", s.")} LIMIT {want}""",
             [*params, *query.references, below or 2**62, *where_params, *params],
         )
 
