@@ -32,7 +32,7 @@ def carla(world):
 
 def test_a_contact_opens_a_ticket_and_sees_when_it_is_due(world, carla):
     form = carla.get("/extranet/tickets/new").text
-    assert "0 tickets this month (no quota on your plan)." in form
+    assert "0 tickets opened this month (no quota on your plan)." in form
     sent = carla.post(
         "/extranet/tickets/new",
         {"subject": "SIP trunk down", "description": "No calls since 9:00", "category": "incident"},
