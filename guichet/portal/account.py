@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guichet.audit.models import AuditEvent, Door
@@ -18,6 +18,17 @@ from guichet.customers.access import customer_only, error_lines
 from guichet.customers.models import BackOfficeRequest, Contact, ContactRole, User
 
 DOOR = Door.WEB
+
+# A refusal names the field by the label the page shows it under ("Email: …"), never by its code.
+CONTACT_LABELS = {
+    "email": gettext_lazy("Email"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "roles": gettext_lazy("Roles"),
+    "phone": gettext_lazy("Phone"),
+    "language": gettext_lazy("Language"),
+    "is_active": gettext_lazy("Active"),
+}
 
 
 @customer_only
@@ -41,7 +52,7 @@ def contacts(request):
                 time_zone=request.user.time_zone,
             )
         except ValidationError as exc:
-            errors, status = error_lines(exc), 400
+            errors, status = error_lines(exc, CONTACT_LABELS), 400
         else:
             messages.success(
                 request,
@@ -87,7 +98,7 @@ def contact_change(request, pk: int):
             is_active=request.POST.get("is_active") == "1",
         )
     except ValidationError as exc:
-        for line in error_lines(exc):
+        for line in error_lines(exc, CONTACT_LABELS):
             messages.error(request, line)
     except Forbidden as exc:
         raise Forbidden(str(exc)) from None

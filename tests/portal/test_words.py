@@ -1,5 +1,5 @@
-"""The extranet in words for people (issue 16): durations in hours and minutes, "1 ticket" and "2 tickets" —
-in English and in French."""
+"""The extranet in words for people (issue 16): durations in hours and minutes, "1 ticket" and "2 tickets",
+refusals that name the field by its label beside it — in English and in French."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -60,3 +60,39 @@ def test_the_ticket_form_counts_the_months_tickets_with_the_nouns_plural(world):
     )
     french = reader(world.customer, "fr").get("/extranet/tickets/new").text
     assert "2 tickets ouverts ce mois-ci, sur les 5 que permet votre plan de support." in french
+
+
+def test_a_claim_refused_names_each_field_by_its_label_and_says_it_beside_the_field(world, line):
+    ticket = open_incident(world)
+    body = {
+        "subscription_id": line.pk,
+        "ticket": ticket.reference,
+        "outage_start": "2026-11-03T13:00",
+        "outage_end": "2026-11-03T09:00",  # before the start
+        "description": "No calls",
+        "customer_name": "Acme",
+        "customer_contact": "carla@example.com",
+    }
+    english = reader(world.customer).post("/extranet/claims/new", body)
+    assert english.status_code == 400
+    page = english.text
+    assert "End of the outage: The outage&#x27;s end must come after its start." in page  # the summary
+    assert 'aria-describedby="id_end-error"' in page
+    assert '<p class="error" id="id_end-error">The outage&#x27;s end must come after its start.</p>' in page
+    assert "outage_end" not in page.replace('name="outage_end"', "")  # never the field's code
+    french = reader(world.customer, "fr").post("/extranet/claims/new", body).text
+    assert "Fin de l&#x27;interruption : La fin de l&#x27;interruption doit venir après son début." in french
+    assert (
+        '<p class="error" id="id_end-error">La fin de l&#x27;interruption doit venir après son début.</p>'
+        in (french)
+    )
+    assert "Les réclamations sont acceptées pendant les 7 premiers jours du mois" in french
+
+
+def test_the_ticket_form_names_a_refused_field_by_its_label_in_french_too(world):
+    sent = reader(world.customer, "fr").post(
+        "/extranet/tickets/new", {"subject": "Plus de tonalité", "description": "x", "subscription_id": "-1"}
+    )
+    assert sent.status_code == 400
+    assert "Service concerné : Choisissez l&#x27;un de vos services." in sent.text
+    assert "subscription_id:" not in sent.text and "subscription_id :" not in sent.text
