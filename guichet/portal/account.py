@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
+from guichet.audit.explain import told
 from guichet.audit.models import AuditEvent, Door
 from guichet.customers import services
 from guichet.customers.access import customer_only, error_lines
@@ -111,13 +112,15 @@ def contact_change(request, pk: int):
 
 @customer_only
 def activity(request):
-    """Every management act of the organisation (newest first), and the back office's requests with their
-    next-business-day target."""
+    """Every management act of the organisation (newest first) as sentences, and the back office's requests
+    with their next-business-day target."""
     organisation = request.user.contact.organisation
-    events = (
-        AuditEvent.objects.filter(organisation_id=organisation.pk, internal=False)
-        .select_related("actor")
-        .order_by("-at", "-pk")[:200]
+    events = told(
+        list(
+            AuditEvent.objects.filter(organisation_id=organisation.pk, internal=False)
+            .select_related("actor")
+            .order_by("-at", "-pk")[:200]
+        )
     )
     requests = BackOfficeRequest.objects.filter(organisation=organisation).select_related("requested_by")[
         :100

@@ -1,5 +1,6 @@
-"""The extranet in words for people (issue 16): durations in hours and minutes, "1 ticket" and "2 tickets",
-refusals that name the field by its label beside it — in English and in French."""
+"""The extranet in words for people (issue 16): the activity log as sentences, durations in hours and
+minutes, "1 ticket" and "2 tickets", refusals that name the field by its label beside it — in English and
+in French."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from guichet.contracts import services as contracts
 from tests.contracts.factories import ServiceFactory, SubscriptionFactory
 from tests.helpers import declare_outage, open_incident
 
@@ -36,6 +38,16 @@ def line(world):
         service=ServiceFactory(code="mobile-line", name="Mobile line"),
         identifier="+352 621 123 456",
     )
+
+
+def test_the_activity_log_says_each_act_as_a_sentence_in_the_readers_language(world, line):
+    contracts.subscription_suspend(actor=world.customer, door="web", subscription=line, reason="loss")
+    english = reader(world.customer).get("/extranet/activity/").text
+    assert "carla suspended Mobile line +352 621 123 456: the device was lost" in english
+    assert "subscription.suspended" not in english
+    french = reader(world.customer, "fr").get("/extranet/activity/").text
+    assert "carla a suspendu Mobile line +352 621 123 456 : l&#x27;appareil a été perdu" in french
+    assert "subscription.suspended" not in french
 
 
 def test_the_service_page_says_how_long_it_was_down_in_hours_and_minutes(world, line):
