@@ -14,6 +14,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
+from guichet.i18n import spoken
 from guichet.money.amounts import minor_unit, quantize
 
 
@@ -25,11 +26,18 @@ def money_text(amount: Decimal | int | str | None, currency: str) -> str:
     return f"{text} {currency}"
 
 
-def reader_language(person: object) -> str:
-    """The language to write to ``person`` in: theirs when the site speaks it, else the site's default. Mail
-    and notifications render under it (``translation.override``), as pages do under the request's."""
-    language = getattr(person, "language", "") or ""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+def reader_language(person: object, *, browser: str | None = None) -> str:
+    """The language to write to ``person`` in, the first of these the site speaks: their own choice (their
+    profile's ``language``; blank is "not chosen"), what their browser asks for (``browser``: pages only,
+    ``guichet.i18n.browser_language``; a mail has no browser), their organisation's
+    (``User.organisation_language``), else the site's default. Pages render under it
+    (``customers.middleware``), mail, notifications and PDFs too (``translation.override``)."""
+    return (
+        spoken(getattr(person, "language", ""))
+        or spoken(browser)
+        or spoken(getattr(person, "organisation_language", ""))  # read last: it may cost a query
+        or settings.LANGUAGE_CODE
+    )
 
 
 def duration_text(seconds: int) -> str:

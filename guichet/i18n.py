@@ -20,7 +20,12 @@ from enum import Enum
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import translation
+
+# Django's own parser of the header (it bounds its length and ignores malformed entries), as LocaleMiddleware
+# uses it.
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 T = TypeVar("T")
 
@@ -28,7 +33,36 @@ T = TypeVar("T")
 def site_language(code: str | None) -> str:
     """``code`` when the site has that language (exactly: "fr", not "FR" or "fr-be"), else the default. For a
     person, ``guichet.formats.reader_language(person)`` reads their profile's."""
-    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return spoken(code) or settings.LANGUAGE_CODE
+
+
+def spoken(code: str | None) -> str | None:
+    """``code`` when the site has that language (exactly), else None."""
+    return code if code and code in dict(settings.LANGUAGES) else None
+
+
+def browser_language(request: HttpRequest) -> str | None:
+    """The language this browser asks for, when the site has it: the one chosen with the language switcher
+    on a page (Django's language cookie, which ``set_language`` writes), else the first of its
+    Accept-Language the site speaks ("fr-BE" is "fr"); None when it names none, so that the person's
+    organisation decides. (Django's ``get_language_from_request`` falls back to the default language
+    instead, which would hide the organisation's.)"""
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie and (chosen := _supported(cookie)):
+        return chosen
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        if chosen := _supported(code):
+            return chosen
+    return None
+
+
+def _supported(code: str) -> str | None:
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
 
 
 @contextmanager

@@ -13,7 +13,14 @@ from guichet.console import search as console_search
 from guichet.console import tickets as console_tickets
 from guichet.console import views as console
 from guichet.console import working as console_working
-from guichet.customers.views import PasswordResetView, SignInView, home
+from guichet.customers.views import (
+    PasswordResetView,
+    SignInView,
+    home,
+    password_change,
+    profile,
+    set_language,
+)
 from guichet.ops import views as ops
 from guichet.portal import account as portal_account
 from guichet.portal import tickets as portal_tickets
@@ -50,6 +57,11 @@ urlpatterns = [
     path(
         "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
+    # One's own profile and password, for contacts and staff alike (the header's "Profile" link).
+    path("account/", profile, name="account"),
+    path("account/password/", password_change, name="account-password"),
+    # The language switcher of every page: Django's set_language, also saving a signed-in person's choice.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi"),
     path("channels/whatsapp/webhook", whatsapp_webhook, name="whatsapp-webhook"),

@@ -94,6 +94,8 @@ def pages(world):
         "/extranet/activity/",
         "/extranet/chat/",
         "/extranet/tickets/?q=trunk",
+        "/account/",
+        "/account/password/",
     ]
     staff = [
         "/console/",
@@ -112,6 +114,8 @@ def pages(world):
         "/console/mail/",
         f"/console/mail/{held.pk}/",
         "/console/dead-letters/",
+        "/account/",
+        "/account/password/",
     ]
     return customer, staff
 

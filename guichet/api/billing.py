@@ -24,6 +24,7 @@ from guichet.billing.selectors import (
 from guichet.contracts.selectors import subscription_get
 from guichet.customers.permissions import may_bill
 from guichet.errors import PermissionDenied
+from guichet.formats import reader_language
 
 from .tickets import STRICT
 from .types import Amount, Id, Instant, money_text
@@ -252,7 +253,7 @@ def get_invoice(request, invoice_id: Id):
 @router.get("/invoices/{invoice_id}/pdf", response={200: None}, summary="The invoice as a PDF (a duplicate)")
 def invoice_pdf(request, invoice_id: Id, language: str | None = None):
     invoice = invoice_get(request.user, invoice_id)
-    body = documents.pdf(invoice, language or request.user.language)
+    body = documents.pdf(invoice, language or reader_language(request.user))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
     return response

@@ -102,7 +102,7 @@ class ContactIn(Schema):
     last_name: str = ""
     roles: list[str] = ["technical"]
     phone: str = ""
-    language: str = "en"
+    language: str = Field("", description='"en", "fr", or "" (not chosen: the organisation\'s in mail)')
     time_zone: str = "UTC"
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guichet.customers.models import Contact, ContactRole
+from guichet.formats import reader_language
 from guichet.i18n import reading
 from guichet.jobs.mail import send_once
 
@@ -53,7 +54,7 @@ def send_maintenance_notice(outage_pk: int) -> int:
             "tz": tz.key,
             "description": outage.description,
         }
-        with reading(user.language):
+        with reading(reader_language(user)):
             subject, body = _notice(values)
         message = EmailMessage(
             subject=subject.replace("\r", " ").replace("\n", " "),

@@ -13,6 +13,7 @@ from django_tasks import task
 from guichet import provider
 from guichet.customers.models import ContactRole
 from guichet.customers.permissions import is_customer
+from guichet.formats import reader_language
 from guichet.i18n import reading
 from guichet.jobs.mail import message_id, send_once
 from guichet.money.amounts import Money
@@ -53,9 +54,16 @@ def send_claim_decision(claim_pk: int) -> int:
     claim = Claim.objects.select_related("subscription__service", "filed_by", "ticket").get(pk=claim_pk)
     recipients: dict[str, tuple[str, str]] = {}
     if is_customer(claim.filed_by) and claim.filed_by.email:
-        recipients[claim.filed_by.email.lower()] = (claim.filed_by.display_name, claim.filed_by.language)
+        recipients[claim.filed_by.email.lower()] = (
+            claim.filed_by.display_name,
+            reader_language(claim.filed_by),
+        )
     if "@" in claim.customer_contact and " " not in claim.customer_contact.strip():
-        language = claim.filed_by.language if is_customer(claim.filed_by) else "en"
+        language = (
+            reader_language(claim.filed_by)
+            if is_customer(claim.filed_by)
+            else claim.subscription.organisation.language  # filed by staff for the customer
+        )
         recipients.setdefault(claim.customer_contact.strip().lower(), (claim.customer_name, language))
     amount = str(Money.of(claim.approved_amount, claim.currency)) if claim.approved_amount else ""
     for address, (name, language) in recipients.items():
@@ -104,10 +112,15 @@ def invoice_recipients(invoice) -> list[tuple[str, str]]:
     contacts = list(organisation.contacts.filter(is_active=True).select_related("user"))
     profile = getattr(organisation, "billing_profile", None)
     if profile is not None and profile.invoice_email:
-        language = next((c.user.language for c in contacts if c.has_role(ContactRole.BILLING)), "en")
+        language = next(
+            (reader_language(c.user) for c in contacts if c.has_role(ContactRole.BILLING)),
+            organisation.language,
+        )
         return [(profile.invoice_email, language)]
     for role in (ContactRole.BILLING, ContactRole.ADMIN):
-        chosen = [(c.user.email, c.user.language) for c in contacts if c.has_role(role) and c.user.email]
+        chosen = [
+            (c.user.email, reader_language(c.user)) for c in contacts if c.has_role(role) and c.user.email
+        ]
         if chosen:
             return chosen
     return []

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from guichet.customers.models import ContactRole, User
+from guichet.formats import reader_language
 from guichet.i18n import reading
 from guichet.jobs.mail import send_once
 
@@ -60,10 +61,10 @@ def send_termination_confirmation(request_pk: int) -> int:
             "requested_on": request.requested_on.isoformat(),
             "requester": request.requested_by.display_name,
             "last_day": request.last_day.isoformat(),
-            "explanation": request.explanation_in(person.language),
+            "explanation": request.explanation_in(reader_language(person)),
             "manager": f"{manager.display_name} <{manager.email}>" if manager else "-",
         }
-        with reading(person.language):
+        with reading(reader_language(person)):
             subject, body = _confirmation(values)
         message = EmailMessage(
             subject=subject.replace("\r", " ").replace("\n", " "),

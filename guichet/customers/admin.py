@@ -86,7 +86,8 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "account_manager", "is_active")
+    list_display = ("name", "slug", "language", "account_manager", "is_active")
+    list_filter = ("language", "is_active")
     list_select_related = ("account_manager",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

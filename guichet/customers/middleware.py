@@ -1,5 +1,9 @@
-"""Pages in the signed-in user's own language and time zone (their profile), whatever the browser says; no NUL
-characters in what pages read."""
+"""Pages in the signed-in user's language and time zone; no NUL characters in what pages read.
+
+The language: the one the person chose (their profile), else the one their browser asks for (the language
+switcher's cookie, else Accept-Language), else their organisation's, else the site's default
+(``guichet.formats.reader_language``, the one rule mail and PDFs follow too, without a browser). Anonymous
+pages are Django's LocaleMiddleware's: the switcher's cookie, else Accept-Language, else the default."""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import zoneinfo
 
 from django.http import HttpResponseBadRequest
 from django.utils import timezone, translation
+
+from guichet.formats import reader_language
+from guichet.i18n import browser_language
 
 
 class UserPreferencesMiddleware:
@@ -23,7 +30,7 @@ class UserPreferencesMiddleware:
             timezone.deactivate()
         # override, not activate: the language goes back to what it was once the answer is made, so a
         # thread that serves (or a test that makes) the next request does not keep this reader's.
-        with translation.override(user.language):
+        with translation.override(reader_language(user, browser=browser_language(request))):
             request.LANGUAGE_CODE = translation.get_language()
             try:
                 return self.get_response(request)

@@ -33,7 +33,15 @@ class User(AbstractUser):
         ADMIN = "admin", _("Administrator")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # Blank: not chosen. Pages then follow the browser, else the organisation's language; mail, which has no
+    # browser, the organisation's (``guichet.formats.reader_language``). A chosen language wins over both.
+    language = models.CharField(
+        max_length=2,
+        choices=[("", _("Not chosen")), *Language.choices],
+        blank=True,
+        default="",
+        help_text="Blank: the browser's language on pages, else the organisation's (always so for mail).",
+    )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
@@ -47,6 +55,16 @@ class User(AbstractUser):
     @property
     def is_provider_staff(self) -> bool:
         return self.kind != self.Kind.CUSTOMER
+
+    @property
+    def organisation_language(self) -> str:
+        """The language of the person's organisation, "" for staff and logins without one: what they read when
+        they chose none and no browser says. The session's user comes with its contact and organisation
+        (``signin.LimitedModelBackend.get_user``), so a page asks no query for it."""
+        if self.is_provider_staff:
+            return ""
+        contact = getattr(self, "contact", None)  # a login without a Contact row has none
+        return contact.organisation.language if contact is not None else ""
 
     @property
     def display_name(self) -> str:
@@ -67,6 +85,13 @@ class Organisation(models.Model):
         related_name="managed_organisations",
         limit_choices_to={"kind__in": ["account_manager", "supervisor", "admin"]},
         help_text="The key account manager: the customer's single point of contact.",
+    )
+    language = models.CharField(
+        max_length=2,
+        choices=User.Language.choices,
+        default=User.Language.ENGLISH,
+        help_text="What its contacts read when they chose no language of their own: their mail and PDFs, and "
+        "pages their browser names no language of the site for.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -26,6 +26,7 @@ from django.template import loader
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from guichet.formats import reader_language
 from guichet.jobs.enqueue import enqueue_with_commit
 from guichet.jobs.mail import send_once
 
@@ -104,7 +105,7 @@ class _LinkMail(PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         user = context["user"]
-        with translation.override(user.language):
+        with translation.override(reader_language(user)):
             subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
             body = loader.render_to_string(email_template_name, context)
         message = EmailMultiAlternatives(subject, body, from_email, [to_email])

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from guichet.customers.permissions import is_customer, may_manage_organisations,
 from guichet.jobs.enqueue import enqueue_with_commit
 
 from .models import BackOfficeRequest, Contact, ContactRole, Organisation, Team, User, phone_digits
-from .selectors import acting_contact
+from .selectors import acting_contact, may_act
 
 
 @transaction.atomic
@@ -32,7 +33,7 @@ def user_ensure(
     kind: str = User.Kind.CUSTOMER,
     first_name: str = "",
     last_name: str = "",
-    language: str = "en",
+    language: str = "",
     time_zone: str = "UTC",
 ) -> tuple[User, bool]:
     """Create the user if missing (with this password); an existing user is left exactly as it is."""
@@ -150,7 +151,7 @@ def contact_create(
     last_name: str = "",
     roles: Sequence[str] = ("technical",),
     phone: str = "",
-    language: str = "en",
+    language: str = "",
     time_zone: str = "UTC",
 ) -> Contact:
     """Add a contact to an organisation: by the organisation's admin contact, or by provider staff. The
@@ -492,3 +493,168 @@ def contact_update(
         door=door,
     )
     return contact
+
+
+# ------------------------------------------------------------------------------- one's own profile
+
+PROFILE_FIELDS = ("first_name", "last_name", "language", "time_zone")
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    actor: User,
+    door: Door,
+    user: User,
+    first_name: str,
+    last_name: str,
+    language: str,
+    time_zone: str,
+    phone: str | None = None,
+) -> User:
+    """A person changes their own profile: their name, the language they read ("" for none chosen: pages
+    follow their browser, then their organisation's language; mail their organisation's), the zone their dates
+    are shown in and, for a contact, the phone number the NOC calls (``None`` leaves it).
+
+    Everything is checked before anything is written: a refusal names each field (a ValidationError) and
+    saves nothing. One audit event lists what changed; a changed number goes to the back office too, as
+    when the organisation's admin contact changes it (``contact_update``: the NOC's lists), and a changed
+    name has the person's tickets indexed again for search (as ``user_rename``)."""
+    if actor.pk != user.pk or not may_act(actor):
+        _deny("You can only change your own profile.")
+    row = User.objects.select_for_update().get(pk=user.pk)
+    searched = searched_name(row)
+    before = {field: getattr(row, field) for field in PROFILE_FIELDS}
+    row.first_name, row.last_name = first_name.strip(), last_name.strip()
+    row.language, row.time_zone = language, time_zone.strip()
+    changes = {field: getattr(row, field) for field in PROFILE_FIELDS if getattr(row, field) != before[field]}
+    errors: dict[str, list[str]] = {}
+    try:
+        row.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in PROFILE_FIELDS])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    contact = _new_phone(row, phone, errors) if phone is not None else None
+    if contact is not None:
+        changes["phone"] = contact.phone
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        return row
+    _write_profile(user, row, contact, changes)
+    organisation_id = contact.organisation_id if contact is not None else _organisation_of(row)
+    record(
+        actor=actor,
+        door=door,
+        action="profile.changed",
+        target=row,
+        organisation_id=organisation_id,
+        changes=changes,
+        internal=organisation_id is None,
+    )
+    if contact is not None:
+        backoffice_open(
+            organisation=contact.organisation,
+            kind=BackOfficeRequest.Kind.CONTACT,
+            summary=f"{row.email or row.username}: phone → {contact.phone or '—'}",
+            requested_by=actor,
+            door=door,
+        )
+    if searched_name(row) != searched:
+        enqueue_with_commit("guichet.tickets.tasks.search_reindex", user_id=row.pk)
+    return row
+
+
+def _new_phone(row: User, phone: str, errors: dict[str, list[str]]) -> Contact | None:
+    """The login's contact (locked) with its new number, unsaved, when the number changes; else None. What
+    is wrong with it goes into ``errors``: a number identifies one person (``identifier_errors``)."""
+    contact = Contact.objects.select_for_update().filter(user=row).first()
+    if contact is None:
+        raise ValidationError({"phone": "Only a customer contact has a phone number here."})
+    if phone.strip() == contact.phone:
+        return None
+    contact.phone = phone.strip()
+    try:
+        contact.full_clean(exclude=["user", "organisation"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if contact.is_active and "phone" not in errors:
+        errors.update(
+            {
+                field: [message]
+                for field, message in identifier_errors(phone=contact.phone, contact=contact).items()
+            }
+        )
+    return contact
+
+
+def _write_profile(user: User, row: User, contact: Contact | None, changes: dict[str, str]) -> None:
+    """Save the checked changes, and show them on the caller's objects too (the request's user and its
+    cached contact), so that the rest of the request reads them as saved."""
+    fields = [field for field in PROFILE_FIELDS if field in changes]
+    if fields:
+        row.save(update_fields=fields)
+        for field in fields:
+            setattr(user, field, changes[field])
+    if contact is not None:
+        contact.save(update_fields=["phone"])  # and its digits (Contact.save)
+        cached = getattr(user, "contact", None)
+        if cached is not None:
+            cached.phone, cached.phone_digits = contact.phone, contact.phone_digits
+
+
+@transaction.atomic
+def password_change(*, actor: User, door: Door, user: User, password: str) -> User:
+    """A person sets a new password for their own login. The door asks for the current one first (Django's
+    PasswordChangeForm) and keeps the session signed in (``update_session_auth_hash``); the login's other
+    sessions end (their hash no longer matches). The audit event says that it changed, never what to."""
+    if actor.pk != user.pk or not may_act(actor):
+        _deny("You can only change your own password.")
+    row = User.objects.select_for_update().get(pk=user.pk)
+    try:
+        validate_password(password, row)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from None
+    row.set_password(password)
+    row.save(update_fields=["password"])
+    user.password = row.password
+    organisation_id = _organisation_of(row)
+    record(
+        actor=actor,
+        door=door,
+        action="password.changed",
+        target=row,
+        organisation_id=organisation_id,
+        internal=organisation_id is None,
+    )
+    return row
+
+
+def _organisation_of(user: User) -> int | None:
+    """The organisation of a contact's login (its activity log shows the event), None for staff."""
+    return Contact.objects.filter(user=user).values_list("organisation_id", flat=True).first()
+
+
+@transaction.atomic
+def language_choose(*, actor: User, door: Door, user: User, language: str) -> User:
+    """The language switcher, signed in: the language chosen becomes the person's own (their profile's), so
+    their next sign-in, in any browser, and their mail follow it. An unchanged language writes nothing."""
+    if actor.pk != user.pk or not may_act(actor):
+        _deny("You can only change your own profile.")
+    row = User.objects.select_for_update().get(pk=user.pk)
+    if row.language == language:
+        return row
+    row.language = language
+    row.full_clean(exclude=[f.name for f in User._meta.fields if f.name != "language"])
+    row.save(update_fields=["language"])
+    user.language = language
+    organisation_id = _organisation_of(row)
+    record(
+        actor=actor,
+        door=door,
+        action="profile.changed",
+        target=row,
+        organisation_id=organisation_id,
+        changes={"language": language},
+        internal=organisation_id is None,
+    )
+    return row

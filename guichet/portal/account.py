@@ -49,7 +49,7 @@ def contacts(request):
                 last_name=values.get("last_name", ""),
                 roles=request.POST.getlist("roles") or ["technical"],
                 phone=values.get("phone", ""),
-                language=values.get("language") or "en",
+                language=values.get("language", ""),
                 time_zone=request.user.time_zone,
             )
         except ValidationError as exc:

@@ -224,6 +224,11 @@ PAGES = {
     "POST console/mail/<int:pk>/drop": "                  403   403   ok    ok    403   ok",
     "GET console/dead-letters/": "                        403   403   ok    ok    403   ok",
     "POST console/dead-letters/<int:pk>/replay": "        403   403   ok    ok    403   ok",
+    # One's own profile and password: everyone signed in, on their own login only (no id in the URL).
+    "GET account/": "                                     ok    ok    ok    ok    ok    ok",
+    "POST account/": "                                    ok    ok    ok    ok    ok    ok",
+    "GET account/password/": "                            ok    ok    ok    ok    ok    ok",
+    "POST account/password/": "                           ok    ok    ok    ok    ok    ok",
 }
 
 # URL patterns that are not pages of the matrix (each with its reason). Any other pattern must be in PAGES.
@@ -237,6 +242,7 @@ NOT_PAGES = {
     "accounts/password-reset/sent/": "password reset, public",
     "accounts/reset/<uidb64>/<token>/": "password reset, public (the token is the credential)",
     "accounts/reset/done/": "password reset, public",
+    "i18n/setlang/": "the language switcher, public (signed in, it changes one's own profile only)",
     "channels/whatsapp/webhook": "WhatsApp's webhook (signed by Meta; tests/channels/test_whatsapp.py)",
     "healthz": "operations probe (tests/ops)",
     "readyz": "operations probe (tests/ops)",

@@ -1,6 +1,7 @@
-"""CSRF on every form: each URL of the extranet, the console, the sign-in pages and the admin, taken from the
-URL resolver, refuses a POST without a token (403) from a signed-in user; with the token of the page, forms
-work. The API refuses a state-changing call on a session without the token; a bearer token needs none."""
+"""CSRF on every form: each URL of the extranet, the console, the sign-in pages, the admin, one's profile and
+the language switcher, taken from the URL resolver, refuses a POST without a token (403) from a signed-in
+user; with the token of the page, forms work. The API refuses a state-changing call on a session without
+the token; a bearer token needs none."""
 
 import re
 
@@ -9,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-AREAS = ("extranet/", "console/", "accounts/", "admin/")
+AREAS = ("extranet/", "console/", "accounts/", "admin/", "account/", "i18n/")
 # The only view that takes POSTs without a CSRF token: Meta's webhook, checked by its HMAC signature instead.
 EXEMPT = {"channels/whatsapp/webhook"}
 
@@ -47,6 +48,9 @@ def clients(world):
         made[area] = Client(enforce_csrf_checks=True)
         made[area].force_login(user)
     made["accounts/"] = Client(enforce_csrf_checks=True)  # the sign-in pages are for visitors
+    made["i18n/"] = Client(enforce_csrf_checks=True)  # the language switcher: visitors too
+    made["account/"] = Client(enforce_csrf_checks=True)  # one's own profile
+    made["account/"].force_login(world.customer)
     return made
 
 
@@ -71,6 +75,7 @@ def test_every_post_without_a_token_is_refused(world, ticket, clients):
     print("CSRF checked:", checked)  # the figures of docs/security.md
     assert checked["extranet/"] >= 25 and checked["console/"] >= 20 and checked["accounts/"] >= 6
     assert checked["admin/"] >= 150
+    assert checked["account/"] == 2 and checked["i18n/"] == 1
 
 
 def test_with_the_token_of_the_page_the_forms_work(world, ticket):
