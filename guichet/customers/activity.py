@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language_info, gettext
 
 from guichet.audit.explain import actor, ids, instant, shown
 from guichet.audit.models import AuditEvent
@@ -133,6 +133,38 @@ def _backoffice_done(event: AuditEvent, names: Names) -> list[str]:
     return [gettext("%(actor)s, of our back office, took the request “%(request)s” into account") % values]
 
 
+def _profile_changed(event: AuditEvent, names: Names) -> list[str]:
+    """A person's own profile (``services.profile_update``, ``language_choose``): one sentence per thing."""
+    changes, values = event.changes, {"actor": actor(event)}
+    lines = []
+    if {"first_name", "last_name"} & changes.keys():
+        lines.append(gettext("%(actor)s changed their name") % values)
+    if changes.get("language"):
+        language = get_language_info(changes["language"])["name_translated"]
+        lines.append(
+            gettext("%(actor)s changed their language to %(language)s") % {**values, "language": language}
+        )
+    elif "language" in changes:
+        lines.append(gettext("%(actor)s left their language to their browser or organisation") % values)
+    if "time_zone" in changes:
+        lines.append(
+            gettext("%(actor)s changed their time zone to %(zone)s")
+            % {**values, "zone": shown(changes["time_zone"])}
+        )
+    if changes.get("phone"):
+        lines.append(
+            gettext("%(actor)s changed their phone number to %(phone)s")
+            % {**values, "phone": shown(changes["phone"])}
+        )
+    elif "phone" in changes:
+        lines.append(gettext("%(actor)s removed their phone number") % values)
+    return lines
+
+
+def _password_changed(event: AuditEvent, names: Names) -> list[str]:
+    return [gettext("%(actor)s changed their password") % {"actor": actor(event)}]
+
+
 SENTENCES: dict[str, Callable[[AuditEvent, Names], list[str]]] = {
     "organisation.created": _organisation_created,
     "organisation.renamed": _organisation_renamed,
@@ -141,6 +173,8 @@ SENTENCES: dict[str, Callable[[AuditEvent, Names], list[str]]] = {
     "user.renamed": _user_renamed,
     "backoffice.requested": _backoffice_requested,
     "backoffice.done": _backoffice_done,
+    "profile.changed": _profile_changed,
+    "password.changed": _password_changed,
 }
 
 

@@ -224,3 +224,34 @@ def test_an_outage_event_names_only_the_readers_own_lines(world, line):
         other = said(action="outage.updated", organisation_id=world.other_org.pk)
     assert ours == ["nora updated the outage “Down”"]  # another customer's line added: not named here
     assert other == ["nora added SIP trunk LU-2 to the outage “Down”"]
+
+
+def test_a_persons_own_profile_and_password_changes_are_said_without_what_the_password_is(world):
+    customers.profile_update(
+        actor=world.customer,
+        door=Door.WEB,
+        user=world.customer,
+        first_name="Carla",
+        last_name="Rossi",
+        language="fr",
+        time_zone="Europe/Luxembourg",
+        phone="+352 621 999 000",
+    )
+    customers.password_change(
+        actor=world.customer, door=Door.WEB, user=world.customer, password="A long new 1!"
+    )
+    english, french = in_both(action__in=["profile.changed", "password.changed"])
+    assert english == [
+        "Carla Rossi changed their name",
+        "Carla Rossi changed their language to French",
+        "Carla Rossi changed their time zone to Europe/Luxembourg",
+        "Carla Rossi changed their phone number to +352 621 999 000",
+        "Carla Rossi changed their password",
+    ]
+    assert french == [
+        "Carla Rossi a changé son nom",
+        "Carla Rossi a changé sa langue : Français",  # the language as Django names it
+        "Carla Rossi a changé son fuseau horaire : Europe/Luxembourg",
+        "Carla Rossi a changé son numéro de téléphone : +352 621 999 000",
+        "Carla Rossi a changé son mot de passe",
+    ]
