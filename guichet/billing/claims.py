@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from guichet import provider
@@ -78,26 +78,26 @@ def _parse_errors(
 ) -> dict[str, str]:
     errors = {}
     if not (customer_name or "").strip():
-        errors["customer_name"] = "Give the customer's name."
+        errors["customer_name"] = gettext("Give the customer's name.")
     if not (customer_contact or "").strip():
-        errors["customer_contact"] = "Give a contact (mail address or phone number) for the answer."
+        errors["customer_contact"] = gettext("Give a contact (mail address or phone number) for the answer.")
     for field, value, missing in (
-        ("outage_start", outage_start, "Give the start of the outage."),
-        ("outage_end", outage_end, "Give the end of the outage."),
+        ("outage_start", outage_start, gettext("Give the start of the outage.")),
+        ("outage_end", outage_end, gettext("Give the end of the outage.")),
     ):
         if value is None:
             errors[field] = missing
         elif value.tzinfo is None:
-            errors[field] = "Instants must carry a time zone offset."
+            errors[field] = gettext("Instants must carry a time zone offset.")
         else:
             try:
                 value.astimezone(UTC)  # stored in UTC: 0001-01-01 00:00 at +09:00 would be in year 0
             except OverflowError:
                 errors[field] = gettext("This instant is out of range.")
     if not (ticket or "").strip():
-        errors["ticket"] = "Give the number of the ticket of the outage."
+        errors["ticket"] = gettext("Give the number of the ticket of the outage.")
     if not (description or "").strip():
-        errors["description"] = "Describe the outage briefly."
+        errors["description"] = gettext("Describe the outage briefly.")
     return errors
 
 
@@ -121,23 +121,30 @@ def check_claimant(actor: User, subscription: Subscription) -> None:
     """A customer claims for its own organisation's subscriptions only (staff for any)."""
     contact = acting_contact(actor)
     if is_customer(actor) and (contact is None or contact.organisation_id != subscription.organisation_id):
-        raise PermissionDenied("You can only claim for your organisation's subscriptions.")
+        raise PermissionDenied(gettext("You can only claim for your organisation's subscriptions."))
 
 
 def check_kind(subscription: Subscription, kind: str, metric: str | None) -> tuple[dict[str, str], str]:
     """The errors of ``kind`` and ``metric``, and the metric meant (the plan's only one when none is said)."""
     errors = {}
     if kind not in CreditKind.values:
-        errors["kind"] = f"Unknown kind {kind!r}: use {', '.join(CreditKind.values)}."
+        errors["kind"] = gettext("Unknown kind %(kind)s: use %(kinds)s.") % {
+            "kind": repr(kind),
+            "kinds": ", ".join(CreditKind.values),
+        }
     metric = (metric or "").strip()
     if kind == CreditKind.QUALITY:
         metrics = list(subscription.plan.quality_objectives.values_list("metric", flat=True))
         if not metrics:
-            errors["kind"] = f"The {subscription.plan.name} plan has no quality objective."
+            errors["kind"] = gettext("The %(plan)s plan has no quality objective.") % {
+                "plan": subscription.plan.name
+            }
         elif not metric and len(metrics) == 1:
             metric = metrics[0]
         elif metric not in metrics:
-            errors["metric"] = f"Say which objective was missed: {', '.join(metrics)}."
+            errors["metric"] = gettext("Say which objective was missed: %(metrics)s.") % {
+                "metrics": ", ".join(metrics)
+            }
     return errors, metric
 
 
@@ -149,10 +156,14 @@ def check_ticket(
         reference=(ticket or "").strip(), organisation=subscription.organisation
     ).first()
     if found is None:
-        return {"ticket": f"{ticket} is not a ticket of {subscription.organisation.name}."}, None
+        return {
+            "ticket": gettext("%(ticket)s is not a ticket of %(organisation)s.")
+            % {"ticket": ticket, "organisation": subscription.organisation.name}
+        }, None
     if kind == CreditKind.RESOLUTION and found.category != Category.INCIDENT:
         return {
-            "ticket": f"{found.reference} is not an incident: only incidents' resolution times are credited."
+            "ticket": gettext("%(ticket)s is not an incident: only incidents' resolution times are credited.")
+            % {"ticket": found.reference}
         }, found
     return {}, found
 
@@ -161,10 +172,11 @@ def check_period(claimed: tuple[int, int], outage_start: datetime, outage_end: d
     """The outage ends after it starts and touches the claimed month."""
     month_start, month_end = provider.month(claimed[0], claimed[1])
     if outage_end <= outage_start:
-        return {"outage_end": "The outage ends after it starts."}
+        return {"outage_end": gettext("The outage's end must come after its start.")}
     if outage_end <= month_start or outage_start >= month_end:
         return {
-            "outage_start": f"The claim is for {claimed[0]}-{claimed[1]:02d}: the outage must fall in it."
+            "outage_start": gettext("The claim is for %(month)s: the outage must fall in it.")
+            % {"month": f"{claimed[0]}-{claimed[1]:02d}"}
         }
     return {}
 
@@ -312,8 +324,8 @@ def _create(claim: Claim) -> Claim:
     except IntegrityError:
         raise ValidationError(
             {
-                "ticket": f"A claim for {claim.ticket.reference} on this subscription for "
-                f"{claim.year}-{claim.month:02d} exists already."
+                "ticket": gettext("A claim for %(ticket)s on this subscription for %(month)s exists already.")
+                % {"ticket": claim.ticket.reference, "month": f"{claim.year}-{claim.month:02d}"}
             }
         ) from None
     return claim
@@ -462,24 +474,25 @@ def _quality_proposal(
 
 def check_decider(actor: User) -> None:
     if not may_decide_claims(actor):
-        raise PermissionDenied("Only account managers, supervisors and admins decide claims.")
+        raise PermissionDenied(gettext("Only account managers, supervisors and admins decide claims."))
 
 
 def check_decision(decision: str, reason: str) -> dict[str, str]:
     """The errors of the decision itself, before anything is read: its name, and a reason when one is owed."""
     errors = {}
     if decision not in ("approve", "partial", "reject"):
-        errors["decision"] = "Use approve, partial or reject."
+        errors["decision"] = gettext("Use approve, partial or reject.")
     if decision in ("partial", "reject") and not reason.strip():
-        errors["reason"] = "Say why: the customer reads it."
+        errors["reason"] = gettext("Say why: the customer reads it.")
     return errors
 
 
 def check_undecided(claim: Claim) -> None:
     if claim.status != Status.FILED:
-        with translation.override("en"):  # an English sentence: the status's label in English too
-            status = claim.get_status_display().lower()
-        raise ValidationError({"claim": f"This claim was already decided ({status})."})
+        status = claim.get_status_display().lower()
+        raise ValidationError(
+            {"claim": gettext("This claim was already decided (%(status)s).") % {"status": status}}
+        )
 
 
 def check_grant(claim: Claim, decision: str, amount: Decimal | str | None, errors: dict[str, str]) -> Decimal:
@@ -496,12 +509,14 @@ def check_grant(claim: Claim, decision: str, amount: Decimal | str | None, error
         return Decimal(0)
     granted = _decimal(amount)
     if not (granted.is_finite() and Decimal(0) < granted < claim.proposed_amount):
-        errors["amount"] = (
-            f"A partial approval is more than 0 and less than the proposed {claim.proposed_amount} "
-            f"{claim.currency}."
-        )
+        errors["amount"] = gettext(
+            "A partial approval is more than 0 and less than the proposed %(amount)s."
+        ) % {"amount": f"{claim.proposed_amount} {claim.currency}"}
     elif -granted.as_tuple().exponent > minor_unit(claim.currency):  # type: ignore[operator]
-        errors["amount"] = f"{claim.currency} amounts have at most {minor_unit(claim.currency)} decimals."
+        errors["amount"] = gettext("%(currency)s amounts have at most %(decimals)s decimals.") % {
+            "currency": claim.currency,
+            "decimals": minor_unit(claim.currency),
+        }
     return granted
 
 

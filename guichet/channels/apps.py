@@ -7,9 +7,12 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels (mail, WhatsApp, chat, phone, on-call)"
 
     def ready(self) -> None:
-        from . import oncall, whatsapp
+        from guichet.audit.explain import register
+
+        from . import activity, oncall, whatsapp
         from .mail import outbound
 
+        register(activity.told, activity.SENTENCES)  # the app words its own audit actions
         outbound.connect()
         whatsapp.connect()
         oncall.connect()

@@ -68,14 +68,14 @@ def panel(request):
             chat.customer_send(request.user, request.POST.get("body", ""))
             return redirect("chat-panel")
         except ValidationError as exc:
-            errors, status = error_lines(exc), 400
+            errors, status = error_lines(exc, {}), 400  # the messages alone: the panel has one field
         except PermissionDenied as exc:
             errors, status = [str(exc)], 403
     unavailable = ""
     try:
         chat.check_allowed(request.user)
     except (ValidationError, PermissionDenied) as exc:
-        unavailable = " ".join(error_lines(exc)) if isinstance(exc, ValidationError) else str(exc)
+        unavailable = " ".join(error_lines(exc, {})) if isinstance(exc, ValidationError) else str(exc)
     conversation = chat.open_conversation(request.user)
     recent = ChatConversation.objects.filter(contact=request.user, status=Status.CLOSED).select_related(
         "ticket"

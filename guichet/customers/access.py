@@ -3,10 +3,13 @@ Anonymous visitors are sent to the sign-in page; the wrong kind of user gets 403
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
 
 from .selectors import acting_contact
 
@@ -33,14 +36,30 @@ def staff_only(view):
     return wrapped
 
 
-def error_lines(exc) -> list[str]:
-    """A service's refusal as the lines a page shows: "field: message" for each field of a ValidationError,
-    its messages otherwise, else the exception's text (a Conflict, a PermissionDenied)."""
+def error_lines(exc, labels: Mapping[str, Any] | None = None) -> list[str]:
+    """A service's refusal as the lines a page shows. For each field of a ValidationError: with ``labels``
+    (the extranet's pages: a field's label by its name), "Label: message", or the message alone for a field
+    the page does not label (a customer never reads a field's code); without, "field: message" (the
+    console's pages still name fields so). Its messages otherwise, else the exception's text (a Conflict, a
+    PermissionDenied)."""
     if hasattr(exc, "error_dict"):
-        return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+        if labels is None:
+            return [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+        return [
+            gettext("%(label)s: %(message)s") % {"label": labels[field], "message": " ".join(msgs)}
+            if field in labels
+            else " ".join(msgs)
+            for field, msgs in exc.message_dict.items()
+        ]
     if hasattr(exc, "error_list"):
         return list(exc.messages)
     return [str(exc)]
+
+
+def field_errors(exc) -> dict[str, list[str]]:
+    """A ValidationError's messages by field, for a form that shows each beside its field (none for another
+    error)."""
+    return dict(exc.message_dict) if hasattr(exc, "error_dict") else {}
 
 
 def form_id(value) -> int | None:

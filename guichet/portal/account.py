@@ -9,15 +9,27 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
+from guichet.audit.explain import told
 from guichet.audit.models import AuditEvent, Door
 from guichet.customers import services
 from guichet.customers.access import customer_only, error_lines
 from guichet.customers.models import BackOfficeRequest, Contact, ContactRole, User
 
 DOOR = Door.WEB
+
+# A refusal names the field by the label the page shows it under ("Email: …"), never by its code.
+CONTACT_LABELS = {
+    "email": gettext_lazy("Email"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "roles": gettext_lazy("Roles"),
+    "phone": gettext_lazy("Phone"),
+    "language": gettext_lazy("Language"),
+    "is_active": gettext_lazy("Active"),
+}
 
 
 @customer_only
@@ -41,7 +53,7 @@ def contacts(request):
                 time_zone=request.user.time_zone,
             )
         except ValidationError as exc:
-            errors, status = error_lines(exc), 400
+            errors, status = error_lines(exc, CONTACT_LABELS), 400
         else:
             messages.success(
                 request,
@@ -87,7 +99,7 @@ def contact_change(request, pk: int):
             is_active=request.POST.get("is_active") == "1",
         )
     except ValidationError as exc:
-        for line in error_lines(exc):
+        for line in error_lines(exc, CONTACT_LABELS):
             messages.error(request, line)
     except Forbidden as exc:
         raise Forbidden(str(exc)) from None
@@ -100,13 +112,15 @@ def contact_change(request, pk: int):
 
 @customer_only
 def activity(request):
-    """Every management act of the organisation (newest first), and the back office's requests with their
-    next-business-day target."""
+    """Every management act of the organisation (newest first) as sentences, and the back office's requests
+    with their next-business-day target."""
     organisation = request.user.contact.organisation
-    events = (
-        AuditEvent.objects.filter(organisation_id=organisation.pk, internal=False)
-        .select_related("actor")
-        .order_by("-at", "-pk")[:200]
+    events = told(
+        list(
+            AuditEvent.objects.filter(organisation_id=organisation.pk, internal=False)
+            .select_related("actor")
+            .order_by("-at", "-pk")[:200]
+        )
     )
     requests = BackOfficeRequest.objects.filter(organisation=organisation).select_related("requested_by")[
         :100

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.audit.models import Door
@@ -30,6 +30,16 @@ from guichet.tickets.selectors import (
 DOOR = Door.WEB
 SEARCH_PAGE = 50
 CUSTOMER_CATEGORIES = Category.choices
+# A refusal names the field by the label the page shows it under ("Subject: …"), never by its code.
+TICKET_LABELS = {
+    "subscription_id": gettext_lazy("Service concerned"),
+    "subject": gettext_lazy("Subject"),
+    "description": gettext_lazy("Description"),
+    "category": gettext_lazy("Category"),
+    "priority": gettext_lazy("Priority"),
+    "body": gettext_lazy("Your reply"),
+    "file": gettext_lazy("Attach a file"),
+}
 
 
 @customer_only
@@ -100,7 +110,7 @@ def new(request):
                     subscriptions,
                     values["subscription_id"],
                     "subscription_id",
-                    "Choose one of your services.",
+                    gettext("Choose one of your services."),
                 )
             ticket = services.ticket_create(
                 actor=user,
@@ -117,7 +127,7 @@ def new(request):
                 subscription=subscription,
             )
         except (ValidationError, QuotaExceeded) as exc:
-            errors, status = error_lines(exc), 400
+            errors, status = error_lines(exc, TICKET_LABELS), 400
         else:
             messages.success(request, gettext("%(ref)s is open.") % {"ref": ticket.reference})
             return redirect("portal-ticket", ref=ticket.reference)
@@ -161,7 +171,7 @@ def _act(request, ref: str, action, done: str, forbidden: bool = False):
     try:
         action(found)
     except (ValidationError, Conflict) as exc:
-        for line in error_lines(exc):
+        for line in error_lines(exc, TICKET_LABELS):
             messages.error(request, line)
     except PermissionDenied as exc:
         if forbidden:
@@ -191,7 +201,11 @@ def reply(request, ref: str):
 def attach(request, ref: str):
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, gettext("file: Choose a file to attach."))
+        messages.error(
+            request,
+            gettext("%(label)s: %(message)s")
+            % {"label": TICKET_LABELS["file"], "message": gettext("Choose a file to attach.")},
+        )
         return redirect("portal-ticket", ref=ref)
     return _act(
         request,

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guichet import provider
@@ -25,7 +25,7 @@ from guichet.contracts import explain as contract_explain
 from guichet.contracts import services as contract_services
 from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
-from guichet.customers.access import chosen, customer_only, error_lines
+from guichet.customers.access import chosen, customer_only, error_lines, field_errors
 from guichet.errors import NotFound, PermissionDenied, ValidationError
 from guichet.formats import money_text
 from guichet.money.terms import previous_month
@@ -33,6 +33,20 @@ from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
 
 DOOR = Door.WEB
+
+# The labels of the fields a service's refusal names, as the pages show them: an error reads "End of the
+# outage: …", never "outage_end: …" (what no field shows reads as its message alone).
+SERVICE_LABELS = {"reason": gettext_lazy("Reason"), "note": gettext_lazy("Note")}
+CLAIM_LABELS = {
+    "subscription_id": gettext_lazy("Service"),
+    "kind": gettext_lazy("What failed"),
+    "ticket": gettext_lazy("Ticket number"),
+    "outage_start": gettext_lazy("Start of the outage"),
+    "outage_end": gettext_lazy("End of the outage"),
+    "description": gettext_lazy("Description"),
+    "customer_name": gettext_lazy("Customer name"),
+    "customer_contact": gettext_lazy("Contact for the answer"),
+}
 
 
 def _months_back(today, n: int) -> list[tuple[int, int]]:
@@ -112,7 +126,7 @@ def _act(request, pk: int, action, done: str):
     try:
         action(subscription)
     except ValidationError as exc:
-        for line in error_lines(exc):
+        for line in error_lines(exc, SERVICE_LABELS):
             messages.error(request, line)
         return redirect("portal-service", pk=pk)
     except PermissionDenied as exc:
@@ -160,7 +174,7 @@ def terminate(request, pk: int):
     try:
         termination = contract_services.termination_preview(subscription)
     except ValidationError as exc:
-        for line in error_lines(exc):
+        for line in error_lines(exc, SERVICE_LABELS):
             messages.error(request, line)
         return redirect("portal-service", pk=pk)
     return render(
@@ -214,6 +228,10 @@ def _instant(value: str, tz: ZoneInfo, field: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
+def _beside(exc: ValidationError) -> dict[str, str]:
+    return {field: " ".join(msgs) for field, msgs in field_errors(exc).items() if field in CLAIM_LABELS}
+
+
 @customer_only
 def claim_new(request):
     """The guided claim form: each part the policy asks for, marked required, and the window shown; what is
@@ -230,7 +248,8 @@ def claim_new(request):
         "customer_contact": user.email,
         **{k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"},
     }
-    errors: list[str] = []
+    errors: list[str] = []  # every refusal, each field named by its label (the summary above the form)
+    beside: dict[str, str] = {}  # each field's, shown beside it
     status = 200
     if request.method == "POST":
         try:
@@ -238,7 +257,7 @@ def claim_new(request):
                 subscriptions,
                 values.get("subscription_id"),
                 "subscription_id",
-                "Choose the service the claim is about.",
+                gettext("Choose the service the claim is about."),
             )
             claim = claim_services.claim_file(
                 actor=user,
@@ -254,9 +273,10 @@ def claim_new(request):
                 metric=values.get("metric") or None,
             )
         except ValidationError as exc:
-            errors, status = error_lines(exc), 400
+            errors, beside, status = error_lines(exc, CLAIM_LABELS), _beside(exc), 400
         except (NotFound, ValueError):
-            errors, status = ["subscription_id: Choose the service the claim is about."], 400
+            refusal = ValidationError({"subscription_id": gettext("Choose the service the claim is about.")})
+            errors, beside, status = error_lines(refusal, CLAIM_LABELS), _beside(refusal), 400
         else:
             messages.success(
                 request,
@@ -274,6 +294,7 @@ def claim_new(request):
             "window_text": provider.claim_window_message(),
             "values": values,
             "errors": errors,
+            "beside": beside,
             "tz": tz.key,
         },
         status=status,

@@ -7,7 +7,11 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        # The one import Django wants inside a function: signal handlers need the models, loaded by now.
-        from . import signals
+        # The imports Django wants inside a function: the signal handlers and the activity log's sentences
+        # need the models, loaded by now.
+        from guichet.audit.explain import register
+
+        from . import activity, signals
 
         signals.connect()
+        register(activity.told, activity.SENTENCES)  # the app words its own audit actions

@@ -8,7 +8,7 @@ action it does not know reads as a generic sentence. Internal events (notes, bre
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,7 +94,8 @@ class Names:
         return self.users.get(pk, "—") if isinstance(pk, int) else "—"
 
 
-def _names(events: list[AuditEvent]) -> Names:
+def names_of(events: Sequence[AuditEvent]) -> Names:
+    """The people and teams the events name (a ticket's history, or an activity log's tickets' events)."""
     user_ids: set[int] = set()
     team_ids: set[int] = set()
     usernames: set[str] = set()
@@ -326,5 +327,5 @@ def ticket_history(
     events = list(history_of(ticket, include_internal=staff).order_by("-at", "-pk")[:limit])
     if not newest_first:
         events.reverse()
-    names = _names(events)
+    names = names_of(events)
     return [Line(e.at, text, e.internal) for e in events for text in sentences(e, names)]

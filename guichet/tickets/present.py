@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
-from guichet.money.intervals import format_duration
+from guichet.formats import duration_text
 from guichet.plans.models import Clock, clock_label
 
 from . import sla
@@ -32,12 +32,12 @@ OK, WARNING, BREACHED, MET, PAUSED, MERGED = "ok", "warning", "breached", "met",
 
 
 def duration(seconds: int, *, up: bool = False) -> str:
-    """Business time as people read it: "3 h", "2 h 05 min", "45 min". ``up``: a part of a minute counts
-    as a minute (time left: "1 min left" until it is gone, never "0 min left")."""
+    """Business time as people read it, to the minute: "3 h", "2 h 05 min", "45 min", "0 min" (the shared,
+    translated ``formats.duration_text``). ``up``: a part of a minute counts as a minute (time left: "1 min
+    left" until it is gone, never "0 min left")."""
     seconds = max(seconds, 0)
-    if up:
-        seconds = -(-seconds // 60) * 60
-    return format_duration(seconds, minutes=True)
+    minutes = -(-seconds // 60) if up else seconds // 60
+    return duration_text(minutes * 60)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from guichet import provider
 from guichet.audit.models import Door
@@ -381,8 +382,14 @@ def _count_against_quota(ticket: Ticket) -> None:
     ticket.over_quota = usage["used"] >= usage["quota"]
     if ticket.over_quota and plan.quota_policy == QuotaPolicy.REFUSE:
         raise QuotaExceeded(
-            f"{organisation.name} has used its {usage['quota']} tickets this month; its plan refuses "
-            "more until next month. Contact your account manager to raise the quota."
+            ngettext(
+                "%(organisation)s has used its %(quota)s ticket this month; its plan refuses more until "
+                "next month. Contact your account manager to raise the quota.",
+                "%(organisation)s has used its %(quota)s tickets this month; its plan refuses more until "
+                "next month. Contact your account manager to raise the quota.",
+                usage["quota"],
+            )
+            % {"organisation": organisation.name, "quota": usage["quota"]}
         )
 
 

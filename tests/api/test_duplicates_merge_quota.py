@@ -102,7 +102,7 @@ def test_over_quota_tickets_are_refused_with_a_message_that_says_so(world, as_us
     response = carla.post("/tickets", {"subject": "T2", "description": "x"})
     assert response.status_code == 403
     assert response.json()["code"] == "quota_exceeded"
-    assert "1 tickets this month" in response.json()["detail"]
+    assert "has used its 1 ticket this month;" in response.json()["detail"]  # one ticket, not "1 tickets"
     assert Ticket.objects.count() == 1
 
 

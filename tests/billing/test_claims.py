@@ -167,7 +167,7 @@ def test_a_claim_must_name_its_own_ticket_and_an_outage_in_the_month(world, line
         backwards = claim(carla, line, ticket, "2026-11-03T13:00:00+01:00", "2026-11-03T09:00:00+01:00")
         assert backwards.json()["detail"][0] == {
             "field": "outage_end",
-            "message": "The outage ends after it starts.",
+            "message": "The outage's end must come after its start.",
         }
         assert claim(carla, line, ticket).status_code == 201
         twice = claim(carla, line, ticket)
@@ -545,7 +545,22 @@ def test_two_account_managers_deciding_at_once_stay_under_the_cap(world, line):
     assert sorted(c.amount for c in Credit.objects.all()) == [Decimal("10.00"), Decimal("40.00")]
 
 
-def test_a_decided_claim_is_named_in_english_in_the_english_refusal_whoever_reads_it():
+def test_a_decided_claims_refusal_is_in_the_readers_language_its_status_too():
     with pytest.raises(ValidationError) as err, translation.override("fr"):
         claim_services.check_undecided(Claim(status=Claim.Status.PARTIAL))
+    assert err.value.message_dict["claim"] == ["Cette réclamation a déjà été décidée (approuvée en partie)."]
+    with pytest.raises(ValidationError) as err, translation.override("en"):
+        claim_services.check_undecided(Claim(status=Claim.Status.PARTIAL))
     assert err.value.message_dict["claim"] == ["This claim was already decided (approved in part)."]
+
+
+def test_an_outage_that_ends_before_it_starts_is_refused_in_words_that_say_what_to_do():
+    start = datetime(2026, 11, 3, 13, tzinfo=LU)
+    with translation.override("en"):
+        assert claim_services.check_period((2026, 11), start, start - timedelta(hours=4)) == {
+            "outage_end": "The outage's end must come after its start."
+        }
+    with translation.override("fr"):
+        assert claim_services.check_period((2026, 11), start, start) == {
+            "outage_end": "La fin de l'interruption doit venir après son début."
+        }

@@ -32,7 +32,7 @@ def carla(world):
 
 def test_a_contact_opens_a_ticket_and_sees_when_it_is_due(world, carla):
     form = carla.get("/extranet/tickets/new").text
-    assert "0 tickets this month (no quota on your plan)." in form
+    assert "0 tickets opened this month (no quota on your plan)." in form
     sent = carla.post(
         "/extranet/tickets/new",
         {"subject": "SIP trunk down", "description": "No calls since 9:00", "category": "incident"},
@@ -50,7 +50,8 @@ def test_a_contact_opens_a_ticket_and_sees_when_it_is_due(world, carla):
 
 def test_bad_tickets_get_a_400_naming_the_field(world, carla):
     sent = carla.post("/extranet/tickets/new", {"subject": "", "description": ""})
-    assert sent.status_code == 400 and "subject: A subject is required." in sent.text
+    assert sent.status_code == 400 and "Subject: A subject is required." in sent.text
+    assert "subject:" not in sent.text  # the field by its label, not its code
     assert Ticket.objects.count() == 0
 
 

@@ -136,7 +136,11 @@ def test_the_claim_form_refuses_instants_out_of_range_naming_the_field(world, li
             },
         )
     assert answer.status_code == 400, answer.status_code
-    assert f"{field}: ".encode() in answer.content and Claim.objects.count() == 0
+    label, beside = {
+        "outage_start": ("Start of the outage: ", 'id="id_start-error"'),
+        "outage_end": ("End of the outage: ", 'id="id_end-error"'),
+    }[field]
+    assert label in answer.text and beside in answer.text and Claim.objects.count() == 0
 
 
 @pytest.mark.parametrize(
