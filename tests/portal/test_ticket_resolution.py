@@ -141,3 +141,13 @@ def test_the_service_takes_answers_from_the_ticket_s_organisation_s_contacts_onl
     assert list(err.value.message_dict) == ["reason"]
     resolved.refresh_from_db()
     assert resolved.status == Status.RESOLVED
+
+
+def test_a_contact_who_reads_french_gets_the_answers_and_the_refusal_in_french(world, resolved):
+    world.customer.language = "fr"
+    world.customer.save()
+    carla = signed_in(world.customer)
+    text = carla.get(page(resolved)).text
+    assert "Oui, c'est résolu" in text and "Non, ce n'est pas résolu" in text
+    answer = carla.post(page(resolved) + "not-solved", {"reason": ""}, follow=True)
+    assert "Motif : dites ce qui ne va toujours pas." in answer.text
