@@ -73,6 +73,8 @@ urlpatterns = [
     path("extranet/tickets/<str:ref>/reply", portal_tickets.reply, name="portal-ticket-reply"),
     path("extranet/tickets/<str:ref>/attach", portal_tickets.attach, name="portal-ticket-attach"),
     path("extranet/tickets/<str:ref>/urgent", portal_tickets.urgent, name="portal-ticket-urgent"),
+    path("extranet/tickets/<str:ref>/solved", portal_tickets.solved, name="portal-ticket-solved"),
+    path("extranet/tickets/<str:ref>/not-solved", portal_tickets.not_solved, name="portal-ticket-not-solved"),
     path(
         "extranet/tickets/<str:ref>/quotes/<int:pk>",
         portal_tickets.quote_decision,

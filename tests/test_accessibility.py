@@ -14,6 +14,7 @@ from guichet.billing.claims import claim_file
 from guichet.channels import chat
 from guichet.channels.mail.services import receive
 from guichet.channels.models import OnCallRota, Page
+from guichet.tickets.services import ticket_change
 from tests.contracts.factories import SubscriptionFactory
 from tests.helpers import declare_outage, open_incident
 
@@ -55,6 +56,14 @@ def pages(world):
     with time_machine.travel(datetime(2026, 11, 3, 10, tzinfo=LU), tick=False):
         line = SubscriptionFactory(organisation=world.org, identifier="LU-1")
         ticket = open_incident(world)
+        # A resolved ticket's page asks whether it is solved, with a reason to give if not.
+        resolved = ticket_change(
+            actor=world.agent,
+            door="api",
+            ticket=open_incident(world),
+            expected_version=None,
+            status="resolved",
+        )
         outage = declare_outage(
             world, line, datetime(2026, 11, 3, 9, tzinfo=LU), datetime(2026, 11, 3, 10, tzinfo=LU)
         )
@@ -83,6 +92,7 @@ def pages(world):
         "/extranet/tickets/",
         "/extranet/tickets/new",
         f"/extranet/tickets/{ticket.reference}/",
+        f"/extranet/tickets/{resolved.reference}/",
         "/extranet/services/",
         f"/extranet/services/{line.pk}/",
         f"/extranet/services/{line.pk}/terminate",

@@ -1,8 +1,10 @@
 """The extranet's tickets: list, open one (duplicates offered as the customer types, the month's quota
-shown), follow it (messages, clocks and how their due instants came to be), reply, attach, flag urgent."""
+shown, files attached), follow it (messages, clocks and how their due instants came to be), reply, attach,
+flag urgent, confirm a resolution or reopen the ticket with a reason."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -125,6 +127,7 @@ def new(request):
                 else (values.get("priority") or Priority.MEDIUM),
                 channel=Channel.PORTAL,
                 subscription=subscription,
+                attachments=request.FILES.getlist("attachments"),
             )
         except (ValidationError, QuotaExceeded) as exc:
             errors, status = error_lines(exc, TICKET_LABELS), 400
@@ -139,6 +142,7 @@ def new(request):
             "categories": CUSTOMER_CATEGORIES,
             "priorities": [p for p in Priority.choices if p[0] != Priority.URGENT],
             "quota": services.quota_usage(organisation),
+            "attachment_limit": settings.GUICHET_ATTACHMENT_MAX_BYTES,
             "values": values,
             "errors": errors,
         },
@@ -226,6 +230,50 @@ def urgent(request, ref: str):
         ),
         gettext("The ticket is flagged urgent."),
     )
+
+
+def _answer_resolution(request, ref: str, *, solved: bool, reason: str = ""):
+    """The customer's answer to "is it solved?" on a resolved ticket, then back to the ticket with a
+    message; a page gone stale (the ticket is no longer resolved) says so rather than failing."""
+    found = ticket_get(request.user, ref)
+    try:
+        services.ticket_confirm_resolution(
+            actor=request.user, door=DOOR, ticket=found, solved=solved, reason=reason
+        )
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        if "reason" in fields:
+            messages.error(request, gettext("Reason: say what is still wrong."))
+        elif "status" in fields:
+            found.refresh_from_db(fields=["status"])
+            messages.error(
+                request,
+                gettext("%(ref)s is no longer resolved (its status: %(status)s): nothing was changed.")
+                % {"ref": found.reference, "status": found.get_status_display()},
+            )
+        else:
+            for line in error_lines(exc):
+                messages.error(request, line)
+    else:
+        done = (
+            gettext("Thank you: %(ref)s is closed.")
+            if solved
+            else gettext("%(ref)s is open again: your reason is added to the conversation.")
+        )
+        messages.success(request, done % {"ref": found.reference})
+    return redirect("portal-ticket", ref=found.reference)
+
+
+@customer_only
+@require_POST
+def solved(request, ref: str):
+    return _answer_resolution(request, ref, solved=True)
+
+
+@customer_only
+@require_POST
+def not_solved(request, ref: str):
+    return _answer_resolution(request, ref, solved=False, reason=request.POST.get("reason", ""))
 
 
 @customer_only

@@ -651,6 +651,35 @@ def ticket_change(
     return ticket
 
 
+NOT_RESOLVED = "{reference} is no longer resolved: nothing to confirm."
+SAY_WHAT_IS_WRONG = "Say what is still wrong."
+OWN_TICKETS_ONLY = "Only the active contacts of the ticket's organisation confirm its resolution."
+
+
+@transaction.atomic
+def ticket_confirm_resolution(
+    *, actor: User, door: Door, ticket: Ticket, solved: bool, reason: str = ""
+) -> Ticket:
+    """The customer's answer to a resolution: solved closes the ticket (``ticket_change``); not solved
+    reopens it with ``reason`` as the customer's public message (``ticket_reply``: the resolution clock
+    restarts as for any reopen). One transaction, one audit event (the one of the change or of the reply).
+    A ticket no longer resolved (a stale page) is refused on ``status``."""
+    contact = acting_contact(actor)
+    if contact is None or contact.organisation_id != ticket.organisation_id:
+        raise PermissionDenied(OWN_TICKETS_ONLY)
+    ticket = _lock(ticket)
+    if ticket.status != Status.RESOLVED:  # first: a stale page's reason does not matter any more
+        raise ValidationError({"status": NOT_RESOLVED.format(reference=ticket.reference)})
+    if not solved and not reason.strip():
+        raise ValidationError({"reason": SAY_WHAT_IS_WRONG})
+    if solved:
+        return ticket_change(
+            actor=actor, door=door, ticket=ticket, expected_version=None, status=Status.CLOSED
+        )
+    message = ticket_reply(actor=actor, door=door, ticket=ticket, body=reason)
+    return message.ticket
+
+
 def _change_kind(
     ticket: Ticket,
     changes: dict[str, Any],

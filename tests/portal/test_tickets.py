@@ -140,3 +140,42 @@ def test_only_admin_or_billing_contacts_get_the_quote_s_buttons(world, carla):
     assert betty.post(f"{path}quotes/{quote.pk}", {"decision": "refuse"}).status_code == 302
     quote.refresh_from_db()
     assert (quote.status, quote.decided_by) == ("refused", bettys)
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def test_files_sent_with_a_new_ticket_are_kept_on_its_first_message(world, carla):
+    assert 'name="attachments" type="file" multiple' in carla.get("/extranet/tickets/new").text
+    files = [
+        SimpleUploadedFile("capture.pdf", PDF, content_type="application/pdf"),
+        SimpleUploadedFile("trace.txt", b"SIP/2.0 503 Service Unavailable", content_type="text/plain"),
+    ]
+    sent = carla.post(
+        "/extranet/tickets/new",
+        {"subject": "SIP trunk down", "description": "See the files", "attachments": files},
+    )
+    assert sent.status_code == 302
+    ticket = Ticket.objects.get()
+    first = ticket.messages.get()
+    assert sorted(first.attachments.values_list("filename", flat=True)) == ["capture.pdf", "trace.txt"]
+    page = carla.get(sent["Location"]).text
+    assert "capture.pdf" in page and "trace.txt" in page
+
+
+def test_a_refused_file_opens_no_ticket_and_names_the_field(world, carla):
+    from guichet.tickets.models import Attachment
+
+    files = [
+        SimpleUploadedFile("capture.pdf", PDF, content_type="application/pdf"),
+        SimpleUploadedFile("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00", content_type="application/pdf"),
+    ]
+    sent = carla.post(
+        "/extranet/tickets/new",
+        {"subject": "SIP trunk down", "description": "See the files", "attachments": files},
+    )
+    assert (
+        sent.status_code == 400 and "attachments: setup.exe: This type of file is not accepted" in sent.text
+    )
+    assert 'value="SIP trunk down"' in sent.text  # the form comes back filled in
+    assert Ticket.objects.count() == 0 and Attachment.objects.count() == 0

@@ -153,6 +153,8 @@ PAGES = {
     "POST extranet/tickets/<str:ref>/reply": "            ok    ok    403   403   403   403",
     "POST extranet/tickets/<str:ref>/attach": "           ok    ok    403   403   403   403",
     "POST extranet/tickets/<str:ref>/urgent": "           ok    ok    403   403   403   403",
+    "POST extranet/tickets/<str:ref>/solved": "           ok    ok    403   403   403   403",
+    "POST extranet/tickets/<str:ref>/not-solved": "       ok    ok    403   403   403   403",
     "POST extranet/tickets/<str:ref>/quotes/<int:pk>": "  ok    403   403   403   403   403",
     "GET extranet/services/": "                           ok    ok    403   403   403   403",
     "GET extranet/services/<int:pk>/": "                  ok    ok    403   403   403   403",
@@ -650,6 +652,7 @@ REQUESTS = {
     },
     "GET extranet/tickets/similar": lambda o, me, objs: {"subject": "Line down at the office"},
     "POST extranet/tickets/<str:ref>/reply": lambda o, me, objs: {"body": "hello"},
+    "POST extranet/tickets/<str:ref>/not-solved": lambda o, me, objs: {"reason": "Still down"},
     "POST extranet/tickets/<str:ref>/quotes/<int:pk>": lambda o, me, objs: {"decision": "accept"},
     "POST extranet/services/<int:pk>/suspend": lambda o, me, objs: {"reason": "loss"},
     "POST extranet/claims/new": lambda o, me, objs: {
