@@ -41,6 +41,7 @@ TICKET_LABELS = {
     "priority": gettext_lazy("Priority"),
     "body": gettext_lazy("Your reply"),
     "file": gettext_lazy("Attach a file"),
+    "attachments": gettext_lazy("Files"),
 }
 
 
