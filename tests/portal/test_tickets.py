@@ -174,8 +174,6 @@ def test_a_refused_file_opens_no_ticket_and_names_the_field(world, carla):
         "/extranet/tickets/new",
         {"subject": "SIP trunk down", "description": "See the files", "attachments": files},
     )
-    assert (
-        sent.status_code == 400 and "Files: setup.exe: This type of file is not accepted" in sent.text
-    )
+    assert sent.status_code == 400 and "Files: setup.exe: This type of file is not accepted" in sent.text
     assert 'value="SIP trunk down"' in sent.text  # the form comes back filled in
     assert Ticket.objects.count() == 0 and Attachment.objects.count() == 0
