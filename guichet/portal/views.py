@@ -27,7 +27,7 @@ from guichet.contracts.models import Suspension
 from guichet.contracts.selectors import subscriptions_visible_to
 from guichet.customers.access import chosen, customer_only, error_lines, field_errors
 from guichet.errors import NotFound, PermissionDenied, ValidationError
-from guichet.formats import money_text
+from guichet.formats import money_text, month_text
 from guichet.money.terms import previous_month
 from guichet.tickets.models import OPEN_STATUSES
 from guichet.tickets.selectors import tickets_visible_to
@@ -105,7 +105,7 @@ def _subscription(request, pk: int):
 def service(request, pk: int):
     subscription = _subscription(request, pk)
     today = provider.today()
-    months = [(f"{y}-{m:02d}", monthly(subscription, y, m)) for y, m in _months_back(today, 6)]
+    months = [(month_text(y, m), monthly(subscription, y, m)) for y, m in _months_back(today, 6)]
     return render(
         request,
         "portal/service.html",

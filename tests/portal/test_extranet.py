@@ -76,7 +76,7 @@ def test_the_home_page_gathers_tickets_services_invoices_claims_and_the_manager(
 def test_a_service_page_shows_deployment_and_availability_and_lets_the_line_be_suspended(world, line, carla):
     page = carla.get(f"/extranet/services/{line.pk}/").text
     assert "Verified at commissioning" in page and "check passed" in page and "Test calls OK" in page
-    assert "2026-12" in page and "2026-07" in page  # six months of availability
+    assert "December 2026" in page and "July 2026" in page  # six months of availability, by name
     assert carla.post(f"/extranet/services/{line.pk}/suspend", {"reason": "theft"}).status_code == 302
     line.refresh_from_db()
     assert line.status == "suspended"

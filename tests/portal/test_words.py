@@ -56,6 +56,7 @@ def test_the_service_page_says_how_long_it_was_down_in_hours_and_minutes(world, 
     assert "<td>2 h 15 min</td>" in english and "8100 s" not in english
     french = reader(world.customer, "fr").get(f"/extranet/services/{line.pk}/").text
     assert "<td>2 h 15 min</td>" in french and "<td>0 min</td>" in french  # a month without downtime
+    assert "<td>décembre 2026</td>" in french and "<td>December 2026</td>" in english  # months by name
 
 
 def test_the_ticket_form_counts_the_months_tickets_with_the_nouns_plural(world):

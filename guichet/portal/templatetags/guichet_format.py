@@ -1,6 +1,6 @@
 from django import template
 
-from guichet.formats import duration_text, money_text
+from guichet.formats import day_text, duration_text, money_text
 
 register = template.Library()
 
@@ -15,3 +15,9 @@ def money(amount, currency):
 def duration(seconds):
     """{{ a.down_seconds|duration }} -> "2 h 15 min" ("40 s" under a minute), in the reader's language."""
     return duration_text(seconds)
+
+
+@register.filter
+def day(value):
+    """{{ s.start_date|day }} -> "15 January 2026" / "15 janvier 2026": a day by its month's name."""
+    return day_text(value) if value else ""
