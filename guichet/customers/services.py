@@ -275,17 +275,7 @@ def user_rename(
     row.save(update_fields=list(changes))
     for field, value in changes.items():
         setattr(user, field, value)
-    # A contact's organisation sees the event in its activity log; a member of staff's is internal.
-    organisation_id = Contact.objects.filter(user=row).values_list("organisation_id", flat=True).first()
-    record(
-        actor=actor,
-        door=door,
-        action="user.renamed",
-        target=row,
-        organisation_id=organisation_id,
-        changes=changes,
-        internal=organisation_id is None,
-    )
+    _audit_person(actor, door, "user.renamed", row, changes)
     if searched_name(row) != searched:
         enqueue_with_commit("guichet.tickets.tasks.search_reindex", user_id=row.pk)
     return row
@@ -541,16 +531,7 @@ def profile_update(
     if not changes:
         return row
     _write_profile(user, row, contact, changes)
-    organisation_id = contact.organisation_id if contact is not None else _organisation_of(row)
-    record(
-        actor=actor,
-        door=door,
-        action="profile.changed",
-        target=row,
-        organisation_id=organisation_id,
-        changes=changes,
-        internal=organisation_id is None,
-    )
+    _audit_person(actor, door, "profile.changed", row, changes)
     if contact is not None:
         backoffice_open(
             organisation=contact.organisation,
@@ -617,21 +598,23 @@ def password_change(*, actor: User, door: Door, user: User, password: str) -> Us
     row.set_password(password)
     row.save(update_fields=["password"])
     user.password = row.password
-    organisation_id = _organisation_of(row)
-    record(
-        actor=actor,
-        door=door,
-        action="password.changed",
-        target=row,
-        organisation_id=organisation_id,
-        internal=organisation_id is None,
-    )
+    _audit_person(actor, door, "password.changed", row)
     return row
 
 
-def _organisation_of(user: User) -> int | None:
-    """The organisation of a contact's login (its activity log shows the event), None for staff."""
-    return Contact.objects.filter(user=user).values_list("organisation_id", flat=True).first()
+def _audit_person(actor: User, door: Door, action: str, person: User, changes: dict | None = None) -> None:
+    """An event about a person's own login: in their organisation's activity log if they are a contact,
+    internal for a member of staff."""
+    organisation_id = Contact.objects.filter(user=person).values_list("organisation_id", flat=True).first()
+    record(
+        actor=actor,
+        door=door,
+        action=action,
+        target=person,
+        organisation_id=organisation_id,
+        changes=changes,
+        internal=organisation_id is None,
+    )
 
 
 @transaction.atomic
@@ -647,14 +630,5 @@ def language_choose(*, actor: User, door: Door, user: User, language: str) -> Us
     row.full_clean(exclude=[f.name for f in User._meta.fields if f.name != "language"])
     row.save(update_fields=["language"])
     user.language = language
-    organisation_id = _organisation_of(row)
-    record(
-        actor=actor,
-        door=door,
-        action="profile.changed",
-        target=row,
-        organisation_id=organisation_id,
-        changes={"language": language},
-        internal=organisation_id is None,
-    )
+    _audit_person(actor, door, "profile.changed", row, {"language": language})
     return row
